@@ -1,0 +1,1 @@
+"""The platform's HTTP API: verifies Keycloak tokens and calls the services over RPC."""

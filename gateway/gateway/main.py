@@ -1,0 +1,78 @@
+"""The gateway application factory (``uvicorn gateway.main:create_app --factory``)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from common import logs
+from common.aio.rpc import AsyncRpcClient
+from gateway import errors
+from gateway.api.routes import campaigns, households, ops, programmes, reports, signals
+from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
+from gateway.deps import RpcCaller
+from gateway.middleware import CorrelationMiddleware, MetricsMiddleware
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    rpc: RpcCaller | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """Build the app; tests pass a fake ``rpc`` and a ``verifier`` with local keys."""
+    settings = settings or GatewaySettings()
+    logs.configure("gateway", settings.log_level)
+    verifier = verifier or TokenVerifier(
+        keycloak_jwks_fetcher(settings),
+        issuer=settings.issuer,
+        audience=settings.oidc_audience,
+        leeway_seconds=settings.token_leeway_seconds,
+        min_refetch_seconds=settings.jwks_min_refetch_seconds,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = rpc
+        owned: AsyncRpcClient | None = None
+        if client is None:
+            owned = AsyncRpcClient(settings.amqp_uri, timeout=settings.rpc_timeout_seconds)
+            await owned.start()
+            client = owned
+        app.state.rpc = client
+        app.state.verifier = verifier
+        try:
+            await verifier.refresh()
+        except Exception:  # noqa: BLE001 - /readyz reports it; the next unknown kid retries
+            log.warning("could not load the realm's signing keys at start-up")
+        yield
+        if owned is not None:
+            await owned.close()
+
+    app = FastAPI(
+        title="Solidarity platform API",
+        version="0.1.0",
+        description="Social action and national solidarity: registry, assistance, solidarity, "
+        "social watch and reporting, scoped to the caller's directorate and area.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-ID"],
+            expose_headers=["X-Correlation-ID"],
+        )
+    app.add_middleware(CorrelationMiddleware)
+    for router in (ops.router, households.router, programmes.router, campaigns.router, signals.router, reports.router):
+        app.include_router(router)
+    return app

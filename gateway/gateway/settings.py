@@ -1,0 +1,25 @@
+"""Gateway configuration: one settings object, read from the environment."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    keycloak_url: str = "http://127.0.0.1:8080"
+    keycloak_realm: str = "solidarity"
+    oidc_issuer: str = ""
+    oidc_audience: str = "gateway"
+    token_leeway_seconds: int = 30
+    jwks_min_refetch_seconds: float = 30.0
+    rpc_timeout_seconds: float = 5.0
+    cors_origins: list[str] = []
+    log_level: str = "INFO"
+
+    @property
+    def issuer(self) -> str:
+        """Tokens must carry this ``iss``; by default the realm's URL at KEYCLOAK_URL."""
+        return self.oidc_issuer or f"{self.keycloak_url.rstrip('/')}/realms/{self.keycloak_realm}"

@@ -1,0 +1,1 @@
+"""asyncio side of the shared plumbing, used by the gateway."""

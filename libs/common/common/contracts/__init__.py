@@ -1,0 +1,1 @@
+"""Pydantic models and event names shared by producers and consumers."""

@@ -1,0 +1,37 @@
+"""Event names and the envelope every event travels in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+HOUSEHOLD_REGISTERED = "household_registered"
+
+# (source service, event type, consuming service, handler method): each is a durable
+# queue declared in the broker before anything publishes (see common.topology).
+SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
+    ("registry", HOUSEHOLD_REGISTERED, "reporting", "on_household_registered"),
+)
+
+
+class EventEnvelope(BaseModel):
+    """``event_id`` is the consumers' deduplication key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str
+    event_type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+
+    @classmethod
+    def new(cls, event_type: str, data: dict[str, Any]) -> EventEnvelope:
+        return cls(
+            event_id=uuid.uuid4().hex,
+            event_type=event_type,
+            occurred_at=datetime.now(UTC),
+            data=data,
+        )

@@ -1,0 +1,111 @@
+"""Domain errors with stable codes.
+
+Services raise these; nameko serialises them into the RPC reply (``exc_path``,
+``exc_args``); the gateway turns them back into the same class with
+:func:`error_from_remote` and maps ``http_status`` to the HTTP answer. The ``code`` of
+each class is part of the public API: clients switch on it, so it never changes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error a caller may be told about."""
+
+    code: ClassVar[str] = "domain_error"
+    http_status: ClassVar[int] = 400
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details or {})
+        self.message = message
+        self.details = details or {}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationFailed(DomainError):
+    """The input does not satisfy the contract; ``details`` names the fields."""
+
+    code = "validation_failed"
+    http_status = 422
+
+
+class NotFound(DomainError):
+    """No such object, or one outside the caller's area (never confirm existence)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(DomainError):
+    """The caller's role does not allow the operation."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    """The operation clashes with the object's current state."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class Unauthenticated(DomainError):
+    """No valid caller identity."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class ServiceUnavailable(DomainError):
+    """A service did not answer in time or is not running."""
+
+    code = "service_unavailable"
+    http_status = 503
+
+
+class UpstreamError(DomainError):
+    """A service failed in a way the caller cannot fix (a bug or a contract mismatch)."""
+
+    code = "upstream_error"
+    http_status = 502
+
+
+_BY_PATH: dict[str, type[DomainError]] = {
+    f"{cls.__module__}.{cls.__name__}": cls
+    for cls in (
+        DomainError,
+        ValidationFailed,
+        NotFound,
+        Forbidden,
+        Conflict,
+        Unauthenticated,
+        ServiceUnavailable,
+        UpstreamError,
+    )
+}
+
+# nameko's own errors that say the request itself was wrong: a caller bug, not a fault.
+_NAMEKO_CONTRACT_ERRORS = {"MethodNotFound", "IncorrectSignature", "MalformedRequest"}
+
+
+def error_from_remote(remote: dict[str, Any]) -> DomainError:
+    """Rebuild the error carried by a nameko reply's ``error`` field.
+
+    Unknown exception types (bugs in a service) become :class:`UpstreamError` without
+    their message: a stack detail is not for the caller.
+    """
+    cls = _BY_PATH.get(str(remote.get("exc_path", "")))
+    args = remote.get("exc_args") or []
+    if cls is not None:
+        message = str(args[0]) if args else str(remote.get("value", ""))
+        details = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
+        return cls(message, details)
+    exc_type = str(remote.get("exc_type", ""))
+    if exc_type in _NAMEKO_CONTRACT_ERRORS:
+        return UpstreamError(f"{exc_type}: {remote.get('value', '')}", {"remote_type": exc_type})
+    return UpstreamError("the service failed to handle the request", {"remote_type": exc_type})

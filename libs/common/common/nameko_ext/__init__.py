@@ -1,0 +1,1 @@
+"""nameko (eventlet) side of the shared plumbing: dependency providers and entrypoints."""

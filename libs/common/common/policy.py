@@ -1,0 +1,74 @@
+"""Authorisation in one place: which role may do what, and where.
+
+Services call :func:`authorize` at the top of every entrypoint that acts for a user and
+filter every query with :func:`scope_filter`. Objects outside the caller's area answer
+:class:`NotFound`, exactly as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common import areas
+from common.context import CallerContext
+from common.errors import Forbidden, NotFound, Unauthenticated
+
+NATIONAL_OFFICER = "national-officer"
+WILAYA_DIRECTOR = "wilaya-director"
+WILAYA_AGENT = "wilaya-agent"
+CELL_COORDINATOR = "cell-coordinator"
+SOCIAL_WORKER = "social-worker"
+DONOR = "donor"
+AUDITOR = "auditor"
+
+STAFF = frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT, CELL_COORDINATOR, SOCIAL_WORKER})
+READERS = STAFF | {AUDITOR}
+
+# operation -> roles allowed to perform it (auditors never write).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "household.register": STAFF,
+    "household.read": READERS,
+    "report.read": READERS,
+    "programme.manage": frozenset({NATIONAL_OFFICER}),
+    "programme.read": READERS,
+    "campaign.manage": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR}),
+    "campaign.read": READERS | {DONOR},
+    "signal.report": STAFF,
+    "signal.read": READERS,
+}
+
+
+def authorize(caller: CallerContext | None, operation: str) -> CallerContext:
+    """Return the caller if one of its roles allows ``operation``; raise otherwise."""
+    if caller is None:
+        raise Unauthenticated("this operation needs a caller")
+    allowed = PERMISSIONS[operation]
+    if not caller.has_any_role(*allowed):
+        raise Forbidden(f"your role does not allow {operation}")
+    return caller
+
+
+def scope_filter(caller: CallerContext, field: str = "area_ancestors") -> dict[str, Any]:
+    """Mongo filter keeping only objects inside the caller's area."""
+    return {field: caller.area}
+
+
+def require_within(caller: CallerContext, area: str) -> None:
+    """A write may only target the caller's own area or below it."""
+    if not areas.contains(caller.area, area):
+        raise Forbidden("the target area is outside your area", {"area": area})
+
+
+def visible(caller: CallerContext, area: str, what: str = "object") -> None:
+    """Raise NotFound for an object outside the caller's area (never confirm it exists)."""
+    if not areas.contains(caller.area, area):
+        raise NotFound(f"{what} not found")
+
+
+def published_filter(caller: CallerContext) -> dict[str, Any]:
+    """Mongo filter for things published to an area (programmes, campaigns).
+
+    A caller sees what is published above its area (a national programme reaches every
+    commune) and what is published inside it (a wilaya director sees communes' own).
+    """
+    return {"$or": [{"area": {"$in": areas.ancestors(caller.area)}}, {"area_ancestors": caller.area}]}

@@ -1,0 +1,1 @@
+"""Assistance service: programmes, eligibility, aid requests and decisions."""

@@ -1,0 +1,1 @@
+"""Registry service: households and individuals, the source of truth for "who"."""

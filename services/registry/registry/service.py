@@ -1,0 +1,52 @@
+"""Registry entrypoints: thin, each authorises, validates and delegates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.events import EventDispatcher
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from common import policy
+from common.contracts.households import HouseholdIn
+from common.errors import NotFound
+from common.idempotency import check_key
+from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.ops import PlatformService
+from common.validation import parse
+from registry.repository import HouseholdRepository, MongoHouseholdRepository
+
+
+class RegistryService(PlatformService):
+    name = "registry"
+
+    households: HouseholdRepository = MongoRepository(MongoHouseholdRepository)
+    dispatch = EventDispatcher()
+
+    @rpc
+    def register_household(self, household: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Register a household; the same idempotency key always yields the same one."""
+        caller = policy.authorize(self.caller, "household.register")
+        key = check_key(idempotency_key)
+        payload = parse(HouseholdIn, household)
+        policy.require_within(caller, payload.area)
+        return self.households.register(payload, caller.user_id, key)
+
+    @rpc
+    def get_household(self, household_id: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "household.read")
+        found = self.households.get(household_id, policy.scope_filter(caller))
+        if found is None:
+            raise NotFound("household not found")
+        return found
+
+    @rpc
+    def count_households(self) -> int:
+        caller = policy.authorize(self.caller, "household.read")
+        return self.households.count(policy.scope_filter(caller))
+
+    @timer(interval=0.5)
+    def relay_outbox(self) -> None:
+        """Publish the events written with the records (see common.nameko_ext.outbox)."""
+        self.households.relay_events(self.dispatch)

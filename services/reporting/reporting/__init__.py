@@ -1,0 +1,1 @@
+"""Reporting service: read models built from every service's events."""

@@ -1,0 +1,1 @@
+"""Solidarity service: campaigns, donors, donations and their allocation."""

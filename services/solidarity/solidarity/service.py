@@ -1,0 +1,35 @@
+"""Solidarity entrypoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from common import policy
+from common.contracts.campaigns import CampaignIn
+from common.idempotency import check_key
+from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.ops import PlatformService
+from common.validation import parse
+from solidarity.repository import CampaignRepository, MongoCampaignRepository
+
+
+class SolidarityService(PlatformService):
+    name = "solidarity"
+
+    campaigns: CampaignRepository = MongoRepository(MongoCampaignRepository)
+
+    @rpc
+    def create_campaign(self, campaign: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "campaign.manage")
+        key = check_key(idempotency_key)
+        payload = parse(CampaignIn, campaign)
+        policy.require_within(caller, payload.area)
+        return self.campaigns.create(payload, caller.user_id, key)
+
+    @rpc
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        """Campaigns running in or above the caller's area (donors see all they may give to)."""
+        caller = policy.authorize(self.caller, "campaign.read")
+        return self.campaigns.list(policy.published_filter(caller))

@@ -1,0 +1,1 @@
+"""Veille (social watch) service: field signals of precarity and their escalation."""

@@ -1,0 +1,47 @@
+"""Field signal storage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pymongo.database import Database
+
+from common import areas
+from common.contracts.signals import SignalIn
+from common.documents import as_public
+from common.idempotency import insert_once
+from veille.documents import Signal
+
+PAGE_LIMIT = 200
+
+
+class SignalRepository(Protocol):
+    def report(self, signal: SignalIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+        """Record a signal once per idempotency key."""
+
+    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        """The most severe, then newest, signals inside ``scope``."""
+
+
+class MongoSignalRepository:
+    def __init__(self, database: Database[Any]) -> None:
+        self.database = database
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        Signal.ensure_indexes()
+
+    def report(self, signal: SignalIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+        doc = Signal(
+            **signal.model_dump(),
+            area_ancestors=areas.ancestors(signal.area),
+            reported_at=datetime.now(UTC).replace(microsecond=0),
+            reported_by=user_id,
+            idempotency_key=idempotency_key,
+        )
+        return as_public(insert_once(doc))
+
+    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        docs = Signal.objects(__raw__=scope).order_by("-severity", "-reported_at").limit(PAGE_LIMIT)
+        return [as_public(doc) for doc in docs]

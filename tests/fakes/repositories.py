@@ -1,0 +1,82 @@
+"""In-memory repositories honouring the same contracts as the Mongo ones."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from common import areas
+from common.contracts.households import HouseholdIn
+
+_ids = itertools.count(1)
+
+
+def _matches(doc: dict[str, Any], scope: dict[str, Any]) -> bool:
+    """Enough of Mongo's matching for the scope filters the policy produces."""
+    for key, want in scope.items():
+        if key == "$or":
+            if not any(_matches(doc, alt) for alt in want):
+                return False
+        elif isinstance(want, dict) and "$in" in want:
+            if doc.get(key) not in want["$in"]:
+                return False
+        elif key == "area_ancestors":
+            if want not in areas.ancestors(doc["area"]):
+                return False
+        elif doc.get(key) != want:
+            return False
+    return True
+
+
+class FakeHouseholdRepository:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.by_key: dict[str, str] = {}
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def register(self, household: HouseholdIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+        if idempotency_key in self.by_key:
+            return self.rows[self.by_key[idempotency_key]]
+        hid = f"h{next(_ids)}"
+        row = {**household.model_dump(mode="json"), "id": hid, "status": "active", "created_at": "2026-01-01T00:00:00"}
+        self.rows[hid] = row
+        self.by_key[idempotency_key] = hid
+        self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
+        return row
+
+    def get(self, household_id: str, scope: dict[str, Any]) -> dict[str, Any] | None:
+        row = self.rows.get(household_id)
+        return row if row is not None and _matches(row, scope) else None
+
+    def count(self, scope: dict[str, Any]) -> int:
+        return sum(1 for row in self.rows.values() if _matches(row, scope))
+
+    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
+        sent = len(self.events)
+        for event_type, data in self.events:
+            publish(event_type, data)
+        self.events.clear()
+        return sent
+
+
+class FakeCatalogue:
+    """Programmes, campaigns or signals: create once per key, list by scope."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def _create(self, key: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        if key not in self.rows:
+            self.rows[key] = {**payload, "id": f"x{next(_ids)}", **extra}
+        return self.rows[key]
+
+    def create(self, item: Any, user_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        key = idempotency_key or item.code
+        return self._create(key, item.model_dump(mode="json"), active=True)
+
+    def report(self, item: Any, user_id: str, idempotency_key: str) -> dict[str, Any]:
+        return self._create(idempotency_key, item.model_dump(mode="json"), status="open", reported_at="t")
+
+    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        return [row for row in self.rows.values() if _matches(row, scope)]

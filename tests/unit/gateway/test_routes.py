@@ -1,0 +1,104 @@
+"""Routes: bodies validated strictly, errors in one shape, RPC failures mapped."""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from common.errors import NotFound, ServiceUnavailable, ValidationFailed
+from tests.unit.gateway.conftest import FakeRpc, Keys, bearer, claims
+
+HOUSEHOLD: dict[str, Any] = {
+    "area": "/DZ/16/1601",
+    "address": "Cité 500 logements, Bab Ezzouar",
+    "members": [{"given_name_ar": "أمينة", "family_name_ar": "بوزيد", "sex": "F", "birth_year": 1980,
+                 "relationship": "head"}],
+}
+
+
+def headers(keys: Keys, key: str | None = "idem-key-0001") -> dict[str, str]:
+    h = bearer(keys.sign(claims()))
+    if key:
+        h["Idempotency-Key"] = key
+    return h
+
+
+async def test_register_passes_body_key_and_caller(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
+    rpc.answers["registry.register_household"] = lambda body, key: {
+        **body, "id": "h1", "status": "active", "created_at": "2026-11-23T00:00:00+00:00", "created_by": "secret"}
+    response = await client.post("/v1/households", json=HOUSEHOLD, headers=headers(keys))
+    assert response.status_code == 201, response.text
+    assert response.json()["members"][0]["given_name_ar"] == "أمينة"
+    assert "created_by" not in response.json()
+    service, method, args, ctx = rpc.calls[0]
+    assert (service, method, args[1]) == ("registry", "register_household", "idem-key-0001")
+    assert ctx is not None and ctx.user_id
+
+
+async def test_unknown_fields_are_rejected(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
+    for extra in ({"status": "approved"}, {"area_ancestors": ["/DZ"]}, {"approver": "me"}):
+        response = await client.post("/v1/households", json={**HOUSEHOLD, **extra}, headers=headers(keys))
+        assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == "validation_failed" and body["details"]["errors"][0]["code"] == "extra_forbidden"
+    assert rpc.calls == []
+
+
+async def test_idempotency_key_is_required(client: httpx.AsyncClient, keys: Keys) -> None:
+    response = await client.post("/v1/households", json=HOUSEHOLD, headers=headers(keys, key=None))
+    assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+
+
+async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient, keys: Keys) -> None:
+    response = await client.post("/v1/households", content=b"{not json", headers={
+        **headers(keys), "Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [(NotFound("household not found"), 404, "not_found"),
+     (ValidationFailed("bad", {"errors": [{"field": "x"}]}), 422, "validation_failed"),
+     (ServiceUnavailable("registry did not answer within 5s"), 503, "service_unavailable")],
+)
+async def test_service_errors_map_to_http(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc,
+                                          error: Exception, status: int, code: str) -> None:
+    rpc.answers["registry.get_household"] = error
+    response = await client.get("/v1/households/h1", headers=headers(keys))
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code and body["correlation_id"] == response.headers["x-correlation-id"]
+
+
+async def test_unexpected_failure_is_500_without_detail(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
+    rpc.answers["registry.get_household"] = RuntimeError("db password is hunter2")
+    response = await client.get("/v1/households/h1", headers=headers(keys))
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error" and "hunter2" not in response.text
+
+
+async def test_correlation_id_is_taken_from_the_caller(client: httpx.AsyncClient) -> None:
+    response = await client.get("/livez", headers={"X-Correlation-ID": "front-end-1234"})
+    assert response.headers["x-correlation-id"] == "front-end-1234"
+    response = await client.get("/livez", headers={"X-Correlation-ID": "bad id with spaces"})
+    assert response.headers["x-correlation-id"] != "bad id with spaces"
+
+
+async def test_readyz_reports_a_lost_broker(client: httpx.AsyncClient, rpc: FakeRpc) -> None:
+    assert (await client.get("/readyz")).status_code == 200
+    rpc.connected = False
+    response = await client.get("/readyz")
+    assert response.status_code == 503 and "broker" in response.json()["problems"]
+
+
+async def test_metrics_count_routes_by_template(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
+    rpc.answers["registry.get_household"] = NotFound("household not found")
+    await client.get("/v1/households/abc123", headers=headers(keys))
+    text = (await client.get("/metrics")).text
+    assert 'route="/v1/households/{household_id}"' in text and "abc123" not in text
+
+
+def test_openapi_declares_bearer_security(make_client: Any) -> None:
+    spec = make_client().openapi()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert "Idempotency-Key" in str(spec["paths"]["/v1/households"]["post"]["parameters"])

@@ -1,0 +1,112 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from common.context import CallerContext
+from common.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from registry.service import RegistryService
+from tests.fakes.repositories import FakeHouseholdRepository
+
+HOUSEHOLD: dict[str, Any] = {
+    "area": "/DZ/16/1601",
+    "address": "12 rue Didouche Mourad",
+    "members": [
+        {
+            "given_name_ar": "محمد",
+            "family_name_ar": "بن علي",
+            "given_name_lat": "Mohamed",
+            "family_name_lat": "Benali",
+            "sex": "M",
+            "birth_year": 1961,
+            "relationship": "head",
+        },
+        {
+            "given_name_lat": "Fatima",
+            "family_name_lat": "Benali",
+            "sex": "F",
+            "birth_date": "1965-03-02",
+            "relationship": "spouse",
+        },
+    ],
+}
+
+
+def service(ctx: CallerContext | None) -> Any:
+    return worker_factory(RegistryService, households=FakeHouseholdRepository(), caller=ctx)
+
+
+def test_register_then_read(caller: Callable[..., CallerContext]) -> None:
+    svc = service(caller())
+    created = svc.register_household(HOUSEHOLD, "key-00000001")
+    assert created["area"] == "/DZ/16/1601" and len(created["members"]) == 2
+    assert svc.get_household(created["id"]) == created
+
+
+def test_same_idempotency_key_registers_once(caller: Callable[..., CallerContext]) -> None:
+    svc = service(caller())
+    first = svc.register_household(HOUSEHOLD, "key-00000001")
+    again = svc.register_household(HOUSEHOLD, "key-00000001")
+    assert first["id"] == again["id"] and svc.count_households() == 1
+
+
+def test_other_commune_reads_not_found(caller: Callable[..., CallerContext]) -> None:
+    repo = FakeHouseholdRepository()
+    writer = worker_factory(RegistryService, households=repo, caller=caller("/DZ/16/1601"))
+    created = writer.register_household(HOUSEHOLD, "key-00000001")
+    neighbour = worker_factory(RegistryService, households=repo, caller=caller("/DZ/16/1602"))
+    with pytest.raises(NotFound):
+        neighbour.get_household(created["id"])
+    assert neighbour.count_households() == 0
+    director = worker_factory(RegistryService, households=repo, caller=caller("/DZ/16", "wilaya-director"))
+    assert director.get_household(created["id"])["id"] == created["id"]
+
+
+def test_register_outside_own_area_is_forbidden(caller: Callable[..., CallerContext]) -> None:
+    svc = service(caller("/DZ/16/1602"))
+    with pytest.raises(Forbidden):
+        svc.register_household(HOUSEHOLD, "key-00000001")
+
+
+def test_auditor_cannot_register(caller: Callable[..., CallerContext]) -> None:
+    with pytest.raises(Forbidden):
+        service(caller("/DZ", "auditor")).register_household(HOUSEHOLD, "key-00000001")
+
+
+def test_anonymous_call_is_refused() -> None:
+    with pytest.raises(Unauthenticated):
+        service(None).count_households()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"area": "/DZ/16"}, "area"),
+        ({"members": []}, "members"),
+        ({"members": [{**HOUSEHOLD["members"][1]}]}, ""),
+        ({"owner": "me"}, "owner"),
+        ({"address": ""}, "address"),
+    ],
+)
+def test_invalid_household_reports_fields(
+    caller: Callable[..., CallerContext], change: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        service(caller()).register_household({**HOUSEHOLD, **change}, "key-00000001")
+    fields = [e["field"] for e in err.value.details["errors"]]
+    assert any(f == field or f.startswith(field) for f in fields), fields
+
+
+@pytest.mark.parametrize("key", ["", "short", None, "x" * 129])
+def test_bad_idempotency_key(caller: Callable[..., CallerContext], key: Any) -> None:
+    with pytest.raises(ValidationFailed):
+        service(caller()).register_household(HOUSEHOLD, key)
+
+
+def test_relay_publishes_pending_events(caller: Callable[..., CallerContext]) -> None:
+    svc = service(caller())
+    svc.register_household(HOUSEHOLD, "key-00000001")
+    svc.relay_outbox()
+    svc.dispatch.assert_called_once()
+    assert svc.dispatch.call_args.args[0] == "household_registered"
