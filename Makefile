@@ -20,7 +20,7 @@ lint:
 
 bench-rpc:
 	scripts/platform.sh up
-	.venv/bin/python bench/rpc_bench.py
+	.venv/bin/python -m bench.rpc_bench
 
 topology:
 	.venv/bin/python -m common.topology > deploy/rabbitmq/definitions.json

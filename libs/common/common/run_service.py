@@ -22,7 +22,7 @@ from typing import Any  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from common import logs  # noqa: E402
-from common.nameko_ext import dead_letter  # noqa: E402
+from common.nameko_ext import dead_letter, replies  # noqa: E402
 from common.nameko_ext.discovery import service_class  # noqa: E402
 from common.settings import ServiceSettings  # noqa: E402
 
@@ -36,6 +36,7 @@ def main() -> None:
     settings = ServiceSettings()
     logs.configure(name, settings.log_level)
     dead_letter.install()
+    replies.install()
     runner = ServiceRunner(settings.nameko_config())
     runner.add_service(service_class(name))
     stop = eventlet.event.Event()

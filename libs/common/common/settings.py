@@ -15,7 +15,7 @@ class ServiceSettings(BaseSettings):
     mongo_db_prefix: str = "solidarity_"
     ops_port: int = 0
     log_level: str = "INFO"
-    max_workers: int = 10
+    max_workers: int = 32
     outbox_interval_seconds: float = 0.5
 
     def nameko_config(self) -> dict[str, object]:

@@ -21,7 +21,7 @@ from pymongo import MongoClient
 
 from common.context import CallerContext
 from common.contracts.events import SUBSCRIPTIONS
-from common.nameko_ext import dead_letter
+from common.nameko_ext import dead_letter, replies
 from common.protocol import event_queue
 from common.topology import DEAD_LETTER_QUEUE
 
@@ -30,6 +30,7 @@ MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
 PREFIX = f"it{uuid.uuid4().hex[:8]}_"
 
 dead_letter.install()
+replies.install()
 
 
 @pytest.fixture(scope="session")
@@ -113,5 +114,6 @@ def dead_letters() -> list[bytes]:
     with Connection(AMQP_URI) as conn:
         channel = conn.default_channel
         while (message := channel.basic_get(DEAD_LETTER_QUEUE, no_ack=True)) is not None:
-            bodies.append(message.body)
+            body = message.body  # py-amqp decodes bodies that declare a text encoding
+            bodies.append(body if isinstance(body, bytes) else body.encode())
     return bodies

@@ -31,8 +31,15 @@ def household(area: str) -> dict[str, Any]:
     return {
         "area": area,
         "address": "Rue Larbi Ben M'hidi",
-        "members": [{"given_name_lat": "Karim", "family_name_lat": "Ould Ahmed", "sex": "M",
-                     "birth_date": "1979-05-04", "relationship": "head"}],
+        "members": [
+            {
+                "given_name_lat": "Karim",
+                "family_name_lat": "Ould Ahmed",
+                "sex": "M",
+                "birth_date": "1979-05-04",
+                "relationship": "head",
+            }
+        ],
     }
 
 
@@ -82,8 +89,11 @@ def test_undecodable_rpc_message_is_dead_lettered_and_service_survives(
     marker = b"\x00not json at all \xff-marker-rpc"
     with Connection(AMQP_URI) as conn:
         Producer(conn.default_channel).publish(
-            marker, exchange=Exchange(RPC_EXCHANGE, type="topic", durable=True),
-            routing_key="registry.ping", content_type="application/json", content_encoding="binary",
+            marker,
+            exchange=Exchange(RPC_EXCHANGE, type="topic", durable=True),
+            routing_key="registry.ping",
+            content_type="application/json",
+            content_encoding="binary",
         )
     assert eventually(lambda: marker in dead_letters())
     assert rpc_as(worker_in(new_commune())).registry.ping() == {"service": "registry"}
@@ -95,7 +105,10 @@ def test_event_the_handler_cannot_process_is_dead_lettered(start_service: Callab
     bad_event = json.dumps({"event_id": "x", "marker": "bad-event-marker"}).encode()
     with Connection(AMQP_URI) as conn:
         Producer(conn.default_channel).publish(
-            bad_event, exchange=Exchange("registry.events", type="topic", durable=True),
-            routing_key="household_registered", content_type="application/json", content_encoding="utf-8",
+            bad_event,
+            exchange=Exchange("registry.events", type="topic", durable=True),
+            routing_key="household_registered",
+            content_type="application/json",
+            content_encoding="utf-8",
         )
     assert eventually(lambda: bad_event in dead_letters())

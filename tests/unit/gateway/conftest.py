@@ -36,11 +36,20 @@ class Keys:
         return jwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.kid, **header})
 
 
-def claims(area: str | list[str] = "/DZ/16/1601", roles: tuple[str, ...] = ("social-worker",), **extra: Any) -> dict[str, Any]:
+def claims(
+    area: str | list[str] = "/DZ/16/1601", roles: tuple[str, ...] = ("social-worker",), **extra: Any
+) -> dict[str, Any]:
     now = int(time.time())
     return {
-        "iss": ISSUER, "aud": [AUDIENCE, "account"], "sub": str(uuid.uuid4()), "iat": now, "nbf": now - 1,
-        "exp": now + 300, "realm_access": {"roles": [*roles, "offline_access"]}, "area": area, **extra,
+        "iss": ISSUER,
+        "aud": [AUDIENCE, "account"],
+        "sub": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now - 1,
+        "exp": now + 300,
+        "realm_access": {"roles": [*roles, "offline_access"]},
+        "area": area,
+        **extra,
     }
 
 
@@ -64,8 +73,9 @@ class FakeRpc:
         self.answers: dict[str, Any] = {}
         self.connected = True
 
-    async def call(self, service: str, method: str, *args: Any, context: CallerContext | None = None,
-                   **kwargs: Any) -> Any:
+    async def call(
+        self, service: str, method: str, *args: Any, context: CallerContext | None = None, **kwargs: Any
+    ) -> Any:
         self.calls.append((service, method, args, context))
         answer = self.answers.get(f"{service}.{method}")
         if isinstance(answer, Exception):

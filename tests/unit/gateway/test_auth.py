@@ -20,8 +20,9 @@ def answer(rpc: FakeRpc) -> None:
     rpc.answers["reporting.household_count"] = {"area": "/DZ/16/1601", "households": 3}
 
 
-async def test_valid_token_reaches_the_service_with_the_caller(client: httpx.AsyncClient, keys: Keys,
-                                                               rpc: FakeRpc) -> None:
+async def test_valid_token_reaches_the_service_with_the_caller(
+    client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc
+) -> None:
     response = await client.get(COUNT, headers=bearer(keys.sign(claims())))
     assert response.status_code == 200, response.text
     (_, _, _, ctx) = rpc.calls[0]
@@ -61,8 +62,19 @@ def forged_tokens(keys: Keys) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "case",
-    ["garbage", "expired", "not_yet_valid", "wrong_audience", "other_realm", "alg_none", "hs256_with_public_key",
-     "tampered_payload", "other_key_same_kid", "unknown_kid", "no_sub"],
+    [
+        "garbage",
+        "expired",
+        "not_yet_valid",
+        "wrong_audience",
+        "other_realm",
+        "alg_none",
+        "hs256_with_public_key",
+        "tampered_payload",
+        "other_key_same_kid",
+        "unknown_kid",
+        "no_sub",
+    ],
 )
 async def test_bad_tokens_are_401(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc, case: str) -> None:
     response = await client.get(COUNT, headers=bearer(forged_tokens(keys)[case]))
@@ -80,17 +92,23 @@ async def test_missing_token_is_401(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.parametrize(
     ("area", "roles"),
-    [(["/DZ/16", "/DZ/31"], ("social-worker",)), ([], ("social-worker",)), ("/XX", ("social-worker",)),
-     ("/DZ/16", ("offline_access",))],
+    [
+        (["/DZ/16", "/DZ/31"], ("social-worker",)),
+        ([], ("social-worker",)),
+        ("/XX", ("social-worker",)),
+        ("/DZ/16", ("offline_access",)),
+    ],
 )
-async def test_token_without_single_area_or_role_is_403(client: httpx.AsyncClient, keys: Keys,
-                                                        area: object, roles: tuple[str, ...]) -> None:
+async def test_token_without_single_area_or_role_is_403(
+    client: httpx.AsyncClient, keys: Keys, area: object, roles: tuple[str, ...]
+) -> None:
     response = await client.get(COUNT, headers=bearer(keys.sign(claims(area=area, roles=roles))))  # type: ignore[arg-type]
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
 
 
-async def test_keys_are_fetched_once_and_refetched_for_a_new_kid(client: httpx.AsyncClient, keys: Keys,
-                                                                  jwks: JwksServer) -> None:
+async def test_keys_are_fetched_once_and_refetched_for_a_new_kid(
+    client: httpx.AsyncClient, keys: Keys, jwks: JwksServer
+) -> None:
     for _ in range(5):
         assert (await client.get(COUNT, headers=bearer(keys.sign(claims())))).status_code == 200
     assert jwks.fetches == 1  # at start-up only

@@ -11,8 +11,9 @@ from tests.unit.gateway.conftest import FakeRpc, Keys, bearer, claims
 HOUSEHOLD: dict[str, Any] = {
     "area": "/DZ/16/1601",
     "address": "Cité 500 logements, Bab Ezzouar",
-    "members": [{"given_name_ar": "أمينة", "family_name_ar": "بوزيد", "sex": "F", "birth_year": 1980,
-                 "relationship": "head"}],
+    "members": [
+        {"given_name_ar": "أمينة", "family_name_ar": "بوزيد", "sex": "F", "birth_year": 1980, "relationship": "head"}
+    ],
 }
 
 
@@ -25,7 +26,12 @@ def headers(keys: Keys, key: str | None = "idem-key-0001") -> dict[str, str]:
 
 async def test_register_passes_body_key_and_caller(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
     rpc.answers["registry.register_household"] = lambda body, key: {
-        **body, "id": "h1", "status": "active", "created_at": "2026-11-23T00:00:00+00:00", "created_by": "secret"}
+        **body,
+        "id": "h1",
+        "status": "active",
+        "created_at": "2026-11-23T00:00:00+00:00",
+        "created_by": "secret",
+    }
     response = await client.post("/v1/households", json=HOUSEHOLD, headers=headers(keys))
     assert response.status_code == 201, response.text
     assert response.json()["members"][0]["given_name_ar"] == "أمينة"
@@ -50,19 +56,23 @@ async def test_idempotency_key_is_required(client: httpx.AsyncClient, keys: Keys
 
 
 async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient, keys: Keys) -> None:
-    response = await client.post("/v1/households", content=b"{not json", headers={
-        **headers(keys), "Content-Type": "application/json"})
+    response = await client.post(
+        "/v1/households", content=b"{not json", headers={**headers(keys), "Content-Type": "application/json"}
+    )
     assert response.status_code == 422 and response.json()["code"] == "validation_failed"
 
 
 @pytest.mark.parametrize(
     ("error", "status", "code"),
-    [(NotFound("household not found"), 404, "not_found"),
-     (ValidationFailed("bad", {"errors": [{"field": "x"}]}), 422, "validation_failed"),
-     (ServiceUnavailable("registry did not answer within 5s"), 503, "service_unavailable")],
+    [
+        (NotFound("household not found"), 404, "not_found"),
+        (ValidationFailed("bad", {"errors": [{"field": "x"}]}), 422, "validation_failed"),
+        (ServiceUnavailable("registry did not answer within 5s"), 503, "service_unavailable"),
+    ],
 )
-async def test_service_errors_map_to_http(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc,
-                                          error: Exception, status: int, code: str) -> None:
+async def test_service_errors_map_to_http(
+    client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc, error: Exception, status: int, code: str
+) -> None:
     rpc.answers["registry.get_household"] = error
     response = await client.get("/v1/households/h1", headers=headers(keys))
     assert response.status_code == status

@@ -117,7 +117,7 @@ class AsyncRpcClient:
             raise error_from_remote(reply.error)
         return reply.result
 
-    def _on_reply(self, message: AbstractIncomingMessage) -> None:
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")
         if future is None or future.done():
             return  # a reply after its caller gave up
