@@ -61,7 +61,8 @@ def main() -> None:
         [sys.executable, "bench/amqp_echo.py", "serve"], cwd=ROOT, stdout=subprocess.PIPE, text=True
     )
     try:
-        assert echo.stdout is not None and echo.stdout.readline().strip() == "ready"
+        assert echo.stdout is not None
+        assert echo.stdout.readline().strip() == "ready"
         floor = run_json("bench/amqp_echo.py", "call", str(SEQUENTIAL))
         raw_async = asyncio.run(
             async_client(f"asyncio client -> raw echo, c={CONCURRENCY}", "bench_echo", CONCURRENT, CONCURRENCY)

@@ -52,10 +52,7 @@ READ_CASES = [(user, area) for user in [*VISIBLE, *NO_HOUSEHOLD_ACCESS] for area
 @pytest.mark.parametrize(("user", "area"), READ_CASES)
 async def test_read_household(gateway: httpx.AsyncClient, households: dict[str, str], user: str, area: str) -> None:
     response = await gateway.get(f"/v1/households/{households[area]}", headers=auth(user))
-    if user in NO_HOUSEHOLD_ACCESS:
-        expected = 403
-    else:
-        expected = 200 if area in VISIBLE[user] else 404
+    expected = 403 if user in NO_HOUSEHOLD_ACCESS else 200 if area in VISIBLE[user] else 404
     assert response.status_code == expected, (user, area, response.text)
     if expected == 404:
         assert response.json()["code"] == "not_found"  # same answer as a household that never existed

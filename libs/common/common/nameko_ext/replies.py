@@ -12,7 +12,7 @@ from nameko.amqp.publish import Publisher
 from nameko.rpc import Responder
 
 
-class UnconfirmedReplyPublisher(Publisher):  # type: ignore[misc]
+class UnconfirmedReplyPublisher(Publisher):
     use_confirms = False
 
 
