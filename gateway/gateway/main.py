@@ -64,10 +64,10 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(MetricsMiddleware)
-    if settings.cors_origins:
+    if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=settings.cors_origins,
+            allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-ID"],
             expose_headers=["X-Correlation-ID"],

@@ -16,8 +16,12 @@ class GatewaySettings(BaseSettings):
     token_leeway_seconds: int = 30
     jwks_min_refetch_seconds: float = 30.0
     rpc_timeout_seconds: float = 5.0
-    cors_origins: list[str] = []
+    cors_origins: str = ""  # comma-separated origins of the front ends
     log_level: str = "INFO"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def issuer(self) -> str:

@@ -16,7 +16,6 @@ class ServiceSettings(BaseSettings):
     ops_port: int = 0
     log_level: str = "INFO"
     max_workers: int = 32
-    outbox_interval_seconds: float = 0.5
 
     def nameko_config(self) -> dict[str, object]:
         """The nameko container config; our own keys ride along for the providers."""
@@ -26,6 +25,5 @@ class ServiceSettings(BaseSettings):
             "MONGO_DB_PREFIX": self.mongo_db_prefix,
             "WEB_SERVER_ADDRESS": f"0.0.0.0:{self.ops_port}",
             "max_workers": self.max_workers,
-            "OUTBOX_INTERVAL_SECONDS": self.outbox_interval_seconds,
             "serializer": "json",
         }
