@@ -11,6 +11,7 @@ from common import logs
 from common.context import CallerContext
 from common.errors import Unauthenticated
 from gateway.auth import TokenVerifier, caller_from_claims
+from gateway.ratelimit import UserRateLimiter
 
 bearer = HTTPBearer(auto_error=False, description="Keycloak access token of realm `solidarity`")
 
@@ -38,6 +39,8 @@ async def get_caller(
     claims = await verifier.verify(credentials.credentials)
     caller = caller_from_claims(claims, logs.correlation_id.get())
     request.state.caller = caller
+    limiter: UserRateLimiter = request.app.state.rate_limiter
+    await limiter.check(caller.user_id)
     return caller
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common import logs
-from common.errors import DomainError, Unauthenticated
+from common.errors import DomainError, RateLimited, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,11 @@ def error_response(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    headers = {"WWW-Authenticate": 'Bearer realm="solidarity"'} if isinstance(exc, Unauthenticated) else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, Unauthenticated):
+        headers = {"WWW-Authenticate": 'Bearer realm="solidarity"'}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.details["retry_after"])}
     if exc.http_status >= 500:
         log.warning("upstream failure", extra={"code": exc.code, "path": request.url.path})
     return error_response(exc.http_status, exc.code, exc.message, exc.details or None, headers)

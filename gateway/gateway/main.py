@@ -15,7 +15,8 @@ from gateway import errors
 from gateway.api.routes import campaigns, households, ops, programmes, reports, signals
 from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
 from gateway.deps import RpcCaller
-from gateway.middleware import CorrelationMiddleware, MetricsMiddleware
+from gateway.middleware import BodyLimitMiddleware, CorrelationMiddleware, MetricsMiddleware
+from gateway.ratelimit import UserRateLimiter
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def create_app(
             client = owned
         app.state.rpc = client
         app.state.verifier = verifier
+        app.state.rate_limiter = UserRateLimiter(settings.rate_limit_per_user, settings.rate_limit_storage_uri)
         try:
             await verifier.refresh()
         except Exception:  # noqa: BLE001 - /readyz reports it; the next unknown kid retries
@@ -63,6 +65,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(

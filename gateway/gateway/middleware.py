@@ -7,9 +7,11 @@ import time
 import uuid
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common import logs
+from gateway.errors import error_response
 
 CORRELATION_HEADER = b"x-correlation-id"
 _ACCEPTED_ID = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
@@ -74,3 +76,37 @@ class MetricsMiddleware:
             method = scope["method"]
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(time.perf_counter() - started)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over the limit with 413, in the API's error body.
+
+    A declared Content-Length is refused before anything is read; a streamed body is
+    counted as it arrives and reading it fails once it passes the limit. (FastAPI's
+    own ``max_body_size`` answers in plain text, so it is not used.)
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            message = f"the request body exceeds {self.max_body_bytes} bytes"
+            await error_response(413, "payload_too_large", message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body_bytes:
+                raise HTTPException(413, f"the request body exceeds {self.max_body_bytes} bytes")
+            return message
+
+        await self.app(scope, counting_receive, send)

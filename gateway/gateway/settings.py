@@ -16,6 +16,9 @@ class GatewaySettings(BaseSettings):
     token_leeway_seconds: int = 30
     jwks_min_refetch_seconds: float = 30.0
     rpc_timeout_seconds: float = 5.0
+    max_body_bytes: int = 1_048_576
+    rate_limit_per_user: str = "100/second;3000/minute"
+    rate_limit_storage_uri: str = "async+memory://"  # async+redis://… shares limits across replicas
     cors_origins: str = ""  # comma-separated origins of the front ends
     log_level: str = "INFO"
 

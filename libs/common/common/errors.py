@@ -61,6 +61,13 @@ class Unauthenticated(DomainError):
     http_status = 401
 
 
+class RateLimited(DomainError):
+    """Too many requests from one user; ``details.retry_after`` says when to retry."""
+
+    code = "rate_limited"
+    http_status = 429
+
+
 class ServiceUnavailable(DomainError):
     """A service did not answer in time or is not running."""
 
@@ -84,6 +91,7 @@ _BY_PATH: dict[str, type[DomainError]] = {
         Forbidden,
         Conflict,
         Unauthenticated,
+        RateLimited,
         ServiceUnavailable,
         UpstreamError,
     )

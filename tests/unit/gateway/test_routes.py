@@ -112,3 +112,48 @@ def test_openapi_declares_bearer_security(make_client: Any) -> None:
     spec = make_client().openapi()
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert "Idempotency-Key" in str(spec["paths"]["/v1/households"]["post"]["parameters"])
+
+
+async def test_oversized_body_is_413(make_client: Any, keys: Keys, rpc: FakeRpc) -> None:
+    app = make_client(max_body_bytes=2048)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            big = {**HOUSEHOLD, "address": "x" * 5000}
+            response = await client.post("/v1/households", json=big, headers=headers(keys))
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    assert rpc.calls == []
+
+
+async def test_rate_limit_is_per_user(make_client: Any, keys: Keys, rpc: FakeRpc) -> None:
+    rpc.answers["reporting.household_count"] = {"area": "/DZ/16/1601", "households": 0}
+    app = make_client(rate_limit_per_user="3/minute")
+    alice, bob = keys.sign(claims()), keys.sign(claims())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            statuses = [
+                (await client.get("/v1/reports/households/count", headers=bearer(alice))).status_code for _ in range(4)
+            ]
+            limited = await client.get("/v1/reports/households/count", headers=bearer(alice))
+            other = await client.get("/v1/reports/households/count", headers=bearer(bob))
+    assert statuses == [200, 200, 200, 429]
+    assert limited.json()["code"] == "rate_limited" and int(limited.headers["retry-after"]) >= 1
+    assert other.status_code == 200
+
+
+async def test_streamed_oversized_body_is_413(make_client: Any, keys: Keys, rpc: FakeRpc) -> None:
+    app = make_client(max_body_bytes=2048)
+
+    async def chunks() -> Any:
+        for _ in range(10):
+            yield b" " * 1000
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            response = await client.post(
+                "/v1/households", content=chunks(), headers={**headers(keys), "Content-Type": "application/json"}
+            )
+    assert response.status_code == 413 and response.json()["code"] == "payload_too_large"
+    assert rpc.calls == []
