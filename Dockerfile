@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the whole platform: the five nameko services and the FastAPI gateway.
 # Which process runs is chosen by the command (see compose.yaml / deploy/k8s):
-#   python -m common.run_service <registry|assistance|solidarity|veille|reporting>
+#   python -m common.run_service <registry|assistance|solidarity|veille|reporting|audit>
 #   uvicorn gateway.main:create_app --factory --host 0.0.0.0 --port 8000
 FROM python:3.11-slim
 
@@ -27,6 +27,7 @@ RUN pip install -c constraints.txt \
         ./services/solidarity \
         ./services/veille \
         ./services/reporting \
+        ./services/audit \
         ./gateway
 
 # Fixed numeric uid/gid so Kubernetes can verify runAsNonRoot (see deploy/k8s).

@@ -24,8 +24,8 @@ export MONGO_URI="${MONGO_URI:-mongodb://127.0.0.1:27017/}"
 export MONGO_DB_PREFIX="${MONGO_DB_PREFIX:-solidarity_}"
 export KEYCLOAK_URL="${KEYCLOAK_URL:-http://127.0.0.1:8080}"
 GATEWAY_PORT="${GATEWAY_PORT:-8000}"
-SERVICES=(registry assistance solidarity veille reporting)
-declare -A OPS_PORTS=([registry]=8101 [assistance]=8102 [solidarity]=8103 [veille]=8104 [reporting]=8105)
+SERVICES=(registry assistance solidarity veille reporting audit)
+declare -A OPS_PORTS=([registry]=8101 [assistance]=8102 [solidarity]=8103 [veille]=8104 [reporting]=8105 [audit]=8106)
 
 # RabbitMQ runs as this user, with its state under .data/ (not the system node).
 export RABBITMQ_NODENAME="rabbit@localhost"

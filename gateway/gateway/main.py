@@ -10,9 +10,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from common import logs
+from common.aio.events import AsyncEventPublisher
 from common.aio.rpc import AsyncRpcClient
 from gateway import errors
+from gateway.api.routes import audit as audit_routes
 from gateway.api.routes import campaigns, households, ops, programmes, reports, signals
+from gateway.audit import AuditMiddleware, EventPublisher
 from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
 from gateway.deps import RpcCaller
 from gateway.middleware import BodyLimitMiddleware, CorrelationMiddleware, MetricsMiddleware
@@ -26,8 +29,9 @@ def create_app(
     settings: GatewaySettings | None = None,
     rpc: RpcCaller | None = None,
     verifier: TokenVerifier | None = None,
+    audit: EventPublisher | None = None,
 ) -> FastAPI:
-    """Build the app; tests pass a fake ``rpc`` and a ``verifier`` with local keys."""
+    """Build the app; tests pass fakes for ``rpc`` and ``audit``, and local keys."""
     settings = settings or GatewaySettings()
     logs.configure("gateway", settings.log_level)
     verifier = verifier or TokenVerifier(
@@ -46,7 +50,14 @@ def create_app(
             owned = AsyncRpcClient(settings.amqp_uri, timeout=settings.rpc_timeout_seconds)
             await owned.start()
             client = owned
+        publisher = audit
+        owned_publisher: AsyncEventPublisher | None = None
+        if publisher is None:
+            owned_publisher = AsyncEventPublisher(settings.amqp_uri, source="gateway")
+            await owned_publisher.start()
+            publisher = owned_publisher
         app.state.rpc = client
+        app.state.audit = publisher
         app.state.verifier = verifier
         app.state.rate_limiter = UserRateLimiter(settings.rate_limit_per_user, settings.rate_limit_storage_uri)
         try:
@@ -56,6 +67,8 @@ def create_app(
         yield
         if owned is not None:
             await owned.close()
+        if owned_publisher is not None:
+            await owned_publisher.close()
 
     app = FastAPI(
         title="Solidarity platform API",
@@ -65,6 +78,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     if settings.cors_origin_list:
@@ -76,6 +90,7 @@ def create_app(
             expose_headers=["X-Correlation-ID"],
         )
     app.add_middleware(CorrelationMiddleware)
-    for router in (ops.router, households.router, programmes.router, campaigns.router, signals.router, reports.router):
-        app.include_router(router)
+    routers = (ops, households, programmes, campaigns, signals, reports, audit_routes)
+    for module in routers:
+        app.include_router(module.router)
     return app

@@ -29,6 +29,8 @@ import jsonschema  # type: ignore[import-untyped,unused-ignore]
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
+from common import topology
+
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("DEPLOY_TOOLS_DIR", str(REPO / ".tools")))
 CONVENTIONS = REPO / "docs" / "conventions.md"
@@ -40,7 +42,7 @@ PROMETHEUS_COMPOSE = REPO / "deploy" / "prometheus" / "prometheus.compose.yml"
 COMPOSE_SCHEMA = TOOLS / "schemas" / "compose-spec.json"
 K8S_SCHEMAS = TOOLS / "schemas" / "kubernetes"
 
-SERVICES = ["registry", "assistance", "solidarity", "veille", "reporting"]
+SERVICES = list(topology.SERVICES)
 GATEWAY = "gateway"
 COMPONENTS = [*SERVICES, GATEWAY]
 OVERLAYS = {

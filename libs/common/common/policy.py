@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaign.read": READERS | {DONOR},
     "signal.report": STAFF,
     "signal.read": READERS,
+    "audit.read": frozenset({AUDITOR}),
 }
 
 

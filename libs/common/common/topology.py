@@ -21,7 +21,8 @@ from common.protocol import RPC_EXCHANGE, event_exchange, event_queue
 DEAD_LETTER_EXCHANGE = "dead-letters"
 DEAD_LETTER_QUEUE = "dead-letters"
 DEFAULT_VHOST = "/"
-SERVICES = ("registry", "assistance", "solidarity", "veille", "reporting")
+SERVICES = ("registry", "assistance", "solidarity", "veille", "reporting", "audit")
+PUBLISHERS = (*SERVICES, "gateway")
 # Dev broker account, documented in the README; production overrides definitions.
 DEV_USER, DEV_PASSWORD = "guest", "guest"
 _DEV_SALT = b"\x5a\x1d\x00\x07"
@@ -62,7 +63,7 @@ def _binding(vhost: str, exchange: str, queue: str, routing_key: str) -> dict[st
 def definitions(vhost: str = DEFAULT_VHOST) -> dict[str, Any]:
     """The RabbitMQ definitions document for ``vhost``."""
     exchanges = [_exchange(vhost, RPC_EXCHANGE), _exchange(vhost, DEAD_LETTER_EXCHANGE, "fanout")]
-    exchanges += [_exchange(vhost, event_exchange(s)) for s in SERVICES]
+    exchanges += [_exchange(vhost, event_exchange(s)) for s in PUBLISHERS]
     queues = [_queue(vhost, DEAD_LETTER_QUEUE, {"x-max-length": 1_000_000})]
     bindings = [_binding(vhost, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, "")]
     for source, event_type, consumer, method in SUBSCRIPTIONS:

@@ -83,6 +83,22 @@ class FakeRpc:
         return answer(*args) if callable(answer) else answer
 
 
+class FakePublisher:
+    """Keeps what the gateway publishes (audit entries)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    async def publish(self, event_type: str, data: dict[str, Any]) -> str:
+        self.events.append((event_type, data))
+        return f"e{len(self.events)}"
+
+
+@pytest.fixture
+def published() -> FakePublisher:
+    return FakePublisher()
+
+
 @pytest.fixture
 def keys() -> Keys:
     return Keys("key-1")
@@ -99,10 +115,10 @@ def rpc() -> FakeRpc:
 
 
 @pytest.fixture
-def make_client(jwks: JwksServer, rpc: FakeRpc) -> Callable[..., Any]:
+def make_client(jwks: JwksServer, rpc: FakeRpc, published: FakePublisher) -> Callable[..., Any]:
     def make(**settings: Any) -> Any:
         verifier = TokenVerifier(jwks, ISSUER, AUDIENCE, leeway_seconds=5, min_refetch_seconds=0)
-        app = create_app(GatewaySettings(**settings), rpc=rpc, verifier=verifier)
+        app = create_app(GatewaySettings(**settings), rpc=rpc, verifier=verifier, audit=published)
         return app
 
     return make

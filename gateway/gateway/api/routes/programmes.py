@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from common.contracts.programmes import ProgrammeIn, ProgrammeOut
+from gateway.audit import audited
 from gateway.deps import Caller, Rpc
 from gateway.errors import error_responses
 
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/programmes", tags=["assistance"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    openapi_extra=audited("programme.create", "programme"),
     response_model=ProgrammeOut,
     responses=error_responses(401, 403, 409, 422, 503),
 )

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from common.contracts.signals import SignalIn, SignalOut
+from gateway.audit import audited
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import error_responses
 
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1/signals", tags=["veille"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    openapi_extra=audited("signal.report", "signal"),
     response_model=SignalOut,
     responses=error_responses(401, 403, 422, 503),
 )
@@ -23,7 +25,12 @@ async def report_signal(signal: SignalIn, caller: Caller, rpc: Rpc, idempotency_
     return await rpc.call("veille", "report_signal", signal.model_dump(mode="json"), idempotency_key, context=caller)
 
 
-@router.get("", response_model=list[SignalOut], responses=error_responses(401, 403, 503))
+@router.get(
+    "",
+    response_model=list[SignalOut],
+    responses=error_responses(401, 403, 503),
+    openapi_extra=audited("signal.list", "signal"),
+)
 async def list_signals(caller: Caller, rpc: Rpc) -> Any:
     """The most severe, then newest, signals in the caller's area."""
     return await rpc.call("veille", "list_signals", context=caller)

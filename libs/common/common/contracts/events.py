@@ -9,11 +9,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 HOUSEHOLD_REGISTERED = "household_registered"
+AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
 # queue declared in the broker before anything publishes (see common.topology).
 SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("registry", HOUSEHOLD_REGISTERED, "reporting", "on_household_registered"),
+    ("gateway", AUDIT_ENTRY, "audit", "on_audit_entry"),
 )
 
 

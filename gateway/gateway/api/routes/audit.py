@@ -1,0 +1,25 @@
+"""The audit trail, for auditors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from common.contracts.audit import AuditQuery, AuditRecord
+from gateway.audit import audited
+from gateway.deps import Caller, Rpc
+from gateway.errors import error_responses
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+@router.get(
+    "/entries",
+    response_model=list[AuditRecord],
+    responses=error_responses(401, 403, 422, 503),
+    openapi_extra=audited("audit.search", "audit_entry"),
+)
+async def search_entries(query: Annotated[AuditQuery, Query()], caller: Caller, rpc: Rpc) -> Any:
+    """Who read or changed what, newest first; page with ``before_seq``."""
+    return await rpc.call("audit", "search_entries", query.model_dump(mode="json", exclude_none=True), context=caller)

@@ -1,0 +1,64 @@
+"""The hash chain (pure): each record's hash covers its content and the previous hash.
+
+Changing, removing or reordering any stored record breaks every hash after it, which
+:func:`verify` reports. The first record chains to ``GENESIS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+CHAINED_FIELDS = (
+    "seq",
+    "actor",
+    "roles",
+    "area",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "status",
+    "at",
+    "correlation_id",
+    "event_id",
+)
+
+
+def digest(record: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the previous hash and the record's canonical JSON."""
+    content = {field: record.get(field) for field in CHAINED_FIELDS}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``broken_at`` is the seq of the first record that does not verify, if any."""
+
+    checked: int
+    broken_at: int | None = None
+    reason: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(records: Iterable[dict[str, Any]]) -> Verdict:
+    """Walk records in ``seq`` order and check numbering, links and hashes."""
+    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    for record in records:
+        seq = record.get("seq")
+        if seq != expected_seq:
+            return Verdict(checked, expected_seq, f"record {expected_seq} is missing (found {seq})")
+        if record.get("prev_hash") != prev_hash:
+            return Verdict(checked, seq, "link to the previous record does not match")
+        if record.get("hash") != digest(record, prev_hash):
+            return Verdict(checked, seq, "content does not match its hash")
+        prev_hash, expected_seq, checked = record["hash"], expected_seq + 1, checked + 1
+    return Verdict(checked)

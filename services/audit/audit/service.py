@@ -1,0 +1,33 @@
+"""Audit entrypoints: the gateway's entries in, searches out (auditors only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nameko.rpc import rpc
+
+from audit.repository import AuditRepository, MongoAuditRepository
+from common import policy
+from common.contracts.audit import AuditEntry, AuditQuery
+from common.contracts.events import AUDIT_ENTRY, EventEnvelope
+from common.nameko_ext.dead_letter import event_handler
+from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.ops import PlatformService
+from common.validation import parse
+
+
+class AuditService(PlatformService):
+    name = "audit"
+
+    records: AuditRepository = MongoRepository(MongoAuditRepository)
+
+    @event_handler("gateway", AUDIT_ENTRY)
+    def on_audit_entry(self, payload: dict[str, Any]) -> None:
+        event = EventEnvelope.model_validate(payload)
+        self.records.append(AuditEntry.model_validate(event.data), event.event_id)
+
+    @rpc
+    def search_entries(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Audit records inside the caller's area, newest first."""
+        caller = policy.authorize(self.caller, "audit.read")
+        return self.records.search(parse(AuditQuery, query), policy.scope_filter(caller))

@@ -1,0 +1,100 @@
+"""The hash chain detects any change, removal or reordering of records."""
+
+import itertools
+from typing import Any
+
+import mongomock
+import pytest
+from audit.chain import GENESIS, digest, verify
+from audit.repository import MongoAuditRepository
+from audit.service import AuditService
+from nameko.testing.services import worker_factory
+
+from common.context import CallerContext
+from common.contracts.audit import AuditEntry
+from common.contracts.events import EventEnvelope
+from common.errors import Forbidden
+
+
+def entry(n: int, actor: str = "u1", area: str = "/DZ/16/1601") -> AuditEntry:
+    return AuditEntry(
+        actor=actor,
+        roles=["social-worker"],
+        area=area,
+        action="household.read",
+        object_type="household",
+        object_id=f"h{n}",
+        outcome="success",
+        status=200,
+        at="2026-11-23T10:00:00+00:00",
+        correlation_id=f"c{n}",
+    )  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def repo() -> MongoAuditRepository:
+    database = mongomock.MongoClient()["audit"]
+    MongoAuditRepository.ensure_indexes(database)
+    return MongoAuditRepository(database)
+
+
+def test_append_chains_records(repo: MongoAuditRepository) -> None:
+    seqs = [repo.append(entry(n), f"ev{n}") for n in range(1, 6)]
+    assert seqs == [1, 2, 3, 4, 5]
+    records = list(repo.in_order())
+    assert records[0]["prev_hash"] == GENESIS
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(records))
+    assert repo.verify().intact and repo.verify().checked == 5
+
+
+def test_redelivered_event_is_appended_once(repo: MongoAuditRepository) -> None:
+    assert repo.append(entry(1), "ev1") == repo.append(entry(1), "ev1") == 1
+    assert repo.verify().checked == 1
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken_at"),
+    [
+        (lambda c: c.update_one({"_id": 3}, {"$set": {"actor": "someone-else"}}), 3),
+        (lambda c: c.delete_one({"_id": 2}), 2),
+        (lambda c: c.update_one({"_id": 5}, {"$set": {"outcome": "denied"}}), 5),
+    ],
+)
+def test_tampering_is_detected(repo: MongoAuditRepository, tamper: Any, broken_at: int) -> None:
+    for n in range(1, 6):
+        repo.append(entry(n), f"ev{n}")
+    tamper(repo.records)
+    verdict = repo.verify()
+    assert not verdict.intact and verdict.broken_at == broken_at
+
+
+def test_rehashing_one_record_still_breaks_the_next_link(repo: MongoAuditRepository) -> None:
+    for n in range(1, 4):
+        repo.append(entry(n), f"ev{n}")
+    forged = repo.records.find_one({"_id": 2})
+    assert forged is not None
+    forged["actor"] = "intruder"
+    forged["hash"] = digest(forged, forged["prev_hash"])
+    repo.records.replace_one({"_id": 2}, forged)
+    assert verify(repo.in_order()).broken_at == 3
+
+
+def test_search_is_scoped_and_newest_first(repo: MongoAuditRepository) -> None:
+    repo.append(entry(1, area="/DZ/16/1601"), "ev1")
+    repo.append(entry(2, area="/DZ/31/3101"), "ev2")
+    repo.append(entry(3, area="/DZ/16/1602"), "ev3")
+    from common.contracts.audit import AuditQuery
+
+    found = repo.search(AuditQuery(), {"area_ancestors": "/DZ/16"})
+    assert [r["seq"] for r in found] == [3, 1]
+    assert repo.search(AuditQuery(before_seq=3, limit=1), {"area_ancestors": "/DZ"})[0]["seq"] == 2
+
+
+def test_service_appends_events_and_only_auditors_search(repo: MongoAuditRepository) -> None:
+    handler = worker_factory(AuditService, records=repo, caller=None)
+    handler.on_audit_entry(EventEnvelope.new("audit_entry", entry(1).model_dump(mode="json")).model_dump(mode="json"))
+    auditor = CallerContext(user_id="a", roles=("auditor",), area="/DZ", correlation_id="c")
+    assert len(worker_factory(AuditService, records=repo, caller=auditor).search_entries({})) == 1
+    officer = CallerContext(user_id="o", roles=("national-officer",), area="/DZ", correlation_id="c")
+    with pytest.raises(Forbidden):
+        worker_factory(AuditService, records=repo, caller=officer).search_entries({})
