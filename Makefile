@@ -1,11 +1,14 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop status test lint bench-rpc topology
+.PHONY: run stop restart status test lint bench-rpc bench-gateway topology
 
 run:
 	scripts/platform.sh up
 
 stop:
 	scripts/platform.sh down
+
+restart:
+	scripts/platform.sh restart
 
 status:
 	scripts/platform.sh status
@@ -21,6 +24,10 @@ lint:
 bench-rpc:
 	scripts/platform.sh up
 	.venv/bin/python -m bench.rpc_bench
+
+bench-gateway:
+	scripts/platform.sh up
+	.venv/bin/python -m bench.gateway_bench
 
 topology:
 	.venv/bin/python -m common.topology > deploy/rabbitmq/definitions.json

@@ -3,6 +3,7 @@
 #   scripts/platform.sh up     install what is missing, start everything, wait until ready
 #   scripts/platform.sh down   stop exactly what `up` started (data is kept)
 #   scripts/platform.sh status show what is running
+#   scripts/platform.sh restart  restart the services and the gateway (new code), not the infrastructure
 # Idempotent: a second `up` reuses what is installed and running.
 set -euo pipefail
 
@@ -249,6 +250,12 @@ down() {
   fi
 }
 
+restart() {
+  stop_pid gateway
+  for s in "${SERVICES[@]}"; do stop_pid "$s"; done
+  up
+}
+
 status() {
   for name in ferretdb keycloak prometheus "${SERVICES[@]}" gateway; do
     if alive "$name"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: not running"; fi
@@ -260,5 +267,6 @@ case "${1:-up}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  restart) restart ;;
+  *) echo "usage: $0 up|down|restart|status" >&2; exit 2 ;;
 esac

@@ -21,8 +21,8 @@ status=0
 echo "==> services: unit + integration (eventlet process)"
 "$VENV/bin/python" tests/eventlet_pytest.py tests/unit/services tests/integration/services \
   --junitxml="$REPORTS/services.xml" || status=1
-echo "==> common + gateway: unit + platform end-to-end (asyncio process)"
-"$VENV/bin/python" -m pytest tests/unit/common tests/unit/gateway tests/integration/platform \
+echo "==> common, gateway, pure registry modules: unit + platform end-to-end (asyncio process)"
+"$VENV/bin/python" -m pytest tests/unit --ignore=tests/unit/services tests/integration/platform \
   --junitxml="$REPORTS/gateway.xml" || status=1
 echo "==> deployment manifests (static)"
 "$VENV/bin/python" -m pytest tests/deploy --junitxml="$REPORTS/deploy.xml" || status=1

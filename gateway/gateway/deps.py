@@ -24,7 +24,7 @@ class RpcCaller(Protocol):
     ) -> Any: ...
 
 
-def get_rpc(request: Request) -> RpcCaller:
+async def get_rpc(request: Request) -> RpcCaller:  # async: a plain def would hop to a thread
     rpc: RpcCaller = request.app.state.rpc
     return rpc
 

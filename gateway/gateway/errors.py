@@ -44,6 +44,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody} for status in statuses}
 
 
+# What any authenticated API route may answer besides its own errors.
+COMMON_ERRORS = error_responses(400, 401, 403, 413, 422, 429, 500, 502, 503)
+
+
 def error_response(
     status: int,
     code: str,

@@ -45,12 +45,24 @@ class FakeHouseholdRepository:
         self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
         return row
 
-    def get(self, household_id: str, scope: dict[str, Any]) -> dict[str, Any] | None:
+    def get(self, household_id: str, scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
         row = self.rows.get(household_id)
-        return row if row is not None and _matches(row, scope) else None
+        return row if row is not None and _matches(row, scope or {}) else None
 
     def count(self, scope: dict[str, Any]) -> int:
         return sum(1 for row in self.rows.values() if _matches(row, scope))
+
+    def list(self, scope: dict[str, Any], filters: Any) -> dict[str, Any]:
+        rows = [r for r in self.rows.values() if _matches(r, scope)]
+        if filters.area:
+            rows = [r for r in rows if areas.contains(filters.area, r["area"])]
+        return {"items": rows[: filters.limit], "next_cursor": None}
+
+    def update(self, household_id: str, scope: dict[str, Any], changes: Any, user_id: str) -> dict[str, Any] | None:
+        row = self.get(household_id, scope)
+        if row is not None:
+            row.update(changes.model_dump())
+        return row
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
         sent = len(self.events)

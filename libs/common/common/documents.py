@@ -24,8 +24,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def as_public(document: Document) -> dict[str, Any]:
+def as_public(document: Document, omit: tuple[str, ...] = ()) -> dict[str, Any]:
     """The document as JSON-safe data, ``_id`` renamed ``id``, internal fields dropped."""
     data = document.to_mongo().to_dict()
     data["id"] = data.pop("_id")
-    return {k: _plain(v) for k, v in data.items() if k not in INTERNAL_FIELDS}
+    return {k: _plain(v) for k, v in data.items() if k not in INTERNAL_FIELDS and k not in omit}

@@ -28,6 +28,7 @@ READERS = STAFF | {AUDITOR}
 PERMISSIONS: dict[str, frozenset[str]] = {
     "household.register": STAFF,
     "household.read": READERS,
+    "household.update": STAFF,
     "report.read": READERS,
     "programme.manage": frozenset({NATIONAL_OFFICER}),
     "programme.read": READERS,

@@ -1,12 +1,17 @@
-"""Audit storage: append with the chain, search, verify. Nothing updates or deletes.
+"""Audit storage: append with the chain, search, verify. Records are never changed.
 
-Appends from concurrent workers race for the next ``seq`` on the primary key; the
-loser reads the new tail and tries again, so the chain never forks. A redelivered
-event is recognised by its ``event_id`` (unique) and appended once.
+The chain's tail (``seq``, ``hash``) is kept in one small head document, so an append
+costs two lookups by key however long the trail is. Appending inserts record
+``seq + 1`` first (its primary key makes concurrent appenders race, and one loses),
+then moves the head forward with a compare-and-set. A crash between the two leaves
+the head one record behind; the next appender finds record ``seq + 1`` taken, moves
+the head to it, and goes on, so the chain never forks and never has a gap. A
+redelivered event is recognised by its ``event_id`` (unique) and appended once.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,6 +25,7 @@ from common import areas
 from common.contracts.audit import AuditEntry, AuditQuery
 
 MAX_APPEND_ATTEMPTS = 50
+HEAD_ID = "head"
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -39,6 +45,7 @@ class AuditRepository(Protocol):
 class MongoAuditRepository:
     def __init__(self, database: Database[Any]) -> None:
         self.records = database["audit_records"]
+        self.head = database["audit_head"]
 
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
@@ -54,18 +61,38 @@ class MongoAuditRepository:
             existing = self.records.find_one({"event_id": event_id}, {"seq": 1})
             if existing is not None:
                 return int(existing["seq"])
-            tail = self.records.find_one({}, {"seq": 1, "hash": 1}, sort=[("seq", DESCENDING)])
-            seq = int(tail["seq"]) + 1 if tail else 1
-            prev_hash = tail["hash"] if tail else GENESIS
-            record = {**data, "seq": seq, "event_id": event_id, "prev_hash": prev_hash}
-            record["hash"] = digest(record, prev_hash)
+            head = self.head.find_one({"_id": HEAD_ID}) or self._head_from_tail()
+            seq = int(head["seq"]) + 1
+            record = {**data, "seq": seq, "event_id": event_id, "prev_hash": head["hash"]}
+            record["hash"] = digest(record, head["hash"])
             record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
             try:
                 self.records.insert_one({"_id": seq, **record})
-                return seq
             except DuplicateKeyError:
-                continue  # another worker took this seq (or this event): look again
+                self._catch_up(head)  # this seq is taken (or this event is in): look again
+                continue
+            self._advance(head, seq, record["hash"])
+            return seq
         raise RuntimeError("could not append to the audit chain")
+
+    def _head_from_tail(self) -> dict[str, Any]:
+        """The head as the records say (a trail written before the head existed, or empty)."""
+        tail = self.records.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
+        return {"seq": int(tail["seq"]), "hash": tail["hash"]} if tail else {"seq": 0, "hash": GENESIS}
+
+    def _advance(self, head: dict[str, Any], seq: int, hash_: str) -> None:
+        """Move the head from ``head`` to ``seq`` unless someone already moved it."""
+        # An upsert that loses to another appender means the head is already past ``head``.
+        with contextlib.suppress(DuplicateKeyError):
+            self.head.update_one(
+                {"_id": HEAD_ID, "seq": head["seq"]}, {"$set": {"seq": seq, "hash": hash_}}, upsert=True
+            )
+
+    def _catch_up(self, head: dict[str, Any]) -> None:
+        """Record ``head.seq + 1`` exists: move the head onto it (it may be left behind)."""
+        taken = self.records.find_one({"_id": int(head["seq"]) + 1}, {"seq": 1, "hash": 1})
+        if taken is not None:
+            self._advance(head, int(taken["seq"]), taken["hash"])
 
     def search(self, query: AuditQuery, scope: dict[str, Any]) -> list[dict[str, Any]]:
         filters: dict[str, Any] = dict(scope)

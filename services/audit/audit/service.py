@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from audit.repository import AuditRepository, MongoAuditRepository
 from common import policy
 from common.contracts.audit import AuditEntry, AuditQuery
 from common.contracts.events import AUDIT_ENTRY, EventEnvelope
 from common.nameko_ext.dead_letter import event_handler
+from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.validation import parse

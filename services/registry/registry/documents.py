@@ -45,5 +45,8 @@ class Household(Document):
     status = StringField(required=True, default="active")
     created_at = DateTimeField(required=True)
     created_by = StringField(required=True)
+    updated_at = DateTimeField()
+    updated_by = StringField()
+    history = ListField(DictField())
     idempotency_key = StringField()
     outbox = ListField(DictField(), db_field="_outbox")

@@ -11,23 +11,40 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 
 from common import areas
-from common.contracts.events import HOUSEHOLD_REGISTERED
-from common.contracts.households import HouseholdIn
+from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
+from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.documents import as_public
 from common.idempotency import insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household, Member
+
+OMITTED = ("history",)  # change history is served on its own, not with every read
+
+
+def _object_id(value: str) -> ObjectId | None:
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
 
 
 class HouseholdRepository(Protocol):
     def register(self, household: HouseholdIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
         """Store a household once per idempotency key; return it as stored."""
 
-    def get(self, household_id: str, scope: dict[str, Any]) -> dict[str, Any] | None:
-        """The household if it exists inside ``scope``."""
+    def get(self, household_id: str) -> dict[str, Any] | None:
+        """The household, wherever it is: the caller's scope is the service's check."""
 
     def count(self, scope: dict[str, Any]) -> int:
         """Households inside ``scope``."""
+
+    def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
+        """A page of households inside ``scope``: ``{"items", "next_cursor"}``."""
+
+    def update(
+        self, household_id: str, scope: dict[str, Any], changes: HouseholdUpdate, user_id: str
+    ) -> dict[str, Any] | None:
+        """Apply ``changes`` to a household inside ``scope``; ``None`` if there is none."""
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
         """Publish the events stored with the records; return how many."""
@@ -62,16 +79,48 @@ class MongoHouseholdRepository:
         ]
         return as_public(insert_once(doc))
 
-    def get(self, household_id: str, scope: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            oid = ObjectId(household_id)
-        except (InvalidId, TypeError):
-            return None
-        doc = Household.objects(id=oid, **scope).first()
-        return as_public(doc) if doc else None
+    def get(self, household_id: str) -> dict[str, Any] | None:
+        oid = _object_id(household_id)
+        doc = Household.objects(id=oid).first() if oid else None
+        return as_public(doc, omit=OMITTED) if doc else None
 
     def count(self, scope: dict[str, Any]) -> int:
         return Household.objects(**scope).count()
+
+    def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
+        query = Household.objects(**scope)
+        if filters.area:
+            query = query.filter(area_ancestors=filters.area)
+        if filters.status:
+            query = query.filter(status=filters.status)
+        if filters.after and (after := _object_id(filters.after)):
+            query = query.filter(id__gt=after)
+        docs = list(query.order_by("id").limit(filters.limit + 1))
+        more = len(docs) > filters.limit
+        docs = docs[: filters.limit]
+        return {
+            "items": [as_public(doc, omit=OMITTED) for doc in docs],
+            "next_cursor": str(docs[-1].pk) if more else None,
+        }
+
+    def update(
+        self, household_id: str, scope: dict[str, Any], changes: HouseholdUpdate, user_id: str
+    ) -> dict[str, Any] | None:
+        oid = _object_id(household_id)
+        if oid is None:
+            return None
+        now = datetime.now(UTC).replace(microsecond=0)
+        values = changes.model_dump()
+        event = outbox.pending(HOUSEHOLD_UPDATED, {"household_id": household_id, "fields": sorted(values)})
+        doc = Household.objects(id=oid, **scope).modify(
+            new=True,
+            updated_at=now,
+            updated_by=user_id,
+            push__history={"at": now, "by": user_id, "set": values},
+            push__outbox=event,
+            **values,
+        )
+        return as_public(doc, omit=OMITTED) if doc else None
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
         return outbox.relay(self.database, ("households",), publish)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from common import policy
-from common.contracts.households import HouseholdIn
+from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.errors import NotFound
 from common.idempotency import check_key
+from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.validation import parse
@@ -36,10 +36,27 @@ class RegistryService(PlatformService):
     @rpc
     def get_household(self, household_id: str) -> dict[str, Any]:
         caller = policy.authorize(self.caller, "household.read")
-        found = self.households.get(household_id, policy.scope_filter(caller))
+        found = self.households.get(household_id)
         if found is None:
             raise NotFound("household not found")
+        policy.visible(caller, found["area"], "household")  # by id, then scope: one index lookup
         return found
+
+    @rpc
+    def list_households(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """A page of households in the caller's area, optionally narrowed."""
+        caller = policy.authorize(self.caller, "household.read")
+        return self.households.list(policy.scope_filter(caller), parse(HouseholdFilter, filters))
+
+    @rpc
+    def update_household(self, household_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change a household's editable fields; out of area it does not exist."""
+        caller = policy.authorize(self.caller, "household.update")
+        payload = parse(HouseholdUpdate, changes)
+        updated = self.households.update(household_id, policy.scope_filter(caller), payload, caller.user_id)
+        if updated is None:
+            raise NotFound("household not found")
+        return updated
 
     @rpc
     def count_households(self) -> int:

@@ -101,3 +101,71 @@ async def test_forged_and_missing_tokens_are_401(gateway: httpx.AsyncClient) -> 
     for headers in ({}, {"Authorization": "Bearer garbage"}, {"Authorization": tampered}):
         response = await gateway.get("/v1/reports/households/count", headers=headers)
         assert response.status_code == 401 and "Bearer" in response.headers["www-authenticate"]
+
+
+@pytest.mark.parametrize("user", [*VISIBLE, *NO_HOUSEHOLD_ACCESS])
+async def test_list_households(gateway: httpx.AsyncClient, households: dict[str, str], user: str) -> None:
+    seen: set[str] = set()
+    areas_seen: set[str] = set()
+    cursor: str | None = None
+    for _ in range(100):
+        params = {"limit": 200, **({"after": cursor} if cursor else {})}
+        response = await gateway.get("/v1/households", params=params, headers=auth(user))
+        if user in NO_HOUSEHOLD_ACCESS:
+            assert response.status_code == 403
+            return
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen |= {item["id"] for item in page["items"]}
+        areas_seen |= {item["area"] for item in page["items"]}
+        if not (cursor := page["next_cursor"]):
+            break
+    assert {households[a] for a in VISIBLE[user]} <= seen
+    assert not ({households[a] for a in REGISTRARS} - {households[a] for a in VISIBLE[user]}) & seen
+    assert all(any(a == v or a.startswith(v + "/") for v in VISIBLE[user]) for a in areas_seen)
+
+
+@pytest.mark.parametrize("user", [*VISIBLE, *NO_HOUSEHOLD_ACCESS])
+async def test_update_household_of_1601(gateway: httpx.AsyncClient, households: dict[str, str], user: str) -> None:
+    address = f"Nouvelle adresse, mise à jour par {user}"
+    response = await gateway.patch(
+        f"/v1/households/{households['/DZ/16/1601']}", json={"address": address}, headers=auth(user)
+    )
+    if user in NO_HOUSEHOLD_ACCESS or user == "auditor.demo":
+        expected = 403
+    else:
+        expected = 200 if "/DZ/16/1601" in VISIBLE[user] else 404
+    assert response.status_code == expected, (user, response.text)
+    if expected == 200:
+        assert response.json()["address"] == address
+
+
+async def test_update_cannot_move_a_household(gateway: httpx.AsyncClient, households: dict[str, str]) -> None:
+    response = await gateway.patch(
+        f"/v1/households/{households['/DZ/16/1601']}",
+        json={"address": "x y z", "area": "/DZ/31/3101"},
+        headers=auth("worker.1601"),
+    )
+    assert response.status_code == 422
+
+
+async def test_reads_are_in_the_audit_trail(gateway: httpx.AsyncClient, households: dict[str, str]) -> None:
+    target = households["/DZ/16/1602"]
+    correlation = f"audit-e2e-{target}"
+    read = await gateway.get(
+        f"/v1/households/{target}", headers=auth("worker.1602", **{"X-Correlation-ID": correlation})
+    )
+    assert read.status_code == 200
+    for _ in range(50):
+        found = await gateway.get(
+            "/v1/audit/entries", params={"object_id": target, "action": "household.read"}, headers=auth("auditor.demo")
+        )
+        assert found.status_code == 200, found.text
+        mine = [e for e in found.json() if e["correlation_id"] == correlation]
+        if mine:
+            break
+        await asyncio.sleep(0.2)
+    assert mine and mine[0]["outcome"] == "success" and mine[0]["area"] == "/DZ/16/1602"
+    assert len(mine[0]["hash"]) == 64
+    denied = await gateway.get("/v1/audit/entries", headers=auth("national.officer"))
+    assert denied.status_code == 403

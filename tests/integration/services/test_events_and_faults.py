@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from kombu import Connection, Exchange, Producer
 from nameko.exceptions import RemoteError
+from pymongo import MongoClient
 
 from common.context import CallerContext
 from common.contracts.events import SUBSCRIPTIONS
@@ -17,6 +18,8 @@ from registry.service import RegistryService
 from reporting.service import ReportingService
 from tests.integration.services.conftest import (
     AMQP_URI,
+    MONGO_URI,
+    PREFIX,
     dead_letters,
     eventually,
     new_commune,
@@ -67,6 +70,8 @@ def test_repeated_call_registers_once_and_counts_once(
     assert len(ids) == 1
     assert rpc.registry.count_households() == 1
     eventually(lambda: rpc.reporting.household_count()["households"] == 1)
+    households = MongoClient(MONGO_URI)[f"{PREFIX}registry"]["households"]
+    eventually(lambda: households.find_one({"area": area}, {"_outbox": 1}).get("_outbox") == [])
 
 
 def test_out_of_area_read_is_not_found(

@@ -98,3 +98,11 @@ def test_service_appends_events_and_only_auditors_search(repo: MongoAuditReposit
     officer = CallerContext(user_id="o", roles=("national-officer",), area="/DZ", correlation_id="c")
     with pytest.raises(Forbidden):
         worker_factory(AuditService, records=repo, caller=officer).search_entries({})
+
+
+def test_head_left_behind_by_a_crash_is_caught_up(repo: MongoAuditRepository) -> None:
+    for n in range(1, 4):
+        repo.append(entry(n), f"ev{n}")
+    repo.head.update_one({"_id": "head"}, {"$set": {"seq": 2, "hash": repo.records.find_one({"_id": 2})["hash"]}})
+    assert repo.append(entry(4), "ev4") == 4
+    assert repo.verify().intact and repo.verify().checked == 4

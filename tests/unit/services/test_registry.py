@@ -110,3 +110,29 @@ def test_relay_publishes_pending_events(caller: Callable[..., CallerContext]) ->
     svc.relay_outbox()
     svc.dispatch.assert_called_once()
     assert svc.dispatch.call_args.args[0] == "household_registered"
+
+
+def test_update_changes_only_allowed_fields_in_area(caller: Callable[..., CallerContext]) -> None:
+    repo = FakeHouseholdRepository()
+    worker = worker_factory(RegistryService, households=repo, caller=caller("/DZ/16/1601"))
+    created = worker.register_household(HOUSEHOLD, "key-00000001")
+    assert worker.update_household(created["id"], {"address": "5 rue Hassiba"})["address"] == "5 rue Hassiba"
+    with pytest.raises(ValidationFailed):
+        worker.update_household(created["id"], {"area": "/DZ/16/1602"})
+    neighbour = worker_factory(RegistryService, households=repo, caller=caller("/DZ/16/1602"))
+    with pytest.raises(NotFound):
+        neighbour.update_household(created["id"], {"address": "ailleurs"})
+    auditor = worker_factory(RegistryService, households=repo, caller=caller("/DZ", "auditor"))
+    with pytest.raises(Forbidden):
+        auditor.update_household(created["id"], {"address": "ailleurs"})
+
+
+def test_list_is_scoped(caller: Callable[..., CallerContext]) -> None:
+    repo = FakeHouseholdRepository()
+    worker_factory(RegistryService, households=repo, caller=caller("/DZ/16/1601")).register_household(
+        HOUSEHOLD, "key-00000001"
+    )
+    other = worker_factory(RegistryService, households=repo, caller=caller("/DZ/31/3101", "wilaya-director"))
+    assert other.list_households({})["items"] == []
+    with pytest.raises(ValidationFailed):
+        other.list_households({"limit": 1000})

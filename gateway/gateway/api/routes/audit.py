@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from common.contracts.audit import AuditQuery, AuditRecord
 from gateway.audit import audited
 from gateway.deps import Caller, Rpc
-from gateway.errors import error_responses
+from gateway.errors import COMMON_ERRORS, error_responses
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_ERRORS)
 
 
 @router.get(

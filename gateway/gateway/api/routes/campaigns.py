@@ -9,9 +9,9 @@ from fastapi import APIRouter, status
 from common.contracts.campaigns import CampaignIn, CampaignOut
 from gateway.audit import audited
 from gateway.deps import Caller, IdempotencyKey, Rpc
-from gateway.errors import error_responses
+from gateway.errors import COMMON_ERRORS, error_responses
 
-router = APIRouter(prefix="/v1/campaigns", tags=["solidarity"])
+router = APIRouter(prefix="/v1/campaigns", tags=["solidarity"], responses=COMMON_ERRORS)
 
 
 @router.post(

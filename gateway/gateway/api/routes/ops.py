@@ -9,12 +9,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/livez")
+@router.get("/livez", include_in_schema=False)
 async def livez() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", include_in_schema=False)
 async def readyz(request: Request) -> JSONResponse:
     problems: dict[str, str] = {}
     if not request.app.state.rpc.connected:
@@ -26,6 +26,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics")
+@router.get("/metrics", include_in_schema=False)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, status
 from common.contracts.programmes import ProgrammeIn, ProgrammeOut
 from gateway.audit import audited
 from gateway.deps import Caller, Rpc
-from gateway.errors import error_responses
+from gateway.errors import COMMON_ERRORS, error_responses
 
-router = APIRouter(prefix="/v1/programmes", tags=["assistance"])
+router = APIRouter(prefix="/v1/programmes", tags=["assistance"], responses=COMMON_ERRORS)
 
 
 @router.post(

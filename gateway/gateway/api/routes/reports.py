@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from gateway.deps import Caller, Rpc
-from gateway.errors import error_responses
+from gateway.errors import COMMON_ERRORS, error_responses
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=COMMON_ERRORS)
 
 
 class HouseholdCount(BaseModel):

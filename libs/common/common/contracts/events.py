@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 HOUSEHOLD_REGISTERED = "household_registered"
+HOUSEHOLD_UPDATED = "household_updated"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable

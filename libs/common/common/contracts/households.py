@@ -39,7 +39,8 @@ class MemberIn(BaseModel):
 class HouseholdIn(BaseModel):
     """A household to register: exactly one member is the head."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Personal data must not come back in error texts (pydantic takes this from the outer model).
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     area: str = Field(examples=["/DZ/16/1601"], description="commune (or cell) area path")
     address: str = Field(min_length=3, max_length=300)
@@ -68,3 +69,34 @@ class HouseholdOut(HouseholdIn):
     id: str
     status: str
     created_at: str
+
+
+class HouseholdUpdate(BaseModel):
+    """The fields a caller may change; area, status and authorship are not among them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    address: str = Field(min_length=3, max_length=300)
+
+
+class HouseholdFilter(BaseModel):
+    """List filters; results are always inside the caller's area as well."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: str | None = Field(default=None, description="narrow to an area inside yours", examples=["/DZ/16/1601"])
+    status: Literal["active", "merged", "archived"] | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    after: str | None = Field(default=None, description="cursor: the next_cursor of the previous page")
+
+    @field_validator("area")
+    @classmethod
+    def _area(cls, value: str | None) -> str | None:
+        if value is not None and not areas.is_valid(value):
+            raise ValueError("malformed area path")
+        return value
+
+
+class HouseholdPage(BaseModel):
+    items: list[HouseholdOut]
+    next_cursor: str | None

@@ -7,12 +7,12 @@ from typing import Any
 
 from kombu.connection import Connection
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Request, Response
 
 from common.nameko_ext.caller import Caller
+from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.metrics import EntrypointMetrics
 from common.nameko_ext.mongo import service_database
 

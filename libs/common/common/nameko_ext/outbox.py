@@ -42,7 +42,8 @@ def relay(
         for doc in docs.limit(BATCH):
             for entry in doc[OUTBOX_FIELD]:
                 publish(entry["event_type"], entry)
-                collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: {"event_id": entry["event_id"]}}})
+                # Pull the entry by its exact value, as read: FerretDB ignores $pull conditions.
+                collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: entry}})
                 sent += 1
     if sent:
         log.info("outbox relayed", extra={"events": sent})

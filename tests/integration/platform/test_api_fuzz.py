@@ -1,0 +1,35 @@
+"""Schemathesis against the live OpenAPI, once per role: no 5xx, answers match the schema.
+
+The schema is loaded when the module is collected: the platform must be up
+(``make test`` starts it first).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.integration.platform.conftest import GATEWAY_URL, auth
+
+ONE_USER_PER_ROLE = [
+    "national.officer", "director.16", "agent.16", "coordinator.1601", "worker.1601", "donor.demo", "auditor.demo",
+]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+schema = schemathesis.openapi.from_url(f"{GATEWAY_URL}/openapi.json")
+
+
+@pytest.mark.parametrize("user", ONE_USER_PER_ROLE)
+@schema.parametrize()
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_for_every_role(case: Any, user: str) -> None:
+    case.call_and_validate(base_url=GATEWAY_URL, headers=auth(user), checks=CHECKS)
