@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from common import policy
 from common.contracts.events import HOUSEHOLD_REGISTERED, EventEnvelope
 from common.nameko_ext.dead_letter import event_handler
+from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from reporting.repository import HouseholdFacts, MongoHouseholdFacts

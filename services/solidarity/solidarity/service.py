@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from common import policy
 from common.contracts.campaigns import CampaignIn
 from common.idempotency import check_key
+from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.validation import parse
