@@ -34,12 +34,25 @@ class FakeHouseholdRepository:
         self.rows: dict[str, dict[str, Any]] = {}
         self.by_key: dict[str, str] = {}
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self.stored_members: dict[str, list[dict[str, Any]]] = {}
 
-    def register(self, household: HouseholdIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+    def register(
+        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
         if idempotency_key in self.by_key:
             return self.rows[self.by_key[idempotency_key]]
         hid = f"h{next(_ids)}"
-        row = {**household.model_dump(mode="json"), "id": hid, "status": "active", "created_at": "2026-01-01T00:00:00"}
+        self.stored_members[hid] = members
+        public_members = [
+            {k: v for k, v in m.items() if k not in ("national_id_hash", "national_id_enc")} for m in members
+        ]
+        row = {
+            **household.model_dump(mode="json"),
+            "members": public_members,
+            "id": hid,
+            "status": "active",
+            "created_at": "2026-01-01T00:00:00",
+        }
         self.rows[hid] = row
         self.by_key[idempotency_key] = hid
         self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
@@ -63,6 +76,9 @@ class FakeHouseholdRepository:
         if row is not None:
             row.update(changes.model_dump())
         return row
+
+    def sweep_events(self) -> int:
+        return 0
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
         sent = len(self.events)

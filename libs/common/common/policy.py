@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "signal.report": STAFF,
     "signal.read": READERS,
     "audit.read": frozenset({AUDITOR}),
+    "area.read": READERS | {DONOR},
+    "area.manage": frozenset({NATIONAL_OFFICER}),
 }
 
 

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from mongoengine import (
-    DateField,
     DateTimeField,
     DictField,
     Document,
-    EmbeddedDocument,
-    EmbeddedDocumentListField,
-    IntField,
     ListField,
     StringField,
 )
-
-
-class Member(EmbeddedDocument):
-    given_name_ar = StringField()
-    family_name_ar = StringField()
-    given_name_lat = StringField()
-    family_name_lat = StringField()
-    sex = StringField(required=True, choices=("F", "M"))
-    birth_date = DateField()
-    birth_year = IntField()
-    relationship = StringField(required=True)
 
 
 class Household(Document):
@@ -33,7 +18,9 @@ class Household(Document):
         "auto_create_index": False,
         "indexes": [
             {"fields": ["idempotency_key"], "unique": True, "sparse": True},
+            {"fields": ["import_key"], "unique": True, "sparse": True},
             "area_ancestors",
+            {"fields": ["members.national_id_hash"], "sparse": True},
             {"fields": ["outbox.event_id"], "sparse": True},
         ],
     }
@@ -41,7 +28,13 @@ class Household(Document):
     area = StringField(required=True)
     area_ancestors = ListField(StringField(), required=True)
     address = StringField(required=True)
-    members = EmbeddedDocumentListField(Member, required=True)
+    household_ref = StringField()
+    import_key = StringField()  # "<source>:<household_ref>": what a re-import matches on
+    provenance = DictField()
+    consent = DictField()
+    # Members as the contract stores them (common.contracts.people.protected_record):
+    # the national id only as lookup hash, ciphertext and mask.
+    members = ListField(DictField(), required=True)
     status = StringField(required=True, default="active")
     created_at = DateTimeField(required=True)
     created_by = StringField(required=True)

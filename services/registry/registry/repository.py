@@ -16,9 +16,19 @@ from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdU
 from common.documents import as_public
 from common.idempotency import insert_once
 from common.nameko_ext import outbox
-from registry.documents import Household, Member
+from registry.documents import Household
 
 OMITTED = ("history",)  # change history is served on its own, not with every read
+SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
+
+
+def public(doc: Household) -> dict[str, Any]:
+    """A household as the registry answers: no history, national ids only masked."""
+    data = as_public(doc, omit=OMITTED)
+    for optional in ("provenance", "consent"):  # mongoengine stores an unset DictField as {}
+        data[optional] = data.get(optional) or None
+    data["members"] = [{k: v for k, v in member.items() if k not in SECRET_MEMBER_FIELDS} for member in data["members"]]
+    return data
 
 
 def _object_id(value: str) -> ObjectId | None:
@@ -29,8 +39,10 @@ def _object_id(value: str) -> ObjectId | None:
 
 
 class HouseholdRepository(Protocol):
-    def register(self, household: HouseholdIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
-        """Store a household once per idempotency key; return it as stored."""
+    def register(
+        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Store a household once per idempotency key; ``members`` are the protected records."""
 
     def get(self, household_id: str) -> dict[str, Any] | None:
         """The household, wherever it is: the caller's scope is the service's check."""
@@ -49,6 +61,9 @@ class HouseholdRepository(Protocol):
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
         """Publish the events stored with the records; return how many."""
 
+    def sweep_events(self) -> int:
+        """Find records holding events that were never marked for the relay (after a crash)."""
+
 
 class MongoHouseholdRepository:
     """mongoengine-backed repository; the event is written with the household (outbox)."""
@@ -60,13 +75,18 @@ class MongoHouseholdRepository:
     def ensure_indexes(database: Database[Any]) -> None:
         Household.ensure_indexes()
 
-    def register(self, household: HouseholdIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+    def register(
+        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
         doc = Household(
             id=ObjectId(),
             area=household.area,
             area_ancestors=areas.ancestors(household.area),
             address=household.address,
-            members=[Member(**m.model_dump()) for m in household.members],
+            household_ref=household.household_ref,
+            provenance=household.provenance.model_dump(mode="json") if household.provenance else None,
+            consent=household.consent.model_dump(mode="json") if household.consent else None,
+            members=members,
             created_at=datetime.now(UTC).replace(microsecond=0),
             created_by=user_id,
             idempotency_key=idempotency_key,
@@ -77,12 +97,14 @@ class MongoHouseholdRepository:
                 {"household_id": str(doc.pk), "area": doc.area, "members": len(doc.members)},
             )
         ]
-        return as_public(insert_once(doc))
+        stored = insert_once(doc)
+        outbox.mark(self.database, "households", [stored.pk])
+        return public(stored)
 
     def get(self, household_id: str) -> dict[str, Any] | None:
         oid = _object_id(household_id)
         doc = Household.objects(id=oid).first() if oid else None
-        return as_public(doc, omit=OMITTED) if doc else None
+        return public(doc) if doc else None
 
     def count(self, scope: dict[str, Any]) -> int:
         return Household.objects(**scope).count()
@@ -99,7 +121,7 @@ class MongoHouseholdRepository:
         more = len(docs) > filters.limit
         docs = docs[: filters.limit]
         return {
-            "items": [as_public(doc, omit=OMITTED) for doc in docs],
+            "items": [public(doc) for doc in docs],
             "next_cursor": str(docs[-1].pk) if more else None,
         }
 
@@ -120,7 +142,13 @@ class MongoHouseholdRepository:
             push__outbox=event,
             **values,
         )
-        return as_public(doc, omit=OMITTED) if doc else None
+        if doc is None:
+            return None
+        outbox.mark(self.database, "households", [doc.pk])
+        return public(doc)
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
-        return outbox.relay(self.database, ("households",), publish)
+        return outbox.relay(self.database, publish)
+
+    def sweep_events(self) -> int:
+        return outbox.sweep(self.database, ("households",))

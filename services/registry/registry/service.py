@@ -7,14 +7,18 @@ from typing import Any
 from nameko.events import EventDispatcher
 from nameko.timer import timer
 
-from common import policy
+from common import areas, policy
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
-from common.errors import NotFound
+from common.contracts.people import protected_record
+from common.errors import NotFound, ValidationFailed
 from common.idempotency import check_key
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
+from common.pii import NationalIdProtector
 from common.validation import parse
+from registry.areas_store import AreaRepository, MongoAreaRepository
+from registry.dependencies import NationalIds
 from registry.repository import HouseholdRepository, MongoHouseholdRepository
 
 
@@ -22,6 +26,8 @@ class RegistryService(PlatformService):
     name = "registry"
 
     households: HouseholdRepository = MongoRepository(MongoHouseholdRepository)
+    areas: AreaRepository = MongoRepository(MongoAreaRepository)
+    national_ids: NationalIdProtector = NationalIds()
     dispatch = EventDispatcher()
 
     @rpc
@@ -31,7 +37,8 @@ class RegistryService(PlatformService):
         key = check_key(idempotency_key)
         payload = parse(HouseholdIn, household)
         policy.require_within(caller, payload.area)
-        return self.households.register(payload, caller.user_id, key)
+        members = [protected_record(member, self.national_ids) for member in payload.members]
+        return self.households.register(payload, members, caller.user_id, key)
 
     @rpc
     def get_household(self, household_id: str) -> dict[str, Any]:
@@ -63,7 +70,26 @@ class RegistryService(PlatformService):
         caller = policy.authorize(self.caller, "household.read")
         return self.households.count(policy.scope_filter(caller))
 
+    @rpc
+    def list_areas(self, parent: str) -> list[dict[str, Any]]:
+        """The areas directly below ``parent`` (reference data: every signed-in role may read it)."""
+        policy.authorize(self.caller, "area.read")
+        return self.areas.children(areas.validate(parent))
+
+    @rpc
+    def import_communes(self, csv_text: str) -> dict[str, Any]:
+        """Add or correct communes from a ``code;wilaya_code;name_fr;name_ar`` CSV."""
+        policy.authorize(self.caller, "area.manage")
+        if not isinstance(csv_text, str) or not csv_text.strip():
+            raise ValidationFailed("the CSV is empty")
+        return self.areas.import_communes(csv_text)
+
     @timer(interval=0.5)
     def relay_outbox(self) -> None:
         """Publish the events written with the records (see common.nameko_ext.outbox)."""
         self.households.relay_events(self.dispatch)
+
+    @timer(interval=600, eager=True)
+    def sweep_outbox(self) -> None:
+        """At start and every 10 minutes: catch events a crash left unmarked."""
+        self.households.sweep_events()

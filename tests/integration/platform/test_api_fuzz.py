@@ -21,7 +21,13 @@ from schemathesis.specs.openapi.checks import (
 from tests.integration.platform.conftest import GATEWAY_URL, auth
 
 ONE_USER_PER_ROLE = [
-    "national.officer", "director.16", "agent.16", "coordinator.1601", "worker.1601", "donor.demo", "auditor.demo",
+    "national.officer",
+    "director.16",
+    "agent.16",
+    "coordinator.1601",
+    "worker.1601",
+    "donor.demo",
+    "auditor.demo",
 ]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

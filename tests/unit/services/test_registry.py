@@ -136,3 +136,21 @@ def test_list_is_scoped(caller: Callable[..., CallerContext]) -> None:
     assert other.list_households({})["items"] == []
     with pytest.raises(ValidationFailed):
         other.list_households({"limit": 1000})
+
+
+def test_national_id_is_stored_protected_and_returned_masked(caller: Callable[..., CallerContext]) -> None:
+    from common.pii import NationalIdProtector
+
+    protector = NationalIdProtector(hash_key=b"h" * 32, encryption_key=b"e" * 32)
+    repo = FakeHouseholdRepository()
+    svc = worker_factory(RegistryService, households=repo, caller=caller(), national_ids=protector)
+    nin = "109870123456789012"
+    head = {**HOUSEHOLD["members"][0], "national_id": nin, "phone": "0550 12 34 56"}
+    created = svc.register_household({**HOUSEHOLD, "members": [head]}, "key-00000009")
+    returned = created["members"][0]
+    assert nin not in repr(created) and "national_id_hash" not in returned and "national_id_enc" not in returned
+    assert returned["national_id_masked"].endswith("9012") and returned["phone"] == "+213550123456"
+    stored = repo.stored_members[created["id"]][0]
+    assert nin not in repr(stored)
+    assert stored["national_id_hash"] == protector.lookup_hash(nin)
+    assert protector.decrypt(stored["national_id_enc"]) == nin

@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
-
-Sex = Literal["F", "M"]
-Relationship = Literal["head", "spouse", "child", "parent", "sibling", "grandchild", "other"]
-
-
-class MemberIn(BaseModel):
-    """A person, named in Arabic script, in Latin transliteration, or both."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    given_name_ar: str | None = Field(default=None, max_length=80, examples=["محمد"])
-    family_name_ar: str | None = Field(default=None, max_length=80, examples=["بن علي"])
-    given_name_lat: str | None = Field(default=None, max_length=80, examples=["Mohamed"])
-    family_name_lat: str | None = Field(default=None, max_length=80, examples=["Benali"])
-    sex: Sex
-    birth_date: date | None = None
-    birth_year: int | None = Field(default=None, ge=1900, le=2100)
-    relationship: Relationship
-
-    @model_validator(mode="after")
-    def _named(self) -> MemberIn:
-        if not ((self.given_name_ar and self.family_name_ar) or (self.given_name_lat and self.family_name_lat)):
-            raise ValueError("a member needs a given and a family name in Arabic or Latin script")
-        if self.birth_date and self.birth_year and self.birth_date.year != self.birth_year:
-            raise ValueError("birth_date and birth_year disagree")
-        return self
+from common.contracts.people import Consent, IndividualIn, IndividualOut, Provenance
 
 
 class HouseholdIn(BaseModel):
@@ -44,7 +18,12 @@ class HouseholdIn(BaseModel):
 
     area: str = Field(examples=["/DZ/16/1601"], description="commune (or cell) area path")
     address: str = Field(min_length=3, max_length=300)
-    members: list[MemberIn] = Field(min_length=1, max_length=40)
+    household_ref: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._/-]{1,64}$", description="the field survey's own reference"
+    )
+    provenance: Provenance | None = None
+    consent: Consent | None = None
+    members: list[IndividualIn] = Field(min_length=1, max_length=40)
 
     @field_validator("area")
     @classmethod
@@ -61,14 +40,21 @@ class HouseholdIn(BaseModel):
         return self
 
 
-class HouseholdOut(HouseholdIn):
-    """A registered household as the registry returns it."""
+class HouseholdOut(BaseModel):
+    """A registered household as the registry returns it (national ids only masked)."""
 
     model_config = ConfigDict(extra="ignore")  # services may return more than the API shows
 
     id: str
+    area: str
+    address: str
+    household_ref: str | None = None
+    provenance: Provenance | None = None
+    consent: Consent | None = None
+    members: list[IndividualOut]
     status: str
     created_at: str
+    updated_at: str | None = None
 
 
 class HouseholdUpdate(BaseModel):

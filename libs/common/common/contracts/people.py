@@ -23,8 +23,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from pydantic_core import PydanticCustomError
 
 from common import phones, pii
-from common.contracts.households import Relationship, Sex
 from common.errors import ValidationFailed
+
+Sex = Literal["F", "M"]
+Relationship = Literal["head", "spouse", "child", "parent", "sibling", "grandchild", "other"]
 
 DisabilityType = Literal[
     "motor",
@@ -243,7 +245,7 @@ def consent_issues(consent: Consent, *, birth_date: date | None, birth_year: int
 
 
 class IndividualBase(BaseModel):
-    """A person, named in Arabic script, in Latin transliteration, or both (as ``MemberIn``)."""
+    """A person, named in Arabic script, in Latin transliteration, or both."""
 
     # Phone numbers and national ids are personal data: keep them out of error texts.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)

@@ -1,10 +1,15 @@
 """Transactional outbox without transactions: the event rides in the record itself.
 
 A write that must announce itself stores the event in the record's ``_outbox`` array
-in the same single-document write (atomic in MongoDB and FerretDB alike). A timer
-publishes pending events, with publisher confirms, and only then pulls them out. A
-crash between the two publishes the event again: consumers deduplicate by
-``event_id``. Nothing written is ever left unannounced.
+in the same single-document write (atomic in MongoDB and FerretDB alike), then marks
+the record in the small ``_outbox_pending`` collection. A timer publishes the marked
+records' events, with publisher confirms, and only then pulls them out; a crash in
+between publishes an event again, and consumers deduplicate by ``event_id``.
+
+The marker is a second write, so a crash right after the record's write can leave
+an event unmarked: a periodic full sweep (and one at start) finds every record whose
+``_outbox`` is not empty. Markers keep each tick to a few lookups by key, which
+matters on FerretDB, where any other query scans the whole collection.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 from common.contracts.events import EventEnvelope
@@ -20,8 +26,11 @@ from common.contracts.events import EventEnvelope
 log = logging.getLogger(__name__)
 
 OUTBOX_FIELD = "_outbox"
-BATCH = 200
+PENDING_COLLECTION = "_outbox_pending"
+BATCH = 500
 PENDING_KEY = f"{OUTBOX_FIELD}.event_id"  # sparse-indexed by repositories that use the outbox
+
+Publish = Callable[[str, dict[str, Any]], None]
 
 
 def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -29,22 +38,52 @@ def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     return EventEnvelope.new(event_type, data).model_dump(mode="json")
 
 
-def relay(
-    database: Database[Any],
-    collections: Iterable[str],
-    publish: Callable[[str, dict[str, Any]], None],
-) -> int:
-    """Publish and clear every pending event of ``collections``; return how many."""
+def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
+    """After writing events into these records: ask the relay to look at them."""
+    ops = [
+        UpdateOne(
+            {"_id": f"{collection}:{doc_id}"}, {"$set": {"collection": collection, "doc_id": doc_id}}, upsert=True
+        )
+        for doc_id in ids
+    ]
+    if ops:
+        database[PENDING_COLLECTION].bulk_write(ops, ordered=False)
+
+
+def _publish_record(database: Database[Any], collection: str, doc_id: Any, publish: Publish) -> int:
+    doc = database[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+    entries = (doc or {}).get(OUTBOX_FIELD) or []
+    for entry in entries:
+        publish(entry["event_type"], entry)
+        # Pull the entry by its exact value, as read: FerretDB ignores $pull conditions.
+        database[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: entry}})
+    return len(entries)
+
+
+def relay(database: Database[Any], publish: Publish) -> int:
+    """Publish the events of the marked records; return how many were published."""
     sent = 0
-    for name in collections:
-        collection = database[name]
-        docs = collection.find({PENDING_KEY: {"$exists": True}}, {OUTBOX_FIELD: 1})
-        for doc in docs.limit(BATCH):
-            for entry in doc[OUTBOX_FIELD]:
-                publish(entry["event_type"], entry)
-                # Pull the entry by its exact value, as read: FerretDB ignores $pull conditions.
-                collection.update_one({"_id": doc["_id"]}, {"$pull": {OUTBOX_FIELD: entry}})
-                sent += 1
+    markers = database[PENDING_COLLECTION]
+    for marker in list(markers.find({}).limit(BATCH)):
+        # Unmark first: a writer that adds an event after this re-marks the record.
+        markers.delete_one({"_id": marker["_id"]})
+        try:
+            sent += _publish_record(database, marker["collection"], marker["doc_id"], publish)
+        except Exception:
+            mark(database, marker["collection"], [marker["doc_id"]])  # try again next tick
+            raise
     if sent:
         log.info("outbox relayed", extra={"events": sent})
     return sent
+
+
+def sweep(database: Database[Any], collections: Iterable[str]) -> int:
+    """Mark every record that still holds events (after a crash); return how many."""
+    found = 0
+    for name in collections:
+        ids = [doc["_id"] for doc in database[name].find({PENDING_KEY: {"$exists": True}}, {"_id": 1})]
+        mark(database, name, ids)
+        found += len(ids)
+    if found:
+        log.warning("outbox sweep found unmarked events", extra={"records": found})
+    return found

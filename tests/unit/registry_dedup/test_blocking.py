@@ -1,0 +1,42 @@
+from dataclasses import replace
+
+from registry.dedup import PersonRecord, blocking_keys, candidate_pairs
+from registry.dedup.synthetic import generate
+
+
+def test_blocking_finds_nearly_all_true_pairs_among_few_candidates():
+    data = generate(3000, seed=5)
+    pairs = set(candidate_pairs(data.records))
+    n = len(data.records)
+    assert len(pairs & data.duplicate_pairs) / len(data.duplicate_pairs) >= 0.97
+    assert len(pairs) < 3 * n  # n²/2 would be ~8 million
+
+
+def test_keys_cover_each_kind_of_field_error(person):
+    keys = blocking_keys(person("a", national_id_hash="h1"))
+    kinds = {key.split(":", 1)[0] for key in keys}
+    assert kinds == {"id", "tel", "ny", "nn", "bd"}
+    assert "ny:bnl:1985:/DZ/16" in keys
+    assert "nn:bnl|mhmd:1985" in keys
+    assert "bd:1985-03-14:/DZ/16" in keys
+
+
+def test_other_script_and_swapped_names_share_keys(person):
+    arabic_only = person("a", given_name_lat=None, family_name_lat=None, phone=None)
+    latin_only = person("b", given_name_ar=None, family_name_ar=None, phone=None, birth_date=None)
+    swapped = person("c", given_name_lat="Benali", family_name_lat="Mohamed", given_name_ar=None, family_name_ar=None)
+    assert blocking_keys(arabic_only) & blocking_keys(latin_only)
+    assert blocking_keys(arabic_only) & blocking_keys(replace(swapped, phone=None, birth_date=None))
+
+
+def test_pairs_come_once_and_in_order(person):
+    records = [person("b"), person("a"), person("c", phone=None)]
+    assert list(candidate_pairs(records)) == [("a", "b"), ("a", "c"), ("b", "c")]
+
+
+def test_oversized_blocks_are_skipped():
+    def shop_phone(count: int) -> list[PersonRecord]:
+        return [PersonRecord(id=str(i), phone="+213550000000") for i in range(count)]
+
+    assert sum(1 for _ in candidate_pairs(shop_phone(10))) == 45
+    assert list(candidate_pairs(shop_phone(30), max_block=20)) == []
