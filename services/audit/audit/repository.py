@@ -6,12 +6,15 @@ costs two lookups by key however long the trail is. Appending inserts record
 then moves the head forward with a compare-and-set. A crash between the two leaves
 the head one record behind; the next appender finds record ``seq + 1`` taken, moves
 the head to it, and goes on, so the chain never forks and never has a gap. A
-redelivered event is recognised by its ``event_id`` (unique) and appended once.
+redelivered event is recognised by its ``event_id`` and appended once: a small
+``audit_seen`` collection keyed by event id answers that with one key lookup, and a
+unique index on the records' ``event_id`` backs it up if a crash lost the marker.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -26,6 +29,16 @@ from common.contracts.audit import AuditEntry, AuditQuery
 
 MAX_APPEND_ATTEMPTS = 50
 HEAD_ID = "head"
+# One append at a time per process (a green lock under eventlet): the chain is serial,
+# and concurrent appenders would only collide on the next seq. Replicas still race
+# safely through the primary key and the head's compare-and-set.
+_append_lock = threading.Lock()
+
+
+def seq_key(seq: int) -> str:
+    """A record's primary key: zero-padded text sorts like the number, and FerretDB
+    pushes string keys down to SQLite (integer keys are scanned)."""
+    return f"{seq:012d}"
 
 
 def _utc_iso(moment: datetime) -> str:
@@ -46,6 +59,7 @@ class MongoAuditRepository:
     def __init__(self, database: Database[Any]) -> None:
         self.records = database["audit_records"]
         self.head = database["audit_head"]
+        self.seen = database["audit_seen"]
 
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
@@ -56,24 +70,37 @@ class MongoAuditRepository:
         records.create_index([("object_id", ASCENDING), ("seq", DESCENDING)])
 
     def append(self, entry: AuditEntry, event_id: str) -> int:
+        with _append_lock:
+            return self._append(entry, event_id)
+
+    def _append(self, entry: AuditEntry, event_id: str) -> int:
         data = entry.model_dump(mode="json")
         for _ in range(MAX_APPEND_ATTEMPTS):
-            existing = self.records.find_one({"event_id": event_id}, {"seq": 1})
-            if existing is not None:
-                return int(existing["seq"])
+            seen = self.seen.find_one({"_id": event_id})
+            if seen is not None:
+                return int(seen["seq"])
             head = self.head.find_one({"_id": HEAD_ID}) or self._head_from_tail()
             seq = int(head["seq"]) + 1
             record = {**data, "seq": seq, "event_id": event_id, "prev_hash": head["hash"]}
             record["hash"] = digest(record, head["hash"])
             record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
             try:
-                self.records.insert_one({"_id": seq, **record})
+                self.records.insert_one({"_id": seq_key(seq), **record})
             except DuplicateKeyError:
-                self._catch_up(head)  # this seq is taken (or this event is in): look again
-                continue
+                if self.records.find_one({"_id": seq_key(seq)}, {"_id": 1}) is not None:
+                    self._catch_up(head)  # this seq is taken: look again
+                    continue
+                # Not the seq, so the event: appended before a crash lost its marker.
+                earlier = self.records.find_one({"event_id": event_id}, {"seq": 1}) or {"seq": seq}
+                return self._remember(event_id, int(earlier["seq"]))
             self._advance(head, seq, record["hash"])
-            return seq
+            return self._remember(event_id, seq)
         raise RuntimeError("could not append to the audit chain")
+
+    def _remember(self, event_id: str, seq: int) -> int:
+        with contextlib.suppress(DuplicateKeyError):
+            self.seen.insert_one({"_id": event_id, "seq": seq})
+        return seq
 
     def _head_from_tail(self) -> dict[str, Any]:
         """The head as the records say (a trail written before the head existed, or empty)."""
@@ -90,7 +117,7 @@ class MongoAuditRepository:
 
     def _catch_up(self, head: dict[str, Any]) -> None:
         """Record ``head.seq + 1`` exists: move the head onto it (it may be left behind)."""
-        taken = self.records.find_one({"_id": int(head["seq"]) + 1}, {"seq": 1, "hash": 1})
+        taken = self.records.find_one({"_id": seq_key(int(head["seq"]) + 1)}, {"seq": 1, "hash": 1})
         if taken is not None:
             self._advance(head, int(taken["seq"]), taken["hash"])
 
@@ -105,7 +132,7 @@ class MongoAuditRepository:
                 **({"$lt": _utc_iso(query.until)} if query.until else {}),
             }
         if query.before_seq:
-            filters["_id"] = {"$lt": query.before_seq}
+            filters["_id"] = {"$lt": seq_key(query.before_seq)}
         cursor = self.records.find(filters, {"_id": 0, "area_ancestors": 0}).sort("_id", DESCENDING)
         return list(cursor.limit(query.limit))
 

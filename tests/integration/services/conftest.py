@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import eventlet
 import pytest
 from kombu import Connection
 from nameko.containers import ServiceContainer
@@ -64,7 +65,13 @@ def start_service(config: dict[str, Any]) -> Iterator[Callable[[type[Any]], Serv
 
     yield start
     for container in containers:
-        container.stop()
+        stopped = False
+        with eventlet.Timeout(15, False):
+            container.stop()
+            stopped = True
+        if not stopped:
+            print(f"container {container.service_name} did not stop in 15s; killing it")
+            container.kill()
 
 
 @pytest.fixture

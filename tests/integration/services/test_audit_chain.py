@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from audit.repository import seq_key
 from audit.service import AuditService
 from kombu import Connection, Exchange, Producer
 from pymongo import MongoClient
@@ -64,7 +65,7 @@ def test_entries_are_chained_once_and_tampering_is_reported(start_service: Calla
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert "20 records verified" in intact.stdout
 
-    records.update_one({"_id": 7}, {"$set": {"outcome": "denied"}})
+    records.update_one({"_id": seq_key(7)}, {"$set": {"outcome": "denied"}})
     tampered = run_verify()
     assert tampered.returncode == 1
     assert "TAMPERED at record 7" in tampered.stdout

@@ -6,7 +6,7 @@ from typing import Any
 import mongomock
 import pytest
 from audit.chain import GENESIS, digest, verify
-from audit.repository import MongoAuditRepository
+from audit.repository import MongoAuditRepository, seq_key
 from audit.service import AuditService
 from nameko.testing.services import worker_factory
 
@@ -55,9 +55,9 @@ def test_redelivered_event_is_appended_once(repo: MongoAuditRepository) -> None:
 @pytest.mark.parametrize(
     ("tamper", "broken_at"),
     [
-        (lambda c: c.update_one({"_id": 3}, {"$set": {"actor": "someone-else"}}), 3),
-        (lambda c: c.delete_one({"_id": 2}), 2),
-        (lambda c: c.update_one({"_id": 5}, {"$set": {"outcome": "denied"}}), 5),
+        (lambda c: c.update_one({"_id": seq_key(3)}, {"$set": {"actor": "someone-else"}}), 3),
+        (lambda c: c.delete_one({"_id": seq_key(2)}), 2),
+        (lambda c: c.update_one({"_id": seq_key(5)}, {"$set": {"outcome": "denied"}}), 5),
     ],
 )
 def test_tampering_is_detected(repo: MongoAuditRepository, tamper: Any, broken_at: int) -> None:
@@ -71,11 +71,11 @@ def test_tampering_is_detected(repo: MongoAuditRepository, tamper: Any, broken_a
 def test_rehashing_one_record_still_breaks_the_next_link(repo: MongoAuditRepository) -> None:
     for n in range(1, 4):
         repo.append(entry(n), f"ev{n}")
-    forged = repo.records.find_one({"_id": 2})
+    forged = repo.records.find_one({"_id": seq_key(2)})
     assert forged is not None
     forged["actor"] = "intruder"
     forged["hash"] = digest(forged, forged["prev_hash"])
-    repo.records.replace_one({"_id": 2}, forged)
+    repo.records.replace_one({"_id": seq_key(2)}, forged)
     assert verify(repo.in_order()).broken_at == 3
 
 
@@ -103,6 +103,15 @@ def test_service_appends_events_and_only_auditors_search(repo: MongoAuditReposit
 def test_head_left_behind_by_a_crash_is_caught_up(repo: MongoAuditRepository) -> None:
     for n in range(1, 4):
         repo.append(entry(n), f"ev{n}")
-    repo.head.update_one({"_id": "head"}, {"$set": {"seq": 2, "hash": repo.records.find_one({"_id": 2})["hash"]}})
+    repo.head.update_one(
+        {"_id": "head"}, {"$set": {"seq": 2, "hash": repo.records.find_one({"_id": seq_key(2)})["hash"]}}
+    )
     assert repo.append(entry(4), "ev4") == 4
     assert repo.verify().intact and repo.verify().checked == 4
+
+
+def test_lost_seen_marker_still_appends_once(repo: MongoAuditRepository) -> None:
+    repo.append(entry(1), "ev1")
+    repo.seen.delete_many({})
+    assert repo.append(entry(1), "ev1") == 1
+    assert repo.verify().checked == 1

@@ -6,6 +6,7 @@ service name, so a service's documents declare ``meta = {"db_alias": "<service>"
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +17,9 @@ from pymongo.database import Database
 RepoT = TypeVar("RepoT")
 
 SERVER_SELECTION_TIMEOUT_MS = 3000
+# nameko starts a service's providers concurrently; index builds and seeding of one
+# database run one at a time (FerretDB's SQLite backend deadlocks on concurrent DDL).
+_schema_lock = threading.Lock()
 
 
 def connect(alias: str, uri: str, db_name: str) -> Database[Any]:
@@ -55,7 +59,8 @@ class MongoRepository(DependencyProvider, Generic[RepoT]):
     def start(self) -> None:
         ensure = getattr(self.factory, "ensure_indexes", None)
         if ensure is not None and self.database is not None:
-            ensure(self.database)
+            with _schema_lock:
+                ensure(self.database)
 
     def get_dependency(self, worker_ctx: Any) -> RepoT:
         assert self.database is not None

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "_outbox_pending"
 BATCH = 500
+WRITE_CHUNK = 50
 PENDING_KEY = f"{OUTBOX_FIELD}.event_id"  # sparse-indexed by repositories that use the outbox
 
 Publish = Callable[[str, dict[str, Any]], None]
@@ -46,8 +47,8 @@ def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
         )
         for doc_id in ids
     ]
-    if ops:
-        database[PENDING_COLLECTION].bulk_write(ops, ordered=False)
+    for start in range(0, len(ops), WRITE_CHUNK):  # FerretDB hangs on commands of 100+ writes
+        database[PENDING_COLLECTION].bulk_write(ops[start : start + WRITE_CHUNK], ordered=False)
 
 
 def _publish_record(database: Database[Any], collection: str, doc_id: Any, publish: Publish) -> int:
