@@ -30,6 +30,7 @@ class Household(Document):
     address = StringField(required=True)
     household_ref = StringField()
     import_key = StringField()  # "<source>:<household_ref>": what a re-import matches on
+    content_hash = StringField()  # what the last import wrote: an identical row changes nothing
     provenance = DictField()
     consent = DictField()
     # Members as the contract stores them (common.contracts.people.protected_record):

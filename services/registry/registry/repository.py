@@ -18,7 +18,7 @@ from common.idempotency import insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
 
-OMITTED = ("history",)  # change history is served on its own, not with every read
+OMITTED = ("history", "import_key", "content_hash")  # history is served on its own; the rest is internal
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
 
 

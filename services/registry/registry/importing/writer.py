@@ -1,0 +1,326 @@
+"""Apply a chunk of valid rows to the households collection: create, update, or leave alone.
+
+Per chunk, :meth:`HouseholdWriter.plan` looks up what the chunk's import keys (and
+registry ids) hold and decides; :meth:`HouseholdWriter.commit` sends one unordered
+``bulk_write``: ``InsertOne`` for new households, ``UpdateOne`` by ``_id`` for changed
+ones; never a write per row. Each write carries its event in ``_outbox``
+(``household_registered`` / ``household_updated``), so a change exists exactly with its
+event; the relay's markers follow in one batch insert. Unchanged rows send nothing.
+
+Creates are inserts, not upserts: an insert that meets a household created meanwhile
+under the same import key fails on the unique index and is reported (``ref_conflict``),
+never counted as created, and FerretDB stores a batch of inserts in one SQLite
+transaction where it runs each upsert as a query plus a write.
+
+Lookups come in two kinds, picked from the server (:func:`lookup_for`):
+
+- :class:`IndexedLookup` (MongoDB): ``$in`` on the ``import_key`` and ``_id`` indexes,
+  once per chunk;
+- :class:`SourceSnapshot` (FerretDB 1.x, which pushes only ``{_id: value}`` filters
+  down to SQLite and scans the whole collection for any other): the source's keys and
+  digests are read in one scan when the writer first needs them, and documents are
+  fetched by ``_id`` one at a time, only for rows that change. Memory: about 200 bytes
+  per household of the source.
+
+Scope: ``within`` is the caller's area. A row whose area lies outside it, or a
+``household_id`` outside it (reported as unknown: an import never confirms that a
+household exists elsewhere), is refused. An import never moves a household to another
+area (``area_change_not_allowed``) nor touches a merged one (``household_merged``).
+
+Concurrency: updates match ``_id`` alone (a filter FerretDB can push down), so an edit
+made between the lookup and the write is overwritten by the import, with both events
+published; two imports of one source should not run at once (the service runs them
+one at a time per source), and if they do, the loser's creates fail as ``ref_conflict``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, Protocol
+
+from bson import ObjectId
+from pymongo import InsertOne, UpdateOne
+from pymongo.collection import Collection
+from pymongo.errors import BulkWriteError, OperationFailure
+
+from common import areas
+from common.nameko_ext.outbox import OUTBOX_FIELD, PENDING_COLLECTION
+from common.pii import NationalIdProtector
+from registry.importing.errors import RowError
+from registry.importing.rows import ValidRow
+from registry.importing.stored import (
+    Prepared,
+    changed_fields,
+    check_source,
+    new_document,
+    prepare,
+    update_document,
+)
+
+DUPLICATE_KEY = 11000
+DOCUMENT_FIELDS = {"history": 0, OUTBOX_FIELD: 0}
+
+
+class Stored(NamedTuple):
+    """What the lookup needs to know of a stored household at first."""
+
+    id: ObjectId
+    content_hash: str | None
+
+
+class Lookup(Protocol):
+    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
+        """The households holding these import keys."""
+
+    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        """These households in full (history and outbox aside)."""
+
+
+class IndexedLookup:
+    """For servers that use indexes: one ``$in`` query per call."""
+
+    def __init__(self, collection: Collection[Any]) -> None:
+        self.collection = collection
+
+    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
+        if not keys:
+            return {}
+        docs = self.collection.find({"import_key": {"$in": list(keys)}}, {"import_key": 1, "content_hash": 1})
+        return {doc["import_key"]: Stored(doc["_id"], doc.get("content_hash")) for doc in docs}
+
+    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        if not ids:
+            return {}
+        return {doc["_id"]: doc for doc in self.collection.find({"_id": {"$in": list(ids)}}, DOCUMENT_FIELDS)}
+
+
+class SourceSnapshot:
+    """For FerretDB 1.x: the source's keys read in one scan; documents by ``_id`` one by one."""
+
+    def __init__(self, collection: Collection[Any], source: str) -> None:
+        self.collection = collection
+        self.source = source
+        self._keys: dict[str, Stored] | None = None
+
+    def _load(self) -> dict[str, Stored]:
+        prefix = {"$regex": f"^{re.escape(self.source)}:"}
+        docs = self.collection.find({"import_key": prefix}, {"import_key": 1, "content_hash": 1}).batch_size(10_000)
+        return {doc["import_key"]: Stored(doc["_id"], doc.get("content_hash")) for doc in docs}
+
+    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
+        if self._keys is None:
+            self._keys = self._load()
+        known = self._keys
+        return {key: known[key] for key in keys if key in known}
+
+    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        found = (self.collection.find_one({"_id": oid}, DOCUMENT_FIELDS) for oid in ids)
+        return {doc["_id"]: doc for doc in found if doc is not None}
+
+
+def pushes_down_ids_only(collection: Collection[Any]) -> bool:
+    """True on FerretDB 1.x, whose SQLite backend uses no index but ``_id``."""
+    try:
+        version = str(collection.database.client.admin.command("buildInfo").get("ferretdbVersion", ""))
+    except (OperationFailure, NotImplementedError):
+        return False
+    return version.lstrip("v").startswith("1.")
+
+
+def lookup_for(collection: Collection[Any], source: str) -> Lookup:
+    if pushes_down_ids_only(collection):
+        return SourceSnapshot(collection, source)
+    return IndexedLookup(collection)
+
+
+def ensure_indexes(collection: Collection[Any]) -> None:
+    """The unique import key (``registry.documents.Household`` declares the same index)."""
+    collection.create_index("import_key", unique=True, sparse=True)
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk did (or, in a dry run, would do); ``changed_ids`` are created or updated households."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+
+
+class ChunkPlan:
+    """A chunk decided but not yet written: the operations, the row of each, what each counts as."""
+
+    def __init__(self, dry_run: bool) -> None:
+        self.dry_run = dry_run
+        self.ops: list[InsertOne[Any] | UpdateOne] = []
+        self.rows: list[int] = []
+        self.kinds: list[str] = []  # "created", "updated" or "unchanged" (a silent re-binding)
+        self.ids: list[ObjectId] = []
+        self.result = ChunkResult()
+
+    def refuse(self, prepared: Prepared, field_name: str | None, code: str, message: str) -> None:
+        self.result.errors.append(RowError(row=prepared.row.row, field=field_name, code=code, message=message))
+
+    def add(self, prepared: Prepared, op: InsertOne[Any] | UpdateOne, kind: str, household_id: ObjectId) -> None:
+        self.ops.append(op)
+        self.rows.append(prepared.row.row)
+        self.kinds.append(kind)
+        self.ids.append(household_id)
+
+    def drop(self, index: int) -> int:
+        """Take operation ``index`` out (it failed); return its row."""
+        row = self.rows[index]
+        for column in (self.ops, self.rows, self.kinds, self.ids):
+            del column[index]
+        return row
+
+    def outcome(self) -> ChunkResult:
+        result = self.result
+        for kind, oid in zip(self.kinds, self.ids, strict=True):
+            if kind == "created":
+                result.created += 1
+            elif kind == "updated":
+                result.updated += 1
+            else:
+                result.unchanged += 1
+            if kind != "unchanged":
+                result.changed_ids.append(str(oid))
+        result.errors.sort(key=lambda e: e.row or 0)
+        return result
+
+
+class HouseholdWriter:
+    """Writes chunks of one import run (one source, one caller) into ``collection``.
+
+    ``plan`` (validation against the stored state, protection of national ids, the
+    documents to write: CPU and reads) and ``commit`` (the writes) are separate, so a run
+    can plan chunk n+1 while chunk n is being written; ``apply`` does both.
+    """
+
+    def __init__(
+        self,
+        collection: Collection[Any],
+        *,
+        source: str,
+        user_id: str,
+        protector: NationalIdProtector,
+        within: str = areas.NATIONAL,
+        lookup: Lookup | None = None,
+    ) -> None:
+        self.collection = collection
+        self.source = check_source(source)
+        self.user_id = user_id
+        self.protector = protector
+        self.within = areas.validate(within)
+        self.lookup = lookup if lookup is not None else lookup_for(collection, source)
+
+    def apply(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkResult:
+        return self.commit(self.plan(rows, dry_run))
+
+    def plan(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkPlan:
+        now = datetime.now(UTC).replace(microsecond=0)
+        plan = ChunkPlan(dry_run)
+        prepared = []
+        for row in rows:
+            item = prepare(row, self.source, self.protector)
+            if areas.contains(self.within, item.area):
+                prepared.append(item)
+            else:
+                plan.refuse(item, "area", "outside_area", "the area is outside yours")
+        self._decide(prepared, plan, now)
+        return plan
+
+    def commit(self, plan: ChunkPlan) -> ChunkResult:
+        if not plan.dry_run and plan.ops:
+            self._write(plan)
+        return plan.outcome()
+
+    def _decide(self, prepared: list[Prepared], plan: ChunkPlan, now: datetime) -> None:
+        keyed = self.lookup.keyed([p.key for p in prepared])
+        wanted = [ObjectId(p.row.household_id) for p in prepared if p.row.household_id]
+        wanted += [s.id for p in prepared if (s := keyed.get(p.key)) and s.content_hash != p.content_hash]
+        documents = self.lookup.documents(list(dict.fromkeys(wanted)))
+        for item in prepared:
+            held = keyed.get(item.key)
+            if item.row.household_id is None:
+                if held is None:
+                    oid = ObjectId()
+                    plan.add(item, InsertOne(new_document(item, oid, self.user_id, now)), "created", oid)
+                elif held.content_hash == item.content_hash:
+                    plan.result.unchanged += 1
+                else:
+                    self._change(item, documents.get(held.id), plan, now)
+                continue
+            doc = documents.get(ObjectId(item.row.household_id))
+            if doc is None or not areas.contains(self.within, doc["area"]):
+                plan.refuse(item, "household_id", "unknown_household_id", "no such household in your area")
+            elif held is not None and held.id != doc["_id"]:
+                plan.refuse(item, "household_ref", "ref_conflict", "this reference already names another household")
+            elif doc.get("import_key") not in (None, item.key):
+                plan.refuse(item, "household_id", "ref_conflict", "the household is bound to another reference")
+            else:
+                self._change(item, doc, plan, now)
+
+    def _change(self, item: Prepared, doc: dict[str, Any] | None, plan: ChunkPlan, now: datetime) -> None:
+        if doc is None:
+            plan.refuse(item, "household_ref", "ref_conflict", "the household changed during the import: re-import")
+            return
+        if doc.get("content_hash") == item.content_hash and doc.get("import_key") == item.key:
+            plan.result.unchanged += 1
+        elif not areas.contains(self.within, doc["area"]):
+            plan.refuse(item, "household_ref", "ref_conflict", "this reference names a household outside your area")
+        elif doc.get("status") == "merged":
+            plan.refuse(item, "household_ref", "household_merged", "the household was merged into another one")
+        elif doc["area"] != item.area:
+            plan.refuse(item, "area", "area_change_not_allowed", "an import does not move a household")
+        else:
+            fields = changed_fields(doc, item.content)
+            update = update_document(item, doc["_id"], fields, self.source, self.user_id, now)
+            plan.add(item, UpdateOne({"_id": doc["_id"]}, update), "updated" if fields else "unchanged", doc["_id"])
+
+    def _write(self, plan: ChunkPlan) -> None:
+        failed: dict[int, dict[str, Any]] = {}
+        try:
+            self.collection.bulk_write(plan.ops, ordered=False)
+        except BulkWriteError as exc:
+            failed = {error["index"]: error for error in exc.details.get("writeErrors", [])}
+        for index in sorted(failed, reverse=True):
+            error = failed[index]
+            if error.get("code") == DUPLICATE_KEY:
+                code, message = "ref_conflict", "this reference was taken meanwhile (another import?)"
+            else:
+                code, message = "write_failed", str(error.get("errmsg", "the database refused the write"))[:200]
+            plan.result.errors.append(RowError(row=plan.drop(index), field=None, code=code, message=message))
+        self._mark(oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind != "unchanged")
+
+    def _mark(self, ids: Iterable[ObjectId]) -> None:
+        """The relay's markers (as ``outbox.mark`` writes them), in one insert rather than an upsert each."""
+        name = self.collection.name
+        markers = [{"_id": f"{name}:{oid}", "collection": name, "doc_id": oid} for oid in ids]
+        if not markers:
+            return
+        try:
+            self.collection.database[PENDING_COLLECTION].insert_many(markers, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+
+
+def apply_chunk(
+    collection: Collection[Any],
+    rows: Sequence[ValidRow],
+    source: str,
+    user_id: str,
+    dry_run: bool,
+    *,
+    protector: NationalIdProtector,
+    within: str = areas.NATIONAL,
+) -> ChunkResult:
+    """One chunk on its own (a run should keep one :class:`HouseholdWriter` for all its chunks)."""
+    writer = HouseholdWriter(collection, source=source, user_id=user_id, protector=protector, within=within)
+    return writer.apply(rows, dry_run)

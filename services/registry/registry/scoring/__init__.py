@@ -1,0 +1,1 @@
+"""Vulnerability scoring of precarity assessments: declarative models, an explainable engine, batch recompute."""

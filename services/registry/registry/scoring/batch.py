@@ -1,0 +1,281 @@
+"""Recompute every household's vulnerability score with a scoring model, as a streamed batch job.
+
+Households are read once, in batches, with only the answers and the stored score
+projected; each batch is scored by the vectorised engine and written back with one
+``bulk_write`` of ``UpdateOne($set score)`` for the rows whose score sub-document would
+change (another model version, another score or band, other answers). Nothing is held
+beyond a batch, so memory stays flat whatever the number of households.
+
+Re-running is safe and is how the job resumes: households already scored by the model
+from the same answers are read and compared, never rewritten, so a run interrupted at
+any point is completed by the next one, and a run with an unchanged model writes nothing.
+
+Concurrent assessments. The registry writes an assessment and its score (with the model
+active at that moment) in one single-document update, so a household reassessed during
+the run is scored on that write anyway. What the job must not do is put back a score of
+the answers it read before: with ``guard`` each update also matches the ``inputs_hash``
+it read, and a household rewritten meanwhile is left alone (counted in ``conflicts``).
+
+Events. ``outbox_event`` turns a change into an outbox entry (or ``None``); the entry is
+pushed into the household's ``_outbox`` by the same update that changes the score, so an
+event exists exactly when its change was written (see ``common.nameko_ext.outbox``).
+
+FerretDB 1.24 (SQLite backend), used for local runs, needs allowances, chosen
+automatically when the server says it is FerretDB:
+
+- an update command of 100 statements or more never returns: each statement keeps a
+  connection of the database's pool (100) until the command ends, and the next one
+  waits for one forever. Updates go in commands of ``write_batch`` statements (50).
+- a filter other than ``_id`` alone is evaluated by FerretDB over the whole collection,
+  once per update, so the guard is off. A score overwritten in that window names the
+  answers it came from (``inputs_hash``), no longer matches the stored assessment, and
+  is repaired by the next run or the next assessment.
+- ``count`` decodes every document; the total for progress comes from ``collStats``.
+
+Even by ``_id`` alone, FerretDB 1.24 scans: its ``_id`` index is on
+``_ferretdb_sjson->"_id"`` while lookups compare ``_ferretdb_sjson->'$._id'``, which SQLite
+does not match to the index. Each update there costs time in proportion to the
+collection, so a full recompute is quadratic (55 ms per update at 2,000 households):
+fine for development data only. MongoDB finds ``_id`` through its index.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import OperationFailure
+
+from common.contracts.assessment import DIMENSIONS
+from common.nameko_ext.outbox import OUTBOX_FIELD
+from registry.scoring import features
+from registry.scoring.engine import score_columns, stored_score
+from registry.scoring.features import Columns, UnscorableAnswers
+from registry.scoring.model import ScoringModel
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "households"
+STORED = ("model_version", "score", "band", "inputs_hash")
+PROJECTION = {f"assessment.{d}": 1 for d in DIMENSIONS} | {f"score.{f}": 1 for f in STORED}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    """A household whose stored score the job rewrote; ``old_*`` is ``None`` if it had none."""
+
+    household_id: str
+    model_version: str
+    old_score: float | None
+    new_score: float
+    old_band: str | None
+    new_band: str
+
+    @property
+    def band_changed(self) -> bool:
+        return self.old_band != self.new_band
+
+
+OutboxEvent = Callable[[ScoreChange], dict[str, Any] | None]
+
+
+@dataclass
+class RecomputeReport:
+    """What a run did; ``seconds`` splits its time between reading, computing and writing.
+
+    ``written`` counts applied updates and ``conflicts`` guarded ones that found the
+    household reassessed; ``band_changes`` and ``events`` count the updates sent.
+    """
+
+    model_version: str
+    estimated_total: int
+    seen: int = 0
+    written: int = 0
+    unchanged: int = 0
+    unscorable: int = 0
+    conflicts: int = 0
+    band_changes: int = 0
+    events: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "compute": 0.0, "write": 0.0})
+    elapsed: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.seen / self.elapsed if self.elapsed else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"per_second": round(self.per_second, 1)}
+
+
+@dataclass(frozen=True)
+class _Server:
+    """How to talk to the database at hand (see the module documentation)."""
+
+    ferretdb: bool
+
+    @classmethod
+    def of(cls, database: Database[Any]) -> _Server:
+        try:
+            return cls("ferretdbVersion" in database.client.admin.command("buildInfo"))
+        except (OperationFailure, NotImplementedError):
+            return cls(False)
+
+    @property
+    def write_batch(self) -> int:
+        return 50 if self.ferretdb else 1000
+
+    def estimated_count(self, collection: Collection[Any]) -> int:
+        if self.ferretdb:
+            return int(collection.database.command("collStats", collection.name).get("count", 0))
+        return collection.estimated_document_count()
+
+
+def _scorable(assessments: Sequence[Mapping[str, Any]]) -> tuple[Columns, list[int]]:
+    """Columns of the rows that can be scored, and their positions in the batch."""
+    try:
+        return features.columns(assessments), list(range(len(assessments)))
+    except UnscorableAnswers:
+        pass
+    valid = []
+    for i, assessment in enumerate(assessments):
+        try:
+            features.columns([assessment])
+        except UnscorableAnswers:
+            continue
+        valid.append(i)
+    return features.columns([assessments[i] for i in valid]), valid
+
+
+class _Run:
+    """One recompute: the per-batch steps, sharing the report."""
+
+    def __init__(
+        self,
+        collection: Collection[Any],
+        model: ScoringModel,
+        guard: bool,
+        write_batch: int,
+        outbox_event: OutboxEvent | None,
+        total: int,
+    ) -> None:
+        self.collection = collection
+        self.model = model
+        self.guard = guard
+        self.write_batch = write_batch
+        self.outbox_event = outbox_event
+        self.report = RecomputeReport(model.version, total)
+
+    def updates(self, docs: list[dict[str, Any]]) -> list[UpdateOne]:
+        columns, rows = _scorable([d.get("assessment", {}) for d in docs])
+        if len(rows) < len(docs):
+            unscorable = sorted(set(range(len(docs))) - set(rows))
+            self.report.unscorable += len(unscorable)
+            log.warning("unscorable assessments", extra={"households": [str(docs[i]["_id"]) for i in unscorable[:20]]})
+        scored = score_columns(self.model, columns)
+        version = self.model.version
+        computed_at = datetime.now(UTC)
+        ops = []
+        for row, score, band, inputs_hash in zip(
+            rows,
+            scored.scores.tolist(),
+            scored.band_labels(),
+            features.hex_digests(features.fingerprint(columns)),
+            strict=True,
+        ):
+            doc = docs[row]
+            old = doc.get("score") or {}
+            if (
+                old.get("inputs_hash") == inputs_hash
+                and old.get("model_version") == version
+                and old.get("score") == score
+                and old.get("band") == band
+            ):
+                continue
+            ops.append(self._update(doc["_id"], old, stored_score(version, score, band, inputs_hash, computed_at)))
+        self.report.unchanged += len(rows) - len(ops)
+        return ops
+
+    def _update(self, household_id: Any, old: dict[str, Any], new: dict[str, Any]) -> UpdateOne:
+        selector = {"_id": household_id}
+        if self.guard:
+            selector["score.inputs_hash"] = old.get("inputs_hash")
+        update: dict[str, Any] = {"$set": {"score": new}}
+        self.report.band_changes += old.get("band") != new["band"]
+        if self.outbox_event is not None:
+            change = ScoreChange(
+                str(household_id), new["model_version"], old.get("score"), new["score"], old.get("band"), new["band"]
+            )
+            if (event := self.outbox_event(change)) is not None:
+                update["$push"] = {OUTBOX_FIELD: event}
+                self.report.events += 1
+        return UpdateOne(selector, update)
+
+    def write(self, ops: list[UpdateOne]) -> None:
+        for start in range(0, len(ops), self.write_batch):
+            chunk = ops[start : start + self.write_batch]
+            result = self.collection.bulk_write(chunk, ordered=False)
+            self.report.written += result.matched_count
+            self.report.conflicts += len(chunk) - result.matched_count
+
+
+def recompute_all(
+    database: Database[Any],
+    model: ScoringModel,
+    progress: Progress,
+    batch_size: int = 5000,
+    *,
+    outbox_event: OutboxEvent | None = None,
+    guard: bool | None = None,
+    write_batch: int | None = None,
+    scope: Mapping[str, Any] | None = None,
+) -> RecomputeReport:
+    """Score every assessed household with ``model``; write only what changes.
+
+    ``progress(done, total)`` is called after each batch of ``batch_size`` households read
+    (``total`` is the collection's estimated size, raised to ``done`` if it was short).
+    ``guard`` and ``write_batch`` (updates per command) default to what the server
+    supports: on and 1000, or off and 50 on FerretDB (see the module documentation).
+    ``scope`` narrows the run to matching households, for one area
+    (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
+    """
+    started = time.perf_counter()
+    server = _Server.of(database)
+    collection = database[COLLECTION]
+    run = _Run(
+        collection,
+        model,
+        guard=not server.ferretdb if guard is None else guard,
+        write_batch=write_batch or server.write_batch,
+        outbox_event=outbox_event,
+        total=collection.count_documents(dict(scope)) if scope else server.estimated_count(collection),
+    )
+    report = run.report
+    query = {**(scope or {}), "assessment": {"$exists": True}}
+    cursor = run.collection.find(query, PROJECTION, batch_size=batch_size)
+    while True:
+        mark = time.perf_counter()
+        docs = list(islice(cursor, batch_size))
+        report.seconds["read"] += time.perf_counter() - mark
+        if not docs:
+            break
+        mark = time.perf_counter()
+        ops = run.updates(docs)
+        report.seconds["compute"] += time.perf_counter() - mark
+        mark = time.perf_counter()
+        run.write(ops)
+        report.seconds["write"] += time.perf_counter() - mark
+        report.seen += len(docs)
+        progress(report.seen, max(report.estimated_total, report.seen))
+    report.elapsed = time.perf_counter() - started
+    log.info("scores recomputed", extra=report.as_dict())
+    return report
