@@ -36,27 +36,34 @@ class FakeHouseholdRepository:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.stored_members: dict[str, list[dict[str, Any]]] = {}
 
+    def new_id(self) -> str:
+        return f"h{next(_ids)}"
+
+    def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
+        return []  # duplicate detection is tested over the real database
+
     def register(
-        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
-    ) -> dict[str, Any]:
+        self, household: HouseholdIn, new: Any, user_id: str, idempotency_key: str
+    ) -> tuple[dict[str, Any], bool]:
         if idempotency_key in self.by_key:
-            return self.rows[self.by_key[idempotency_key]]
-        hid = f"h{next(_ids)}"
-        self.stored_members[hid] = members
+            return self.rows[self.by_key[idempotency_key]], False
+        hid = new.id
+        self.stored_members[hid] = new.members
         public_members = [
-            {k: v for k, v in m.items() if k not in ("national_id_hash", "national_id_enc")} for m in members
+            {k: v for k, v in m.items() if k not in ("national_id_hash", "national_id_enc")} for m in new.members
         ]
         row = {
             **household.model_dump(mode="json"),
             "members": public_members,
             "id": hid,
-            "status": "active",
+            "status": new.status,
             "created_at": "2026-01-01T00:00:00",
+            "created_by": user_id,
         }
         self.rows[hid] = row
         self.by_key[idempotency_key] = hid
         self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
-        return row
+        return row, True
 
     def get(self, household_id: str, scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
         row = self.rows.get(household_id)

@@ -10,6 +10,8 @@ from mongoengine import (
     StringField,
 )
 
+STATUSES = ("active", "held_for_review", "merged")
+
 
 class Household(Document):
     meta = {
@@ -21,6 +23,8 @@ class Household(Document):
             {"fields": ["import_key"], "unique": True, "sparse": True},
             "area_ancestors",
             {"fields": ["members.national_id_hash"], "sparse": True},
+            "dedup_keys",
+            ("area_ancestors", "score.score"),
             {"fields": ["outbox.event_id"], "sparse": True},
         ],
     }
@@ -36,7 +40,11 @@ class Household(Document):
     # Members as the contract stores them (common.contracts.people.protected_record):
     # the national id only as lookup hash, ciphertext and mask.
     members = ListField(DictField(), required=True)
-    status = StringField(required=True, default="active")
+    status = StringField(required=True, default="active", choices=STATUSES)
+    merged_into = StringField()  # the surviving household, once merged
+    dedup_keys = ListField(StringField())  # blocking keys of all members (registry.duplicates)
+    assessment = DictField()  # the latest precarity assessment (common.contracts.assessment)
+    score = DictField()  # its score: model_version, score, band, inputs_hash, computed_at
     created_at = DateTimeField(required=True)
     created_by = StringField(required=True)
     updated_at = DateTimeField()

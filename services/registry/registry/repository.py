@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -11,24 +12,70 @@ from bson.errors import InvalidId
 from pymongo.database import Database
 
 from common import areas
-from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
+from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLDS_MERGED
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.documents import as_public
+from common.errors import NotFound
 from common.idempotency import insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
 
-OMITTED = ("history", "import_key", "content_hash")  # history is served on its own; the rest is internal
+# history is served on its own, the assessment with its explanation; the rest is internal
+OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
+MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
+
+
+@dataclass(frozen=True)
+class NewHousehold:
+    """What the service decided before storing: id, protected members, blocking keys, status."""
+
+    id: str
+    members: list[dict[str, Any]]
+    keys: list[str]
+    status: str
+
+
+def without_secrets(member: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in member.items() if k not in SECRET_MEMBER_FIELDS}
 
 
 def public(doc: Household) -> dict[str, Any]:
     """A household as the registry answers: no history, national ids only masked."""
     data = as_public(doc, omit=OMITTED)
-    for optional in ("provenance", "consent"):  # mongoengine stores an unset DictField as {}
+    for optional in ("provenance", "consent", "score"):  # mongoengine stores an unset DictField as {}
         data[optional] = data.get(optional) or None
-    data["members"] = [{k: v for k, v in member.items() if k not in SECRET_MEMBER_FIELDS} for member in data["members"]]
+    if data["score"] and isinstance(data["score"].get("computed_at"), datetime):
+        data["score"] = {**data["score"], "computed_at": data["score"]["computed_at"].isoformat()}
+    data["members"] = [without_secrets(member) for member in data["members"]]
     return data
+
+
+def list_query(scope: dict[str, Any], filters: HouseholdFilter, today: date) -> dict[str, Any]:
+    """The Mongo filter of a household list: scope, then each filter given."""
+    query: dict[str, Any] = dict(scope)
+    if filters.area:
+        query = {"$and": [scope, {"area_ancestors": filters.area}]}
+    if filters.status:
+        query["status"] = filters.status
+    else:
+        query["status"] = {"$ne": "merged"}
+    if filters.category:
+        day = today.isoformat()  # validity dates are stored as ISO text: they compare as text
+        current = {
+            "category": filters.category,
+            "valid_from": {"$lte": day},
+            "$or": [{"valid_until": None}, {"valid_until": {"$gte": day}}],
+        }
+        query["members.categories"] = {"$elemMatch": current}
+    bounds = {op: v for op, v in (("$gte", filters.score_min), ("$lte", filters.score_max)) if v is not None}
+    if bounds:
+        query["score.score"] = bounds
+    if filters.band:
+        query["score.band"] = filters.band
+    if filters.after and (after := _object_id(filters.after)):
+        query["_id"] = {"$gt": after}
+    return query
 
 
 def _object_id(value: str) -> ObjectId | None:
@@ -39,13 +86,31 @@ def _object_id(value: str) -> ObjectId | None:
 
 
 class HouseholdRepository(Protocol):
+    def new_id(self) -> str:
+        """An id for a household about to be registered."""
+
+    def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
+        """Stored households sharing a blocking key (raw: area and members), merged ones excluded."""
+
     def register(
-        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
-    ) -> dict[str, Any]:
-        """Store a household once per idempotency key; ``members`` are the protected records."""
+        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a household once per idempotency key: ``(household, created by this call)``."""
+
+    def stream(self, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Raw households inside ``scope`` (area and members), merged ones excluded, for batch work."""
+
+    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
+        """Fold ``merged_id`` into ``survivor_id``: journal what differs, redirect the old id."""
+
+    def activate(self, household_id: str, user_id: str) -> None:
+        """A held household found distinct from all its candidates becomes active."""
+
+    def raw_status(self, household_id: str) -> dict[str, Any] | None:
+        """``area``, ``status``, ``created_by`` of a household (merged or not)."""
 
     def get(self, household_id: str) -> dict[str, Any] | None:
-        """The household, wherever it is: the caller's scope is the service's check."""
+        """The household, wherever it is (a merged one redirects): the caller's scope is the service's check."""
 
     def count(self, scope: dict[str, Any]) -> int:
         """Households inside ``scope``."""
@@ -75,11 +140,23 @@ class MongoHouseholdRepository:
     def ensure_indexes(database: Database[Any]) -> None:
         Household.ensure_indexes()
 
+    def new_id(self) -> str:
+        return str(ObjectId())
+
+    def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
+        if not keys:
+            return []
+        query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
+        return list(self.database["households"].find(query, {"area": 1, "members": 1}).limit(limit))
+
     def register(
-        self, household: HouseholdIn, members: list[dict[str, Any]], user_id: str, idempotency_key: str
-    ) -> dict[str, Any]:
+        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: str
+    ) -> tuple[dict[str, Any], bool]:
+        members = new.members
         doc = Household(
-            id=ObjectId(),
+            id=ObjectId(new.id),
+            status=new.status,
+            dedup_keys=new.keys,
             area=household.area,
             area_ancestors=areas.ancestors(household.area),
             address=household.address,
@@ -99,24 +176,77 @@ class MongoHouseholdRepository:
         ]
         stored = insert_once(doc)
         outbox.mark(self.database, "households", [stored.pk])
-        return public(stored)
+        return public(stored), str(stored.pk) == new.id
+
+    def stream(self, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        query = {**scope, "status": {"$ne": "merged"}}
+        return iter(self.database["households"].find(query, {"area": 1, "members": 1}).batch_size(2000))
+
+    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
+        survivor = Household.objects(id=_object_id(survivor_id)).first()
+        merged = Household.objects(id=_object_id(merged_id)).first()
+        if survivor is None or merged is None:
+            raise NotFound("household not found")
+        if merged.status == "merged":
+            return public(survivor)
+        now = datetime.now(UTC).replace(microsecond=0)
+        differing = {
+            name: {"kept": getattr(survivor, name) or None, "dropped": getattr(merged, name)}
+            for name in MERGE_JOURNALLED
+            if getattr(merged, name) and getattr(merged, name) != getattr(survivor, name)
+        }
+        journal = {
+            "at": now,
+            "by": user_id,
+            "merged_from": merged_id,
+            "differing": differing,
+            "members_of_merged": [without_secrets(m) for m in merged.members],
+        }
+        adopted: dict[str, Any] = {}
+        if merged.assessment and not survivor.assessment:  # the only assessment of the person is kept
+            adopted = {"assessment": merged.assessment, "score": merged.score}
+        Household.objects(id=survivor.pk).update_one(
+            push__history=journal, updated_at=now, updated_by=user_id, **adopted
+        )
+        event = outbox.pending(
+            HOUSEHOLDS_MERGED, {"survivor_id": survivor_id, "merged_id": merged_id, "area": merged.area}
+        )
+        Household.objects(id=merged.pk).update_one(
+            status="merged",
+            merged_into=survivor_id,
+            dedup_keys=[],
+            updated_at=now,
+            updated_by=user_id,
+            push__history={"at": now, "by": user_id, "merged_into": survivor_id},
+            push__outbox=event,
+        )
+        outbox.mark(self.database, "households", [merged.pk])
+        return public(Household.objects(id=survivor.pk).get())
+
+    def activate(self, household_id: str, user_id: str) -> None:
+        now = datetime.now(UTC).replace(microsecond=0)
+        Household.objects(id=_object_id(household_id), status="held_for_review").update_one(
+            status="active", updated_at=now, updated_by=user_id
+        )
+
+    def raw_status(self, household_id: str) -> dict[str, Any] | None:
+        oid = _object_id(household_id)
+        fields = {"area": 1, "status": 1, "created_by": 1}
+        return self.database["households"].find_one({"_id": oid}, fields) if oid else None
 
     def get(self, household_id: str) -> dict[str, Any] | None:
         oid = _object_id(household_id)
         doc = Household.objects(id=oid).first() if oid else None
+        if doc is not None and doc.status == "merged" and doc.merged_into:
+            survivor = Household.objects(id=_object_id(doc.merged_into)).first()
+            return {**public(survivor), "redirected_from": household_id} if survivor else None
         return public(doc) if doc else None
 
     def count(self, scope: dict[str, Any]) -> int:
-        return Household.objects(**scope).count()
+        return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})
 
     def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
-        query = Household.objects(**scope)
-        if filters.area:
-            query = query.filter(area_ancestors=filters.area)
-        if filters.status:
-            query = query.filter(status=filters.status)
-        if filters.after and (after := _object_id(filters.after)):
-            query = query.filter(id__gt=after)
+        query = Household.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date()))
         docs = list(query.order_by("id").limit(filters.limit + 1))
         more = len(docs) > filters.limit
         docs = docs[: filters.limit]

@@ -14,8 +14,14 @@ class HouseholdFacts(Protocol):
     def record_registration(self, household_id: str, area: str, members: int) -> None:
         """Idempotent: the same household recorded twice is one row."""
 
+    def record_merge(self, merged_id: str) -> None:
+        """The merged household is no longer counted (idempotent)."""
+
+    def record_score(self, household_id: str, score: float, band: str, model_version: str) -> None:
+        """The household's latest score and band, for the social map (idempotent)."""
+
     def count(self, scope: dict[str, Any]) -> int:
-        """Registered households inside ``scope``."""
+        """Registered households inside ``scope``, merged ones aside."""
 
 
 class MongoHouseholdFacts:
@@ -35,5 +41,12 @@ class MongoHouseholdFacts:
             upsert=True,
         )
 
+    def record_merge(self, merged_id: str) -> None:
+        self.collection.update_one({"_id": merged_id}, {"$set": {"merged": True}}, upsert=True)
+
+    def record_score(self, household_id: str, score: float, band: str, model_version: str) -> None:
+        values = {"score": score, "band": band, "model_version": model_version}
+        self.collection.update_one({"_id": household_id}, {"$set": values}, upsert=True)
+
     def count(self, scope: dict[str, Any]) -> int:
-        return self.collection.count_documents(scope)
+        return self.collection.count_documents({**scope, "merged": {"$ne": True}})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from common import policy
-from common.contracts.events import HOUSEHOLD_REGISTERED, EventEnvelope
+from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLDS_MERGED, SCORE_CHANGED, EventEnvelope
 from common.nameko_ext.dead_letter import event_handler
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
@@ -23,6 +23,18 @@ class ReportingService(PlatformService):
         event = EventEnvelope.model_validate(payload)
         data = event.data
         self.households.record_registration(str(data["household_id"]), str(data["area"]), int(data["members"]))
+
+    @event_handler("registry", HOUSEHOLDS_MERGED)
+    def on_households_merged(self, payload: dict[str, Any]) -> None:
+        data = EventEnvelope.model_validate(payload).data
+        self.households.record_merge(str(data["merged_id"]))
+
+    @event_handler("registry", SCORE_CHANGED)
+    def on_score_changed(self, payload: dict[str, Any]) -> None:
+        data = EventEnvelope.model_validate(payload).data
+        self.households.record_score(
+            str(data["household_id"]), float(data["score"]), str(data["band"]), str(data["model_version"])
+        )
 
     @rpc
     def household_count(self) -> dict[str, Any]:

@@ -10,12 +10,16 @@ from pydantic import BaseModel, ConfigDict
 
 HOUSEHOLD_REGISTERED = "household_registered"
 HOUSEHOLD_UPDATED = "household_updated"
+HOUSEHOLDS_MERGED = "households_merged"
+SCORE_CHANGED = "score_changed"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
 # queue declared in the broker before anything publishes (see common.topology).
 SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("registry", HOUSEHOLD_REGISTERED, "reporting", "on_household_registered"),
+    ("registry", HOUSEHOLDS_MERGED, "reporting", "on_households_merged"),
+    ("registry", SCORE_CHANGED, "reporting", "on_score_changed"),
     ("gateway", AUDIT_ENTRY, "audit", "on_audit_entry"),
 )
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
-from common.contracts.people import Consent, IndividualIn, IndividualOut, Provenance
+from common.contracts.people import Consent, IndividualIn, IndividualOut, Provenance, VulnerableCategory
 
 
 class HouseholdIn(BaseModel):
@@ -40,6 +40,18 @@ class HouseholdIn(BaseModel):
         return self
 
 
+class ScoreOut(BaseModel):
+    """A household's vulnerability score and the model version that computed it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model_version: str
+    score: float
+    band: str
+    inputs_hash: str
+    computed_at: str
+
+
 class HouseholdOut(BaseModel):
     """A registered household as the registry returns it (national ids only masked)."""
 
@@ -52,9 +64,14 @@ class HouseholdOut(BaseModel):
     provenance: Provenance | None = None
     consent: Consent | None = None
     members: list[IndividualOut]
-    status: str
+    status: str = Field(description="active, held_for_review (a probable duplicate) or merged")
+    score: ScoreOut | None = None
     created_at: str
     updated_at: str | None = None
+    possible_duplicates: list[str] | None = Field(
+        default=None, description="on registration: the households this one probably duplicates (held for review)"
+    )
+    redirected_from: str | None = Field(default=None, description="the id asked for, merged into this household")
 
 
 class HouseholdUpdate(BaseModel):
@@ -71,7 +88,13 @@ class HouseholdFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     area: str | None = Field(default=None, description="narrow to an area inside yours", examples=["/DZ/16/1601"])
-    status: Literal["active", "merged", "archived"] | None = None
+    status: Literal["active", "held_for_review", "merged"] | None = None
+    category: VulnerableCategory | None = Field(
+        default=None, description="a member belongs to this vulnerable category today", examples=["elderly"]
+    )
+    score_min: float | None = Field(default=None, ge=0, le=100, description="vulnerability score at least")
+    score_max: float | None = Field(default=None, ge=0, le=100, description="vulnerability score at most")
+    band: str | None = Field(default=None, max_length=40, description="vulnerability band of the active model")
     limit: int = Field(default=50, ge=1, le=200)
     after: str | None = Field(default=None, description="cursor: the next_cursor of the previous page")
 
@@ -81,6 +104,12 @@ class HouseholdFilter(BaseModel):
         if value is not None and not areas.is_valid(value):
             raise ValueError("malformed area path")
         return value
+
+    @model_validator(mode="after")
+    def _range(self) -> HouseholdFilter:
+        if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
+            raise ValueError("score_min is above score_max")
+        return self
 
 
 class HouseholdPage(BaseModel):

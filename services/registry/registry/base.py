@@ -1,0 +1,29 @@
+"""The registry's dependencies, shared by its groups of entrypoints (``registry.entrypoints``).
+
+Each group is a mixin over :class:`RegistryBase`; :class:`registry.service.RegistryService`
+puts them together into the one nameko service.
+"""
+
+from __future__ import annotations
+
+from nameko.events import EventDispatcher
+
+from common.nameko_ext.background import Background, Spawn
+from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.ops import PlatformService
+from common.pii import NationalIdProtector
+from registry.areas_store import AreaRepository, MongoAreaRepository
+from registry.dependencies import NationalIds
+from registry.jobs_store import JobRepository, MongoJobRepository
+from registry.repository import HouseholdRepository, MongoHouseholdRepository
+from registry.reviews_store import MongoReviewRepository, ReviewRepository
+
+
+class RegistryBase(PlatformService):
+    households: HouseholdRepository = MongoRepository(MongoHouseholdRepository)
+    reviews: ReviewRepository = MongoRepository(MongoReviewRepository)
+    jobs: JobRepository = MongoRepository(MongoJobRepository)
+    areas: AreaRepository = MongoRepository(MongoAreaRepository)
+    national_ids: NationalIdProtector = NationalIds()
+    background: Spawn = Background()
+    dispatch = EventDispatcher()

@@ -1,0 +1,77 @@
+"""The duplicate review queue: list, decide (merge or release), and the batch scan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common import areas, policy
+from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.nameko_ext.entrypoints import rpc
+from registry.base import RegistryBase
+from registry.duplicates import scan
+from registry.jobs_store import Report, run_job
+from registry.reference.areas import load_wilayas
+
+
+class ReviewEntrypoints(RegistryBase):
+    @rpc
+    def list_duplicate_reviews(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Pending duplicate reviews in the caller's area, strongest first."""
+        caller = policy.authorize(self.caller, "review.read")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 200:
+            raise ValidationFailed("limit must be 1 to 200", {"limit": limit})
+        return self.reviews.pending(policy.scope_filter(caller), limit)
+
+    @rpc
+    def decide_duplicate_review(self, review_id: str, decision: str) -> dict[str, Any]:
+        """``same`` merges the later household into the earlier one; ``different`` releases it.
+
+        A decision is remembered: the pair is never asked again. Nobody decides on a
+        household they registered themselves (maker-checker).
+        """
+        caller = policy.authorize(self.caller, "review.decide")
+        if decision not in ("same", "different"):
+            raise ValidationFailed("decision must be 'same' or 'different'", {"decision": decision})
+        review = self.reviews.get(review_id) if isinstance(review_id, str) else None
+        held = self.households.raw_status(review["held"]) if review else None
+        if review is None or held is None or not areas.contains(caller.area, held["area"]):
+            raise NotFound("review not found")
+        if held.get("created_by") == caller.user_id:
+            raise Forbidden("you cannot decide on a household you registered")
+        decided = self.reviews.decide(review_id, decision, caller.user_id)
+        if decided is None:
+            if not (review["status"] == decision == "same" and held["status"] != "merged"):
+                raise Conflict("this review was already decided", {"status": review["status"]})
+            decided = review  # decided before a failure stopped the merge: finish it
+        if decision == "same":
+            survivor = self.households.merge(review["existing"], review["held"], caller.user_id)
+            return {"review": decided, "household": survivor}
+        if self.reviews.still_pending_for(review["held"]) == 0:
+            self.households.activate(review["held"], caller.user_id)
+        return {"review": decided, "household": self.households.get(review["held"])}
+
+    @rpc
+    def start_duplicate_scan(self, area: str) -> dict[str, Any]:
+        """Scan every household in ``area`` (the nation, a wilaya or a commune), one wilaya at a time.
+
+        Runs as a job (``get_job``). New pairs are queued for review; pairs already
+        queued or decided are not asked again.
+        """
+        caller = policy.authorize(self.caller, "review.scan")
+        target = areas.validate(area)
+        policy.require_within(caller, target)
+        job = self.jobs.start("duplicate_scan", target, caller.user_id, {"area": target}, exclusive="duplicate_scan")
+        self.background(lambda: run_job(self.jobs, job["id"], lambda report: self._scan(target, report)), job["id"])
+        return job
+
+    def _scan(self, target: str, report: Report) -> dict[str, Any]:
+        regions = [f"{areas.NATIONAL}/{code}" for code in load_wilayas()] if target == areas.NATIONAL else [target]
+        state = {"wilayas_done": 0, "wilayas_total": len(regions), "pairs_found": 0, "reviews_opened": 0}
+        for region in regions:
+            pairs = scan(self.households.stream({"area_ancestors": region}))
+            state["pairs_found"] += len(pairs)
+            for (newer, _), (finding, newer_area) in pairs.items():
+                state["reviews_opened"] += len(self.reviews.open(newer, newer_area, [finding]))
+            state["wilayas_done"] += 1
+            report(dict(state))
+        return state
