@@ -13,7 +13,7 @@ from common import logs
 from common.aio.events import AsyncEventPublisher
 from common.aio.rpc import AsyncRpcClient
 from gateway import errors
-from gateway.api.routes import areas, campaigns, households, ops, programmes, reports, signals
+from gateway.api.routes import areas, campaigns, households, jobs, ops, programmes, reports, reviews, signals
 from gateway.api.routes import audit as audit_routes
 from gateway.audit import AuditMiddleware, EventPublisher
 from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
@@ -90,7 +90,7 @@ def create_app(
             expose_headers=["X-Correlation-ID"],
         )
     app.add_middleware(CorrelationMiddleware)
-    routers = (ops, areas, households, programmes, campaigns, signals, reports, audit_routes)
+    routers = (ops, areas, households, reviews, jobs, programmes, campaigns, signals, reports, audit_routes)
     for module in routers:
         app.include_router(module.router)
     return app
