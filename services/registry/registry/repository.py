@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -51,7 +52,19 @@ def public(doc: Household) -> dict[str, Any]:
     return data
 
 
-def list_query(scope: dict[str, Any], filters: HouseholdFilter, today: date) -> dict[str, Any]:
+def has_current_category(members: list[dict[str, Any]], category: str, today: date) -> bool:
+    """A member belongs to ``category`` on ``today`` (validity dates are stored as ISO text)."""
+    day = today.isoformat()
+    return any(
+        entry.get("category") == category
+        and entry.get("valid_from", "") <= day
+        and (entry.get("valid_until") is None or entry["valid_until"] >= day)
+        for member in members
+        for entry in member.get("categories") or ()
+    )
+
+
+def list_query(scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
     """The Mongo filter of a household list: scope, then each filter given."""
     query: dict[str, Any] = dict(scope)
     if filters.area:
@@ -60,14 +73,8 @@ def list_query(scope: dict[str, Any], filters: HouseholdFilter, today: date) -> 
         query["status"] = filters.status
     else:
         query["status"] = {"$ne": "merged"}
-    if filters.category:
-        day = today.isoformat()  # validity dates are stored as ISO text: they compare as text
-        current = {
-            "category": filters.category,
-            "valid_from": {"$lte": day},
-            "$or": [{"valid_until": None}, {"valid_until": {"$gte": day}}],
-        }
-        query["members.categories"] = {"$elemMatch": current}
+    if filters.category:  # a superset: whether the membership is current is checked on the rows
+        query["members.categories.category"] = filters.category
     bounds = {op: v for op, v in (("$gte", filters.score_min), ("$lte", filters.score_max)) if v is not None}
     if bounds:
         query["score.score"] = bounds
@@ -246,8 +253,15 @@ class MongoHouseholdRepository:
         return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})
 
     def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
-        query = Household.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date()))
-        docs = list(query.order_by("id").limit(filters.limit + 1))
+        today = datetime.now(UTC).date()
+        query = Household.objects(__raw__=list_query(scope, filters)).order_by("id")
+        if filters.category:
+            # FerretDB 1.x refuses $elemMatch on sub-documents: the period is checked here
+            wanted = filters.category
+            matching = (doc for doc in query if has_current_category(doc.members, wanted, today))
+            docs = list(islice(matching, filters.limit + 1))
+        else:
+            docs = list(query.limit(filters.limit + 1))
         more = len(docs) > filters.limit
         docs = docs[: filters.limit]
         return {

@@ -60,7 +60,9 @@ class ReviewEntrypoints(RegistryBase):
         caller = policy.authorize(self.caller, "review.scan")
         target = areas.validate(area)
         policy.require_within(caller, target)
-        job = self.jobs.start("duplicate_scan", target, caller.user_id, {"area": target}, exclusive="duplicate_scan")
+        job = self.jobs.start(
+            "duplicate_scan", target, caller.user_id, {"area": target}, exclusive=f"duplicate_scan:{target}"
+        )
         self.background(lambda: run_job(self.jobs, job["id"], lambda report: self._scan(target, report)), job["id"])
         return job
 
