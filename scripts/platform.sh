@@ -197,6 +197,15 @@ start_gateway() {
   wait_for gateway 60 http_ok "http://127.0.0.1:$GATEWAY_PORT/readyz"
 }
 
+seed_demo() {
+  if [[ "${SEED_DEMO:-1}" == "0" ]]; then
+    say "demo data not seeded (SEED_DEMO=0)"
+    return
+  fi
+  say "seeding demo data (idempotent; SEED_DEMO=0 to skip)"
+  "$PY" "$ROOT/scripts/seed_demo.py"
+}
+
 up() {
   mkdir -p "$TOOLS" "$DATA" "$RUN/logs"
   install_debian_packages
@@ -210,6 +219,7 @@ up() {
   start_prometheus
   start_services
   start_gateway
+  seed_demo
   cat <<TXT
 
 The platform is up.
