@@ -12,6 +12,11 @@ HOUSEHOLD_REGISTERED = "household_registered"
 HOUSEHOLD_UPDATED = "household_updated"
 HOUSEHOLDS_MERGED = "households_merged"
 SCORE_CHANGED = "score_changed"
+AID_REQUESTED = "aid_requested"
+AID_DECIDED = "aid_decided"
+AID_DISBURSED = "aid_disbursed"
+URGENT_AID_GRANTED = "urgent_aid_granted"
+REGULARISATION_OVERDUE = "regularisation_overdue"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
