@@ -54,6 +54,15 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class InvalidTransition(Conflict):
+    """The object's lifecycle does not allow this step from its current state.
+
+    ``details`` carries ``state`` (where it is) and ``allowed`` (the steps it may take).
+    """
+
+    code = "invalid_transition"
+
+
 class Unauthenticated(DomainError):
     """No valid caller identity."""
 
@@ -90,6 +99,7 @@ _BY_PATH: dict[str, type[DomainError]] = {
         NotFound,
         Forbidden,
         Conflict,
+        InvalidTransition,
         Unauthenticated,
         RateLimited,
         ServiceUnavailable,
