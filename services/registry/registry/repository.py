@@ -20,10 +20,12 @@ from common.errors import NotFound
 from common.idempotency import insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
+from registry.facts import PROJECTION, current_categories, household_facts
 
 # history is served on its own, the assessment with its explanation; the rest is internal
 OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
+FACTS_PROJECTION = PROJECTION | {"members.national_id_hash": 1}
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
 
 
@@ -53,15 +55,8 @@ def public(doc: Household) -> dict[str, Any]:
 
 
 def has_current_category(members: list[dict[str, Any]], category: str, today: date) -> bool:
-    """A member belongs to ``category`` on ``today`` (validity dates are stored as ISO text)."""
-    day = today.isoformat()
-    return any(
-        entry.get("category") == category
-        and entry.get("valid_from", "") <= day
-        and (entry.get("valid_until") is None or entry["valid_until"] >= day)
-        for member in members
-        for entry in member.get("categories") or ()
-    )
+    """A member belongs to ``category`` on ``today``."""
+    return any(category in current_categories(member, today) for member in members)
 
 
 def list_query(scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
@@ -115,6 +110,12 @@ class HouseholdRepository(Protocol):
 
     def raw_status(self, household_id: str) -> dict[str, Any] | None:
         """``area``, ``status``, ``created_by`` of a household (merged or not)."""
+
+    def facts(self, household_id: str, day: date) -> dict[str, Any] | None:
+        """Facts of a household (a merged one answers for its survivor), related households included."""
+
+    def facts_page(self, area: str, after: str | None, limit: int, day: date) -> list[dict[str, Any]]:
+        """Facts of up to ``limit`` households inside ``area`` with an id above ``after``, merged aside."""
 
     def get(self, household_id: str) -> dict[str, Any] | None:
         """The household, wherever it is (a merged one redirects): the caller's scope is the service's check."""
@@ -248,6 +249,28 @@ class MongoHouseholdRepository:
             survivor = Household.objects(id=_object_id(doc.merged_into)).first()
             return {**public(survivor), "redirected_from": household_id} if survivor else None
         return public(doc) if doc else None
+
+    def facts(self, household_id: str, day: date) -> dict[str, Any] | None:
+        collection = self.database["households"]
+        oid = _object_id(household_id)
+        doc = collection.find_one({"_id": oid}, FACTS_PROJECTION | {"merged_into": 1}) if oid else None
+        if doc is not None and doc.get("status") == "merged" and doc.get("merged_into"):
+            doc = collection.find_one({"_id": _object_id(doc["merged_into"])}, FACTS_PROJECTION)
+        if doc is None:
+            return None
+        hashes = [m["national_id_hash"] for m in doc.get("members") or () if m.get("national_id_hash")]
+        related_query: list[dict[str, Any]] = [{"merged_into": str(doc["_id"])}]
+        if hashes:
+            related_query.append({"members.national_id_hash": {"$in": hashes}})
+        related = collection.find({"$or": related_query, "_id": {"$ne": doc["_id"]}}, {"_id": 1})
+        return household_facts(doc, day, [str(r["_id"]) for r in related])
+
+    def facts_page(self, area: str, after: str | None, limit: int, day: date) -> list[dict[str, Any]]:
+        query: dict[str, Any] = {"area_ancestors": area, "status": {"$ne": "merged"}}
+        if after and (oid := _object_id(after)):
+            query["_id"] = {"$gt": oid}
+        docs = self.database["households"].find(query, FACTS_PROJECTION).sort("_id", 1).limit(limit)
+        return [household_facts(doc, day) for doc in docs]
 
     def count(self, scope: dict[str, Any]) -> int:
         return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})

@@ -38,6 +38,9 @@ class ReviewRepository(Protocol):
 
     def still_pending_for(self, household_id: str) -> int: ...
 
+    def partners(self, household_id: str) -> set[str]:
+        """Households in a pending review with this one (probably the same people)."""
+
 
 class MongoReviewRepository:
     def __init__(self, database: Database[Any]) -> None:
@@ -97,6 +100,10 @@ class MongoReviewRepository:
 
     def still_pending_for(self, household_id: str) -> int:
         return self.reviews.count_documents({"households": household_id, "status": "pending"})
+
+    def partners(self, household_id: str) -> set[str]:
+        pending = self.reviews.find({"households": household_id, "status": "pending"}, {"households": 1})
+        return {other for doc in pending for other in doc["households"] if other != household_id}
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
