@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
@@ -83,20 +84,23 @@ class BodyLimitMiddleware:
 
     A declared Content-Length is refused before anything is read; a streamed body is
     counted as it arrives and reading it fails once it passes the limit. (FastAPI's
-    own ``max_body_size`` answers in plain text, so it is not used.)
+    own ``max_body_size`` answers in plain text, so it is not used.) ``path_limits``
+    gives a few paths their own limit (file uploads, which routes stream onwards).
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope["path"], self.max_body_bytes)
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            message = f"the request body exceeds {self.max_body_bytes} bytes"
+        if declared.isdigit() and int(declared) > limit:
+            message = f"the request body exceeds {limit} bytes"
             await error_response(413, "payload_too_large", message)(scope, receive, send)
             return
         received = 0
@@ -105,8 +109,8 @@ class BodyLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_body_bytes:
-                raise HTTPException(413, f"the request body exceeds {self.max_body_bytes} bytes")
+            if received > limit:
+                raise HTTPException(413, f"the request body exceeds {limit} bytes")
             return message
 
         await self.app(scope, counting_receive, send)

@@ -17,6 +17,7 @@ class GatewaySettings(BaseSettings):
     jwks_min_refetch_seconds: float = 30.0
     rpc_timeout_seconds: float = 5.0
     max_body_bytes: int = 1_048_576
+    import_max_bytes: int = 104_857_600  # POST /v1/imports: a file, streamed to the registry
     rate_limit_per_user: str = "100/second;3000/minute"
     rate_limit_storage_uri: str = "async+memory://"  # async+redis://… shares limits across replicas
     cors_origins: str = ""  # comma-separated origins of the front ends

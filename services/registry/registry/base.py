@@ -17,6 +17,8 @@ from registry.dependencies import NationalIds
 from registry.jobs_store import JobRepository, MongoJobRepository
 from registry.repository import HouseholdRepository, MongoHouseholdRepository
 from registry.reviews_store import MongoReviewRepository, ReviewRepository
+from registry.scores_store import MongoScoreRepository, ScoreRepository
+from registry.uploads_store import MongoUploadRepository, UploadRepository
 
 
 class RegistryBase(PlatformService):
@@ -24,6 +26,8 @@ class RegistryBase(PlatformService):
     reviews: ReviewRepository = MongoRepository(MongoReviewRepository)
     jobs: JobRepository = MongoRepository(MongoJobRepository)
     areas: AreaRepository = MongoRepository(MongoAreaRepository)
+    scores: ScoreRepository = MongoRepository(MongoScoreRepository)
+    uploads: UploadRepository = MongoRepository(MongoUploadRepository)
     national_ids: NationalIdProtector = NationalIds()
     background: Spawn = Background()
     dispatch = EventDispatcher()

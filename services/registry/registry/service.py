@@ -5,9 +5,12 @@ from __future__ import annotations
 from nameko.timer import timer
 
 from registry.entrypoints.areas import AreaEntrypoints
+from registry.entrypoints.facts import FactsEntrypoints
 from registry.entrypoints.households import HouseholdEntrypoints
+from registry.entrypoints.imports import ImportEntrypoints
 from registry.entrypoints.jobs import JobEntrypoints
 from registry.entrypoints.reviews import ReviewEntrypoints
+from registry.entrypoints.scoring import ScoringEntrypoints
 
 
 class RegistryService(
@@ -15,6 +18,9 @@ class RegistryService(
     ReviewEntrypoints,
     AreaEntrypoints,
     JobEntrypoints,
+    FactsEntrypoints,
+    ImportEntrypoints,
+    ScoringEntrypoints,
 ):
     name = "registry"
 

@@ -28,7 +28,9 @@ def registry(start_service: Callable[[type[Any]], Any]) -> None:
 
 
 def officer(rpc_as: Callable[[CallerContext], Any]) -> Any:
-    return rpc_as(CallerContext(user_id="officer", roles=("national-officer",), area="/DZ", correlation_id="c")).registry
+    return rpc_as(
+        CallerContext(user_id="officer", roles=("national-officer",), area="/DZ", correlation_id="c")
+    ).registry
 
 
 def test_the_same_national_id_in_another_wilaya_is_related(

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class MemberFacts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    person_key: str = Field(description="<household id>:<index in the household>", examples=["66b0c2f1e4a1b2c3d4e5f601:0"])
+    person_key: str = Field(
+        description="<household id>:<index in the household>", examples=["66b0c2f1e4a1b2c3d4e5f601:0"]
+    )
     sex: str
     age: int | None = Field(description="completed years on the day the facts were computed; None if unknown")
     relationship: str

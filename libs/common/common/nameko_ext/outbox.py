@@ -18,12 +18,13 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from common.contracts.events import EventEnvelope
 
 log = logging.getLogger(__name__)
+DUPLICATE_KEY = 11000
 
 OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "_outbox_pending"
@@ -40,15 +41,18 @@ def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
-    """After writing events into these records: ask the relay to look at them."""
-    ops = [
-        UpdateOne(
-            {"_id": f"{collection}:{doc_id}"}, {"$set": {"collection": collection, "doc_id": doc_id}}, upsert=True
-        )
-        for doc_id in ids
-    ]
-    for start in range(0, len(ops), WRITE_CHUNK):  # FerretDB hangs on commands of 100+ writes
-        database[PENDING_COLLECTION].bulk_write(ops[start : start + WRITE_CHUNK], ordered=False)
+    """After writing events into these records: ask the relay to look at them.
+
+    Markers are inserted, a marker already there is left alone: concurrent upserts of one
+    marker break FerretDB's reply (pymongo then fails on a missing ``nModified``).
+    """
+    markers = [{"_id": f"{collection}:{doc_id}", "collection": collection, "doc_id": doc_id} for doc_id in ids]
+    for start in range(0, len(markers), WRITE_CHUNK):  # FerretDB hangs on commands of 100+ writes
+        try:
+            database[PENDING_COLLECTION].insert_many(markers[start : start + WRITE_CHUNK], ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
 
 
 def _publish_record(database: Database[Any], collection: str, doc_id: Any, publish: Publish) -> int:

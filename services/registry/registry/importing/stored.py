@@ -12,8 +12,10 @@ in ``_outbox``), plus two import fields:
   since then is not undone by importing the same file again, only by a file that says
   something else.
 
-Imported households start ``active``, as registered ones do; duplicate detection, when
-the registry runs it, applies to them like to any stored household.
+Imported households start ``active``, as registered ones do, and carry their members'
+blocking keys (``dedup_keys``, kept in step when an import changes the members), so a
+later registration finds them; the import job then screens the households it created
+(``registry.entrypoints.imports``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from common.contracts.households import HouseholdIn
 from common.contracts.people import protected_record
 from common.nameko_ext.outbox import OUTBOX_FIELD, pending
 from common.pii import NationalIdProtector
+from registry.duplicates import household_keys, person_records
 from registry.importing.rows import ValidRow
 
 CONTENT_FIELDS = ("address", "household_ref", "provenance", "consent", "members")
@@ -113,11 +116,17 @@ def new_document(prepared: Prepared, household_id: ObjectId, user_id: str, now: 
             "created_at": now,
             "created_by": user_id,
             "content_hash": prepared.content_hash,
+            "dedup_keys": dedup_keys(household_id, prepared.area, content["members"]),
         }
     )
     event = {"household_id": str(household_id), "area": prepared.area, "members": len(content["members"])}
     doc[OUTBOX_FIELD] = [pending(HOUSEHOLD_REGISTERED, event)]
     return doc
+
+
+def dedup_keys(household_id: ObjectId, area: str, members: list[dict[str, Any]]) -> list[str]:
+    """The blocking keys registration and screening look households up by (``registry.duplicates``)."""
+    return household_keys(person_records(str(household_id), area, members))
 
 
 def changed_fields(stored: Mapping[str, Any], content: Mapping[str, Any]) -> list[str]:
@@ -149,6 +158,8 @@ def update_document(
     absent = {name: "" for name in fields if content[name] is None}
     values.update({name: content[name] for name in fields if content[name] is not None})
     values.update({"updated_at": now, "updated_by": user_id})
+    if "members" in fields:
+        values["dedup_keys"] = dedup_keys(household_id, prepared.area, content["members"])
     entry = {"at": now, "by": user_id, "set": {name: _for_history(name, content[name]) for name in fields}}
     event = pending(HOUSEHOLD_UPDATED, {"household_id": str(household_id), "fields": fields})
     update: dict[str, Any] = {"$set": values, "$push": {"history": {**entry, "import": source}, OUTBOX_FIELD: event}}

@@ -47,7 +47,7 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, OperationFailure
 
 from common import areas
-from common.nameko_ext.outbox import OUTBOX_FIELD, PENDING_COLLECTION
+from common.nameko_ext.outbox import OUTBOX_FIELD, mark
 from common.pii import NationalIdProtector
 from registry.importing.errors import RowError
 from registry.importing.rows import ValidRow
@@ -299,16 +299,7 @@ class HouseholdWriter:
         self._mark(oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind != "unchanged")
 
     def _mark(self, ids: Iterable[ObjectId]) -> None:
-        """The relay's markers (as ``outbox.mark`` writes them), in one insert rather than an upsert each."""
-        name = self.collection.name
-        markers = [{"_id": f"{name}:{oid}", "collection": name, "doc_id": oid} for oid in ids]
-        if not markers:
-            return
-        try:
-            self.collection.database[PENDING_COLLECTION].insert_many(markers, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
+        mark(self.collection.database, self.collection.name, ids)
 
 
 def apply_chunk(

@@ -1,0 +1,268 @@
+"""Bulk import of households: upload a file in parts, import it as a job, screen what it created.
+
+The gateway streams the file with ``put_upload_part`` (see :mod:`registry.uploads_store`),
+then calls ``start_import``, which answers at once with the job (``get_job``) and runs
+:func:`registry.importing.job.run_import` beside the RPC workers. The upload id is the
+idempotency key of both calls: a part stored twice counts once, and a second start of an
+upload being imported answers the same job. The job's progress is the live
+:class:`~registry.importing.job.ImportReport`; its result is the final report plus
+``held_for_review``. The uploaded file is deleted when the job ends, whatever the outcome.
+
+Duplicate screening: after each chunk is written, the households it created are
+compared with the registry, as registration compares a new household (shared blocking
+keys, then the member-to-member comparison). One that probably is a household already
+stored is set ``held_for_review`` and gets a review item per household it resembles.
+Households created earlier by the same file are compared too (a file naming one family
+under two references holds the later one), never one created after it, so only the
+newer of a pair is held. A new household has no decided pair yet, so no earlier
+"different" decision can apply to it. Households an import updates are not screened;
+their blocking keys follow their members, so later registrations and scans see them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bson import ObjectId
+from nameko.timer import timer
+from pymongo.collection import Collection
+
+from common import policy
+from common.context import CallerContext
+from common.errors import NotFound, ValidationFailed
+from common.nameko_ext.entrypoints import rpc
+from registry.base import RegistryBase
+from registry.duplicates import findings, person_records
+from registry.entrypoints.households import CANDIDATE_LIMIT
+from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
+from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
+from registry.importing.rows import ValidRow
+from registry.importing.stored import check_source
+from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter, pushes_down_ids_only
+from registry.jobs_store import Report, run_job
+from registry.reviews_store import ReviewRepository
+from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
+
+FERRETDB_CHUNK = 50  # FerretDB 1.x never answers a write command of 100 statements or more
+MAX_SEQ = 999_999  # part ids hold six digits
+SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What ``start_import`` was asked, checked."""
+
+    upload_id: str
+    file_format: FileFormat
+    source: str
+    dry_run: bool
+    all_or_nothing: bool
+
+
+class ScreeningWriter:
+    """The import's :class:`HouseholdWriter`, screening each written chunk's new households.
+
+    Two reads per chunk whatever its size: the new households, then every stored
+    household sharing one of their blocking keys. Both filter on more than ``_id``,
+    which FerretDB 1.x answers by reading the collection once; one lookup per
+    household would read it once per household.
+    """
+
+    def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:
+        self.writer = writer
+        self.collection: Collection[Any] = writer.collection
+        self.reviews = reviews
+        self.held = 0
+
+    def plan(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkPlan:
+        return self.writer.plan(rows, dry_run)
+
+    def commit(self, plan: ChunkPlan, /) -> ChunkResult:
+        result = self.writer.commit(plan)
+        if not plan.dry_run:
+            created = [oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind == "created"]
+            self.held += self.screen(created)
+        return result
+
+    def screen(self, created: list[ObjectId]) -> int:
+        """Hold the households among ``created`` that probably are stored already; how many were held."""
+        if not created:
+            return 0
+        new = sorted(self.collection.find({"_id": {"$in": created}}, SCREEN_FIELDS), key=lambda doc: doc["_id"])
+        keys = sorted({key for doc in new for key in doc.get("dedup_keys") or []})
+        if not keys:
+            return 0
+        query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
+        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(CANDIDATE_LIMIT * len(new)))
+        batch = set(created)
+        held = 0
+        for doc in new:
+            own = set(doc.get("dedup_keys") or [])
+            candidates = [
+                other
+                for other in pool
+                if other["_id"] != doc["_id"]
+                and not (other["_id"] in batch and other["_id"] > doc["_id"])  # newer in this chunk
+                and own.intersection(other.get("dedup_keys") or [])
+            ][:CANDIDATE_LIMIT]
+            found = findings(person_records(str(doc["_id"]), doc["area"], doc.get("members", [])), candidates)
+            if not found:
+                continue
+            # Reviews first: a crash in between leaves an active household under review, not a held one without.
+            self.reviews.open(str(doc["_id"]), doc["area"], found)
+            self.collection.update_one({"_id": doc["_id"]}, {"$set": {"status": "held_for_review"}})
+            held += 1
+        return held
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"{name} must be true or false", {name: value})
+    return value
+
+
+def _upload_id(upload_id: Any) -> str:
+    if not isinstance(upload_id, str) or not UPLOAD_ID.match(upload_id):
+        raise ValidationFailed("upload_id is 8 to 64 letters, digits, '_' or '-'", {"upload_id": upload_id})
+    return upload_id
+
+
+def _request(upload_id: Any, file_format: Any, source: Any, dry_run: Any, all_or_nothing: Any) -> ImportRequest:
+    if file_format not in FORMATS:
+        raise ValidationFailed("format must be csv, json or xlsx", {"format": file_format})
+    try:
+        checked_source = check_source(source)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), {"source": source}) from None
+    return ImportRequest(
+        upload_id=_upload_id(upload_id),
+        file_format=file_format,
+        source=checked_source,
+        dry_run=_flag("dry_run", dry_run),
+        all_or_nothing=_flag("all_or_nothing", all_or_nothing),
+    )
+
+
+class ImportEntrypoints(RegistryBase):
+    @rpc
+    def put_upload_part(self, upload_id: str, seq: int, data_b64: str) -> dict[str, Any]:
+        """Store part ``seq`` (0, 1, 2… in order) of a file to import, base64-encoded.
+
+        Part 0 opens the upload for the caller; only the caller adds to it or imports it.
+        Answers ``{upload_id, parts, size}``.
+        """
+        caller = policy.authorize(self.caller, "household.import")
+        checked = _upload_id(upload_id)
+        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+            raise ValidationFailed(f"seq must be 0 to {MAX_SEQ}", {"seq": seq})
+        if not isinstance(data_b64, str) or len(data_b64) > (MAX_PART_BYTES // 3 + 1) * 4:
+            raise ValidationFailed(f"a part is base64 text of at most {MAX_PART_BYTES} bytes", {"seq": seq})
+        try:
+            data = base64.b64decode(data_b64, validate=True)
+        except binascii.Error:
+            raise ValidationFailed("the part is not base64", {"seq": seq}) from None
+        return self.uploads.put_part(checked, seq, data, caller.user_id, caller.area)
+
+    @rpc
+    def discard_upload(self, upload_id: str) -> None:
+        """Drop an upload that will not be imported (the gateway's cleanup after a failed transfer)."""
+        caller = policy.authorize(self.caller, "household.import")
+        checked = _upload_id(upload_id)
+        header = self.uploads.get(checked)
+        if header is None or header["owner"] != caller.user_id or header.get("job_id"):
+            raise NotFound("upload not found", {"upload_id": checked})
+        self.uploads.discard(checked)
+
+    @rpc
+    def start_import(
+        self, upload_id: str, format: str, source: str, dry_run: bool = False, all_or_nothing: bool = False
+    ) -> dict[str, Any]:
+        """Import an uploaded file of households (``format``: csv, json or xlsx) as a job.
+
+        ``source`` names the survey or export: with each row's ``household_ref`` it is the
+        match key, so importing a corrected file again updates instead of duplicating.
+        Rows outside the caller's area are refused. Two imports of one source never run
+        at once (Conflict). See :mod:`registry.importing.job` for ``dry_run`` and
+        ``all_or_nothing``.
+        """
+        caller = policy.authorize(self.caller, "household.import")
+        request = _request(upload_id, format, source, dry_run, all_or_nothing)
+        header = self.uploads.get(request.upload_id)
+        if header is None or header["owner"] != caller.user_id:
+            raise NotFound("upload not found", {"upload_id": request.upload_id})
+        if header.get("job_id") and (started := self.jobs.get(header["job_id"])) is not None:
+            return started  # the same call again
+        params = {
+            "upload_id": request.upload_id,
+            "format": request.file_format,
+            "source": request.source,
+            "dry_run": request.dry_run,
+            "all_or_nothing": request.all_or_nothing,
+            "size": header["size"],
+        }
+        job = self.jobs.start("import", caller.area, caller.user_id, params, exclusive=f"import:{request.source}")
+        job_id = job["id"]
+        self.uploads.attach(request.upload_id, job_id)
+
+        def work(report: Report) -> dict[str, Any]:
+            return self._import(request, caller, report)
+
+        self.background(lambda: run_job(self.jobs, job_id, work), job_id)
+        return job
+
+    def _import(self, request: ImportRequest, caller: CallerContext, report: Report) -> dict[str, Any]:
+        """The job's work: the final report and ``held_for_review``; the upload is gone afterwards."""
+        try:
+            collection = self.uploads.households()
+            writer = HouseholdWriter(
+                collection,
+                source=request.source,
+                user_id=caller.user_id,
+                protector=self.national_ids,
+                within=caller.area,
+            )
+            screening = ScreeningWriter(writer, self.reviews)
+
+            def open_rows() -> Iterator[RawRow]:
+                seekable = request.file_format == "xlsx"
+                with self.uploads.open(request.upload_id, seekable=seekable) as stream:
+                    yield from read_rows(stream, request.file_format)
+
+            def progress(live: ImportReport) -> None:
+                report({**live.model_dump(mode="json"), "held_for_review": screening.held})
+
+            final = run_import(
+                open_rows,
+                screening,
+                dry_run=request.dry_run,
+                all_or_nothing=request.all_or_nothing,
+                chunk_size=FERRETDB_CHUNK if pushes_down_ids_only(collection) else DEFAULT_CHUNK,
+                on_progress=progress,
+            )
+        finally:
+            self.uploads.discard(request.upload_id)
+        result = {**final.model_dump(mode="json"), "held_for_review": screening.held}
+        counts = ("total_rows", "created", "updated", "unchanged", "invalid", "held_for_review")
+        log.info(
+            "import finished", extra={"import_source": request.source, **{f"import_{n}": result[n] for n in counts}}
+        )
+        return result
+
+    @timer(interval=3600, eager=True)
+    def sweep_uploads(self) -> None:
+        """At start and hourly: uploads never imported (or whose job died) are deleted after 24 h."""
+
+        def running(job_id: str) -> bool:
+            job = self.jobs.get(job_id)
+            return job is not None and job["status"] == "running"
+
+        swept = self.uploads.sweep(running)
+        if swept:
+            log.info("abandoned uploads deleted", extra={"uploads": swept})

@@ -1,0 +1,260 @@
+"""Assessments and vulnerability scores of households: a small interface and its MongoDB implementation.
+
+An assessment and its score are written together with the history entry and, when the
+score or band changes, the ``score_changed`` event, in one single-document update (see
+``common.nameko_ext.outbox``). Every filter is ``{_id: value}``: the only one FerretDB
+1.24 pushes down.
+
+Idempotency. A request claims its key in ``assessment_requests`` (``_id`` = key) before
+writing, and records its answer there after; a repeated key returns the recorded answer.
+A delivery that died between the household's write and the recorded answer is finished
+by the next one: the history entry names the key, so the household shows whether that
+write happened; the claim's time is the score's ``computed_at`` and the entry's ``at``,
+so two deliveries running together write the same values and one entry (``$addToSet``).
+Claims are kept 30 days where the server expires them (MongoDB); FerretDB 1.24 has no
+TTL index and keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from common.contracts.assessment import Assessment
+from common.contracts.events import SCORE_CHANGED
+from common.errors import Conflict, NotFound
+from common.nameko_ext import outbox
+from registry.scoring.batch import RecomputeReport, ScoreChange, recompute_all
+from registry.scoring.engine import ScoreResult
+from registry.scoring.model import ScoringModel
+
+log = logging.getLogger(__name__)
+
+HOUSEHOLDS = "households"
+REQUESTS = "assessment_requests"
+REQUESTS_KEPT_SECONDS = 30 * 24 * 3600
+NOT_IMPLEMENTED = 238  # FerretDB's answer to index options it lacks
+HOUSEHOLD_FIELDS = {"area": 1, "status": 1, "merged_into": 1, "assessment": 1, "score": 1}
+
+Progress = Callable[[int, int], None]
+
+
+class ScoreRepository(Protocol):
+    @property
+    def database(self) -> Database[Any]:
+        """The registry's raw database (``registry.scoring.batch.recompute_all`` works on it)."""
+
+    def household(self, household_id: str) -> dict[str, Any] | None:
+        """Raw ``_id, area, status, merged_into, assessment, score`` of a household, merged or not."""
+
+    def assess(
+        self,
+        household: dict[str, Any],
+        assessment: Assessment,
+        scored: ScoreResult,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Store ``assessment`` and its score on ``household`` (as read by :meth:`household`), once per key.
+
+        Answers ``{household_id, score, explanation}``; a repeated key answers as the first
+        time. Conflict if the key served another household, or if the household was merged.
+        """
+
+    def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Progress) -> RecomputeReport:
+        """Score every assessed household in ``scope`` (all if ``None``) with ``model``; events for changes."""
+
+
+def _object_id(value: str) -> ObjectId | None:
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return bool(old.get("score") != new["score"] or old.get("band") != new["band"])
+
+
+def score_event(household_id: str, area: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The outbox entry announcing a household's new score (``old`` is ``{}`` if it had none)."""
+    return outbox.pending(
+        SCORE_CHANGED,
+        {
+            "household_id": household_id,
+            "area": area,
+            "model_version": new["model_version"],
+            "score": new["score"],
+            "band": new["band"],
+            "old_score": old.get("score"),
+            "old_band": old.get("band"),
+        },
+    )
+
+
+def public_score(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored score as the registry answers it (``computed_at`` as ISO text)."""
+    computed_at = stored["computed_at"]
+    return {**stored, "computed_at": computed_at.isoformat() if isinstance(computed_at, datetime) else computed_at}
+
+
+class MongoScoreRepository:
+    def __init__(self, database: Database[Any]) -> None:
+        self._database = database
+        self.households = database[HOUSEHOLDS]
+        self.requests = database[REQUESTS]
+
+    @property
+    def database(self) -> Database[Any]:
+        return self._database
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        try:
+            database[REQUESTS].create_index("at", expireAfterSeconds=REQUESTS_KEPT_SECONDS)
+        except OperationFailure as exc:
+            if exc.code != NOT_IMPLEMENTED:
+                raise
+            log.info("assessment requests are kept: the server has no TTL index")
+
+    def household(self, household_id: str) -> dict[str, Any] | None:
+        oid = _object_id(household_id)
+        return self.households.find_one({"_id": oid}, HOUSEHOLD_FIELDS) if oid else None
+
+    def _claim(self, key: str, household_id: str) -> tuple[dict[str, Any], bool]:
+        """The request of ``key``, and whether this call made it (rather than an earlier delivery)."""
+        claim = {"_id": key, "household_id": household_id, "at": _now()}
+        try:
+            self.requests.insert_one(claim)
+        except DuplicateKeyError:
+            found = self.requests.find_one({"_id": key})
+            if found is None:
+                raise
+            return dict(found), False
+        return claim, True
+
+    def _applied(self, household_id: Any, key: str) -> bool:
+        """Whether an earlier delivery of ``key`` wrote the household (its history entry names the key)."""
+        doc = self.households.find_one({"_id": household_id}, {"history": 1}) or {}
+        return any(entry.get("request") == key for entry in doc.get("history") or ())
+
+    def assess(
+        self,
+        household: dict[str, Any],
+        assessment: Assessment,
+        scored: ScoreResult,
+        user_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        household_id = str(household["_id"])
+        claim, fresh = self._claim(idempotency_key, household_id)
+        if claim["household_id"] != household_id:
+            raise Conflict("this idempotency key was used for another household")
+        if claim.get("answer") is not None:
+            return dict(claim["answer"])
+        if household.get("status") == "merged":
+            raise Conflict("a merged household cannot be assessed", {"merged_into": household.get("merged_into")})
+        at = claim["at"]
+        stored = scored.stored(at)
+        if fresh or not self._applied(household["_id"], idempotency_key):
+            self._write(household, assessment, stored, user_id, idempotency_key, at)
+        answer = {
+            "household_id": household_id,
+            "score": public_score(stored),
+            "explanation": [d.model_dump(mode="json") for d in scored.dimensions],
+        }
+        self.requests.update_one({"_id": idempotency_key}, {"$set": {"answer": answer}})
+        return answer
+
+    def _write(
+        self,
+        household: dict[str, Any],
+        assessment: Assessment,
+        stored: dict[str, Any],
+        user_id: str,
+        key: str,
+        at: datetime,
+    ) -> None:
+        oid, area = household["_id"], household["area"]
+        old = household.get("score") or {}
+        entry = {
+            "at": at,
+            "by": user_id,
+            "request": key,
+            "assessed": {  # what was concluded, not the answers: those may reveal health or violence
+                "assessed_at": assessment.assessed_at,
+                **{k: stored[k] for k in ("model_version", "score", "band", "inputs_hash")},
+            },
+        }
+        update: dict[str, Any] = {
+            "$set": {"assessment": assessment.model_dump(), "score": stored, "updated_at": at, "updated_by": user_id},
+            "$addToSet": {"history": entry},
+        }
+        event = score_event(str(oid), area, old, stored) if _changed(old, stored) else None
+        if event is not None:
+            update["$push"] = {outbox.OUTBOX_FIELD: event}
+        before = self.households.find_one_and_update({"_id": oid}, update, return_document=ReturnDocument.BEFORE)
+        if before is None:
+            raise NotFound("household not found")
+        seen = before.get("score") or {}
+        if event is None and _changed(seen, stored):
+            # Another write changed the score between our read and our write: announce ours.
+            event = score_event(str(oid), area, seen, stored)
+            self.households.update_one({"_id": oid}, {"$push": {outbox.OUTBOX_FIELD: event}})
+        if event is not None:
+            outbox.mark(self._database, HOUSEHOLDS, [oid])
+
+    def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Progress) -> RecomputeReport:
+        events = _RecomputeEvents(self._database)
+
+        def batch_done(done: int, total: int) -> None:
+            events.flush()
+            progress(done, total)
+
+        # Households never assessed hold an empty assessment (mongoengine writes {}); merged ones are done with.
+        assessed = {**(scope or {}), "assessment.family": {"$exists": True}, "status": {"$ne": "merged"}}
+        try:
+            return recompute_all(self._database, model, batch_done, outbox_event=events, scope=assessed)
+        finally:
+            events.flush()
+
+
+class _RecomputeEvents:
+    """The ``outbox_event`` hook of a recompute, and the outbox markers of what it wrote.
+
+    The batch job reads only answers and scores, so each change costs one lookup by
+    ``_id`` for the household's area (and status: merged households announce nothing).
+    Markers are written after each batch, once its updates are in.
+    """
+
+    def __init__(self, database: Database[Any]) -> None:
+        self.database = database
+        self.households = database[HOUSEHOLDS]
+        self.pending: list[Any] = []
+
+    def __call__(self, change: ScoreChange) -> dict[str, Any] | None:
+        oid = _object_id(change.household_id) or change.household_id
+        found = self.households.find_one({"_id": oid}, {"area": 1, "status": 1})
+        if found is None or found.get("status") == "merged":
+            return None
+        self.pending.append(oid)
+        old = {"score": change.old_score, "band": change.old_band}
+        new = {"model_version": change.model_version, "score": change.new_score, "band": change.new_band}
+        return score_event(change.household_id, found["area"], old, new)
+
+    def flush(self) -> None:
+        if self.pending:
+            outbox.mark(self.database, HOUSEHOLDS, self.pending)
+            self.pending = []
