@@ -234,25 +234,19 @@ class MongoScoreRepository:
 class _RecomputeEvents:
     """The ``outbox_event`` hook of a recompute, and the outbox markers of what it wrote.
 
-    The batch job reads only answers and scores, so each change costs one lookup by
-    ``_id`` for the household's area (and status: merged households announce nothing).
+    The run's scope leaves merged households out, and each change carries its area.
     Markers are written after each batch, once its updates are in.
     """
 
     def __init__(self, database: Database[Any]) -> None:
         self.database = database
-        self.households = database[HOUSEHOLDS]
         self.pending: list[Any] = []
 
     def __call__(self, change: ScoreChange) -> dict[str, Any] | None:
-        oid = _object_id(change.household_id) or change.household_id
-        found = self.households.find_one({"_id": oid}, {"area": 1, "status": 1})
-        if found is None or found.get("status") == "merged":
-            return None
-        self.pending.append(oid)
+        self.pending.append(_object_id(change.household_id) or change.household_id)
         old = {"score": change.old_score, "band": change.old_band}
         new = {"model_version": change.model_version, "score": change.new_score, "band": change.new_band}
-        return score_event(change.household_id, found["area"], old, new)
+        return score_event(change.household_id, change.area or "", old, new)
 
     def flush(self) -> None:
         if self.pending:

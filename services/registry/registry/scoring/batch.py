@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 
 COLLECTION = "households"
 STORED = ("model_version", "score", "band", "inputs_hash")
-PROJECTION = {f"assessment.{d}": 1 for d in DIMENSIONS} | {f"score.{f}": 1 for f in STORED}
+PROJECTION = {"area": 1} | {f"assessment.{d}": 1 for d in DIMENSIONS} | {f"score.{f}": 1 for f in STORED}
 
 Progress = Callable[[int, int], None]
 
@@ -75,6 +75,7 @@ class ScoreChange:
     """A household whose stored score the job rewrote; ``old_*`` is ``None`` if it had none."""
 
     household_id: str
+    area: str | None
     model_version: str
     old_score: float | None
     new_score: float
@@ -201,11 +202,12 @@ class _Run:
                 and old.get("band") == band
             ):
                 continue
-            ops.append(self._update(doc["_id"], old, stored_score(version, score, band, inputs_hash, computed_at)))
+            new = stored_score(version, score, band, inputs_hash, computed_at)
+            ops.append(self._update(doc["_id"], doc.get("area"), old, new))
         self.report.unchanged += len(rows) - len(ops)
         return ops
 
-    def _update(self, household_id: Any, old: dict[str, Any], new: dict[str, Any]) -> UpdateOne:
+    def _update(self, household_id: Any, area: str | None, old: dict[str, Any], new: dict[str, Any]) -> UpdateOne:
         selector = {"_id": household_id}
         if self.guard:
             selector["score.inputs_hash"] = old.get("inputs_hash")
@@ -213,7 +215,13 @@ class _Run:
         self.report.band_changes += old.get("band") != new["band"]
         if self.outbox_event is not None:
             change = ScoreChange(
-                str(household_id), new["model_version"], old.get("score"), new["score"], old.get("band"), new["band"]
+                str(household_id),
+                area,
+                new["model_version"],
+                old.get("score"),
+                new["score"],
+                old.get("band"),
+                new["band"],
             )
             if (event := self.outbox_event(change)) is not None:
                 update["$push"] = {OUTBOX_FIELD: event}
