@@ -64,6 +64,7 @@ install_debian_packages() {
   command -v prometheus >/dev/null || missing+=(prometheus)
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)
+  [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)  # letters: Arabic glyphs
   if (( ${#missing[@]} )); then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq
@@ -203,7 +204,7 @@ seed_demo() {
     return
   fi
   say "seeding demo data (idempotent; SEED_DEMO=0 to skip)"
-  "$PY" "$ROOT/scripts/seed_demo.py"
+  "$PY" "$ROOT/scripts/seed_demo.py" "$DATA/demo-seed.stamp"
 }
 
 up() {

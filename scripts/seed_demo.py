@@ -1,7 +1,8 @@
 """Seed the demo data set (``registry.demo_data``) through the gateway, as the demo users.
 
 Run by ``scripts/platform.sh up`` unless ``SEED_DEMO=0``. Every request carries a fixed
-idempotency key, so seeding again changes nothing. Going through the gateway means the
+idempotency key, so seeding again changes nothing; with a stamp file (the first
+argument), a set already seeded is not even sent again. Going through the gateway means the
 seed takes the path real clients take: tokens, scopes, duplicate detection, audit.
 """
 
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
+import time
 from collections import Counter
+from typing import Any
 
 import httpx
 
@@ -30,7 +34,20 @@ def token(client: httpx.Client, user: str, cache: dict[str, str]) -> str:
     return cache[user]
 
 
-def main() -> int:
+def send(client: httpx.Client, method: str, path: str, payload: Any, headers: dict[str, str]) -> httpx.Response:
+    """One request, waiting out the per-user rate limit (429 ``Retry-After``) a few times."""
+    for _ in range(5):
+        response = client.request(method, path, json=payload, headers=headers)
+        if response.status_code != 429:
+            break
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+    return response
+
+
+def main(stamp: Path | None) -> int:
+    if stamp is not None and stamp.exists() and stamp.read_text().strip() == demo_data.VERSION:
+        print(f"demo data: {demo_data.VERSION} already seeded ({stamp})")
+        return 0
     items = demo_data.households()
     answers = demo_data.assessments(items)
     tokens: dict[str, str] = {}
@@ -39,7 +56,7 @@ def main() -> int:
     with httpx.Client(base_url=GATEWAY_URL, timeout=30) as client:
         for item in items:
             headers = {"Authorization": f"Bearer {token(client, item.user, tokens)}", "Idempotency-Key": item.key}
-            response = client.post("/v1/households", json=item.household, headers=headers)
+            response = send(client, "POST", "/v1/households", item.household, headers)
             if response.status_code != 201:
                 print(f"seed: {item.key} refused: {response.status_code} {response.text}", file=sys.stderr)
                 return 1
@@ -48,14 +65,16 @@ def main() -> int:
         for key, assessment in answers.items():
             user = next(item.user for item in items if item.key == key)
             headers = {"Authorization": f"Bearer {token(client, user, tokens)}", "Idempotency-Key": f"{key}-assessment"}
-            response = client.put(f"/v1/households/{ids[key]}/assessment", json=assessment, headers=headers)
+            response = send(client, "PUT", f"/v1/households/{ids[key]}/assessment", assessment, headers)
             if response.status_code != 200:
                 print(f"seed: assessment of {key} refused: {response.status_code} {response.text}", file=sys.stderr)
                 return 1
     held = statuses["held_for_review"]
     print(f"demo data: {len(items)} households ({held} held as probable duplicates), {len(answers)} assessed")
+    if stamp is not None:
+        stamp.write_text(demo_data.VERSION)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

@@ -20,6 +20,7 @@ from common.contracts.households import HouseholdIn
 from registry.dedup.names_dz import FAMILY_NAMES, GIVEN_NAMES, Name
 from registry.scoring import synthetic
 
+VERSION = "demo-seed-v1"  # in every idempotency key: change it and the set is seeded anew
 SEED = 2026
 MOBILE_PREFIXES = ("055", "066", "069", "077", "079")
 TODAY = date(2026, 1, 1)  # fixed, so the set does not drift with the calendar
@@ -145,13 +146,13 @@ def households(per_commune: int = 20, duplicates_per_commune: int = 2) -> list[D
     for area, (registrar, second_registrar) in COMMUNES.items():
         commune = area.rsplit("/", 1)[1]
         originals = [
-            DemoHousehold(f"demo-seed-v1-{commune}-{n:03d}", registrar, _household(rng, area, n))
+            DemoHousehold(f"{VERSION}-{commune}-{n:03d}", registrar, _household(rng, area, n))
             for n in range(per_commune)
         ]
         found.extend(originals)
         for n, original in enumerate(rng.sample(originals, duplicates_per_commune)):
             again = _other_spelling(rng, original.household)
-            found.append(DemoHousehold(f"demo-seed-v1-{commune}-dup{n}", second_registrar, again, original.key))
+            found.append(DemoHousehold(f"{VERSION}-{commune}-dup{n}", second_registrar, again, original.key))
     for item in found:
         HouseholdIn.model_validate(item.household)  # the set is valid by construction; prove it
     return found
