@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
