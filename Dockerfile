@@ -13,6 +13,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# DejaVu Sans: the Arabic glyphs of the decision letters (assistance/letters.py).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependency pins first, then the sources (libs change least often).
 COPY constraints.txt ./
 COPY libs/ libs/
