@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway topology
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility topology
 
 run:
 	scripts/platform.sh up
@@ -28,6 +28,10 @@ bench-rpc:
 bench-gateway:
 	scripts/platform.sh up
 	.venv/bin/python -m bench.gateway_bench
+
+bench-eligibility:
+	scripts/platform.sh up
+	.venv/bin/python -m bench.eligibility_bench
 
 topology:
 	.venv/bin/python -m common.topology > deploy/rabbitmq/definitions.json

@@ -13,7 +13,23 @@ from common import logs
 from common.aio.events import AsyncEventPublisher
 from common.aio.rpc import AsyncRpcClient
 from gateway import errors
-from gateway.api.routes import areas, campaigns, households, jobs, ops, programmes, reports, reviews, signals
+from gateway.api.routes import (
+    aid,
+    areas,
+    campaigns,
+    casework,
+    eligibility,
+    households,
+    imports,
+    jobs,
+    ops,
+    programmes,
+    referrals,
+    reports,
+    reviews,
+    scoring,
+    signals,
+)
 from gateway.api.routes import audit as audit_routes
 from gateway.audit import AuditMiddleware, EventPublisher
 from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
@@ -79,7 +95,11 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(AuditMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits={imports.PATH: settings.import_max_bytes},
+    )
     app.add_middleware(MetricsMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(
@@ -90,7 +110,24 @@ def create_app(
             expose_headers=["X-Correlation-ID"],
         )
     app.add_middleware(CorrelationMiddleware)
-    routers = (ops, areas, households, reviews, jobs, programmes, campaigns, signals, reports, audit_routes)
+    routers = (
+        ops,
+        areas,
+        households,
+        imports,
+        scoring,
+        reviews,
+        jobs,
+        programmes,
+        aid,
+        eligibility,
+        referrals,
+        casework,
+        campaigns,
+        signals,
+        reports,
+        audit_routes,
+    )
     for module in routers:
         app.include_router(module.router)
     return app

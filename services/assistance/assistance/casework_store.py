@@ -1,0 +1,345 @@
+"""Case work of the proximity cells: teams, cases, visits and the caseload soft limit.
+
+Four collections: ``team_members`` (keyed ``<cell>|<user id>``), ``cells`` (the soft
+limit, keyed by the cell's area), ``cases`` and ``visits``. Visits are documents of their
+own, not an array in the case, so "planned and overdue in this cell" is one plain query
+(FerretDB refuses ``$elemMatch`` on sub-documents).
+
+Closing a case and recording (or cancelling) a visit are final, and decided by an
+insert: ``case_closures`` and ``visit_outcomes`` are keyed by the case's or visit's id,
+so one closing or one outcome wins however many race, and it carries the idempotency
+key its replays are recognised by. The case or visit is updated after; a reader that
+finds the decision not yet applied applies it (FerretDB 1.24 does not isolate
+concurrent updates of one document, so a guarded update alone would not decide).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from common import areas
+from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
+from common.errors import Conflict
+
+CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opened_by", "closed_by", "closure_note")
+VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
+VISIT_RECORD_FIELDS = ("visited_on", "outcome", "recorded_by")
+MEMBER_FIELDS = ("user_id", "display_name", "discipline", "active_from", "active_until", "cell", "updated_by")
+
+
+def _now() -> datetime:
+    """Now, to the millisecond (what the database keeps), so a replay equals the first answer."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def new_id() -> str:
+    return str(ObjectId())
+
+
+def is_active(member: dict[str, Any], day: date) -> bool:
+    today = day.isoformat()
+    return bool(
+        member["active_from"] <= today and (member.get("active_until") is None or member["active_until"] >= today)
+    )
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def public_member(doc: dict[str, Any], day: date) -> dict[str, Any]:
+    data = {field: doc.get(field) for field in MEMBER_FIELDS}
+    data["active"] = is_active(doc, day)
+    data["updated_at"] = _iso(doc["updated_at"])
+    return data
+
+
+def public_case(doc: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {field: doc.get(field) for field in CASE_FIELDS}
+    data["id"] = doc["_id"]
+    data["opened_at"] = _iso(doc["opened_at"])
+    data["closed_at"] = _iso(doc.get("closed_at"))
+    return data
+
+
+def public_visit(doc: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {field: doc.get(field) for field in (*VISIT_FIELDS, *VISIT_RECORD_FIELDS)}
+    data["id"] = doc["_id"]
+    data["planned_at"] = _iso(doc["planned_at"])
+    data["recorded_at"] = _iso(doc.get("recorded_at"))
+    return data
+
+
+def new_case(
+    *, household_id: str, household_area: str, lead: str, team: list[str], goals: list[str], user_id: str, key: str
+) -> dict[str, Any]:
+    """An open case followed by the cell of the household's commune; the lead is part of the team."""
+    return {
+        "_id": new_id(),
+        "household_id": household_id,
+        "cell": areas.ancestors(household_area)[:3][-1],
+        "area_ancestors": areas.ancestors(household_area),
+        "lead": lead,
+        "team": [lead, *(member for member in team if member != lead)],
+        "goals": goals,
+        "status": "open",
+        "open_key": household_id,
+        "idempotency_key": key,
+        "opened_at": _now(),
+        "opened_by": user_id,
+    }
+
+
+def new_visit(
+    *, case: dict[str, Any], planned_for: str, purpose: str, visitor: str, user_id: str, key: str
+) -> dict[str, Any]:
+    return {
+        "_id": new_id(),
+        "case_id": case["_id"],
+        "cell": case["cell"],
+        "area_ancestors": case["area_ancestors"],
+        "planned_for": planned_for,
+        "purpose": purpose,
+        "visitor": visitor,
+        "status": "planned",
+        "idempotency_key": key,
+        "planned_at": _now(),
+        "planned_by": user_id,
+    }
+
+
+class CaseworkRepository(Protocol):
+    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
+        """The cell's members (past ones included, with ``active`` for ``day``), by user id."""
+
+    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
+        """Add a member to the cell, or replace their discipline and period."""
+
+    def soft_limit(self, cell: str) -> int:
+        """The cell's caseload soft limit (the default until one is set)."""
+
+    def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int: ...
+
+    def open_case(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Store a case once per idempotency key: ``(stored document, created)``.
+
+        Conflict if the household already has an open case, or the key was used for another household.
+        """
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        """The stored case document, a closing already decided applied."""
+
+    def list_cases(self, scope: dict[str, Any], filters: CaseFilter) -> list[dict[str, Any]]:
+        """Public cases inside ``scope``, the latest opened first."""
+
+    def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
+        """The cell's open cases: ``(count, cases per member involved, cases per lead)``."""
+
+    def close_case(self, case_id: str, note: str, key: str, user_id: str) -> dict[str, Any] | None:
+        """Close the case and cancel its planned visits; None if it was closed already."""
+
+    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Store a planned visit once per idempotency key: ``(stored document, created)``."""
+
+    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
+        """The stored visit document, an outcome already decided applied."""
+
+    def visit_for_key(self, key: str) -> dict[str, Any] | None:
+        """The visit planned under this idempotency key, if any."""
+
+    def record_visit(
+        self, visit_id: str, visited_on: str, outcome: str, key: str, user_id: str
+    ) -> dict[str, Any] | None:
+        """Record the visit; None if it was recorded or cancelled already."""
+
+    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
+        """Visits planned before ``day`` and not recorded, in open cases of the cell, oldest first."""
+
+
+class MongoCaseworkRepository:
+    def __init__(self, database: Database[Any]) -> None:
+        self.members = database["team_members"]
+        self.cells = database["cells"]
+        self.cases = database["cases"]
+        self.visits = database["visits"]
+        self.closures = database["case_closures"]
+        self.outcomes = database["visit_outcomes"]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        database["team_members"].create_index([("cell", ASCENDING)])
+        cases = database["cases"]
+        cases.create_index([("idempotency_key", ASCENDING)], unique=True, sparse=True)
+        cases.create_index([("open_key", ASCENDING)], unique=True, sparse=True)
+        cases.create_index([("area_ancestors", ASCENDING), ("opened_at", DESCENDING)])
+        cases.create_index([("cell", ASCENDING), ("status", ASCENDING)])
+        visits = database["visits"]
+        visits.create_index([("idempotency_key", ASCENDING)], unique=True, sparse=True)
+        visits.create_index([("cell", ASCENDING), ("status", ASCENDING), ("planned_for", ASCENDING)])
+        visits.create_index([("case_id", ASCENDING)])
+
+    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
+        return [public_member(doc, day) for doc in self.members.find({"cell": cell}).sort("user_id", ASCENDING)]
+
+    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
+        doc = {
+            **member.model_dump(mode="json"),
+            "cell": cell,
+            "area_ancestors": areas.ancestors(cell),
+            "updated_at": _now(),
+            "updated_by": user_id,
+        }
+        self.members.replace_one({"_id": f"{cell}|{member.user_id}"}, doc, upsert=True)
+        return public_member(doc, day)
+
+    def soft_limit(self, cell: str) -> int:
+        doc = self.cells.find_one({"_id": cell}, {"soft_limit": 1})
+        return int(doc["soft_limit"]) if doc else DEFAULT_SOFT_LIMIT
+
+    def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int:
+        self.cells.update_one(
+            {"_id": cell},
+            {"$set": {"soft_limit": soft_limit, "updated_at": _now(), "updated_by": user_id}},
+            upsert=True,
+        )
+        return soft_limit
+
+    def open_case(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        try:
+            self.cases.insert_one(doc)
+            return doc, True
+        except DuplicateKeyError:
+            pass
+        earlier = self.cases.find_one({"idempotency_key": doc["idempotency_key"]})
+        if earlier is not None:
+            if earlier["household_id"] != doc["household_id"]:
+                raise Conflict("this idempotency key was used for another case") from None
+            return earlier, False
+        open_one = self.cases.find_one({"open_key": doc["open_key"]}, {"_id": 1})
+        raise Conflict(
+            "this household already has an open case", {"case_id": open_one["_id"]} if open_one else None
+        ) from None
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        doc = self.cases.find_one({"_id": case_id})
+        if doc is not None and doc["status"] == "open" and (closure := self.closures.find_one({"_id": case_id})):
+            self._apply_closure(closure)
+            doc = self.cases.find_one({"_id": case_id})
+        return doc
+
+    def list_cases(self, scope: dict[str, Any], filters: CaseFilter) -> list[dict[str, Any]]:
+        query = dict(scope)
+        if filters.commune:
+            query = {"$and": [scope, {"cell": commune_area(filters.commune)}]}
+        for field in ("status", "lead", "household_id"):
+            if (value := getattr(filters, field)) is not None:
+                query[field] = value
+        cursor = self.cases.find(query).sort("opened_at", DESCENDING).limit(filters.limit)
+        return [public_case(doc) for doc in cursor]
+
+    def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
+        involved: Counter[str] = Counter()
+        leading: Counter[str] = Counter()
+        count = 0
+        for doc in self.cases.find({"cell": cell, "status": "open"}, {"lead": 1, "team": 1}):
+            count += 1
+            involved.update(set(doc["team"]))
+            leading[doc["lead"]] += 1
+        return count, involved, leading
+
+    def close_case(self, case_id: str, note: str, key: str, user_id: str) -> dict[str, Any] | None:
+        closure = {"_id": case_id, "key": key, "note": note, "by": user_id, "at": _now()}
+        try:
+            self.closures.insert_one(closure)
+        except DuplicateKeyError:
+            return None
+        self._apply_closure(closure)
+        return self.get_case(case_id)
+
+    def _apply_closure(self, closure: dict[str, Any]) -> None:
+        closed = {
+            "status": "closed",
+            "closed_at": closure["at"],
+            "closed_by": closure["by"],
+            "closure_note": closure["note"],
+            "close_key": closure["key"],
+        }
+        self.cases.update_one({"_id": closure["_id"]}, {"$set": closed, "$unset": {"open_key": ""}})
+        for visit in self.visits.find({"case_id": closure["_id"], "status": "planned"}, {"_id": 1}):
+            cancelled = {"_id": visit["_id"], "status": "cancelled", "at": closure["at"]}
+            try:
+                self.outcomes.insert_one(cancelled)
+            except DuplicateKeyError:
+                continue  # recorded just before the closing: the record stands
+            self._apply_outcome(cancelled)
+
+    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        try:
+            self.visits.insert_one(doc)
+            return doc, True
+        except DuplicateKeyError:
+            earlier = self.visits.find_one({"idempotency_key": doc["idempotency_key"]})
+            if earlier is None or earlier["case_id"] != doc["case_id"]:
+                raise Conflict("this idempotency key was used for another visit") from None
+            return earlier, False
+
+    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
+        doc = self.visits.find_one({"_id": visit_id})
+        if doc is not None and doc["status"] == "planned" and (outcome := self.outcomes.find_one({"_id": visit_id})):
+            self._apply_outcome(outcome)
+            doc = self.visits.find_one({"_id": visit_id})
+        return doc
+
+    def visit_for_key(self, key: str) -> dict[str, Any] | None:
+        return self.visits.find_one({"idempotency_key": key})
+
+    def record_visit(
+        self, visit_id: str, visited_on: str, outcome: str, key: str, user_id: str
+    ) -> dict[str, Any] | None:
+        recorded = {
+            "_id": visit_id,
+            "status": "recorded",
+            "key": key,
+            "visited_on": visited_on,
+            "outcome": outcome,
+            "by": user_id,
+            "at": _now(),
+        }
+        try:
+            self.outcomes.insert_one(recorded)
+        except DuplicateKeyError:
+            return None
+        self._apply_outcome(recorded)
+        return self.get_visit(visit_id)
+
+    def _apply_outcome(self, outcome: dict[str, Any]) -> None:
+        change: dict[str, Any] = {"status": outcome["status"]}
+        if outcome["status"] == "recorded":
+            change |= {
+                "visited_on": outcome["visited_on"],
+                "outcome": outcome["outcome"],
+                "recorded_at": outcome["at"],
+                "recorded_by": outcome["by"],
+                "record_key": outcome["key"],
+            }
+        self.visits.update_one({"_id": outcome["_id"]}, {"$set": change})
+
+    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
+        query = {"cell": cell, "status": "planned", "planned_for": {"$lt": day.isoformat()}}
+        found = list(self.visits.find(query).sort("planned_for", ASCENDING))
+        case_ids = sorted({visit["case_id"] for visit in found})
+        still_open = {doc["_id"] for doc in self.cases.find({"_id": {"$in": case_ids}, "status": "open"}, {"_id": 1})}
+        decided = {doc["_id"] for doc in self.outcomes.find({"_id": {"$in": [v["_id"] for v in found]}}, {"_id": 1})}
+        return [
+            public_visit(visit) for visit in found if visit["case_id"] in still_open and visit["_id"] not in decided
+        ]

@@ -1,0 +1,258 @@
+"""Case work of the proximity cells: the team, cases, visit plans, caseloads and overdue visits.
+
+A cell is named by its commune's code (``1601``). A cell coordinator manages the team and
+cases of their commune, a wilaya director those of the wilaya's communes; any staff member
+of the area plans and records visits. Out of the caller's area a case or a cell does not
+exist (NotFound); a write aimed at a cell outside it is Forbidden.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from assistance.base import AssistanceBase
+from assistance.casework_store import new_case, new_visit, public_case, public_visit
+from assistance.entrypoints.referrals import household_facts
+from common import policy
+from common.context import CallerContext
+from common.contracts.casework import (
+    COMMUNE_PATTERN,
+    PLAN_AHEAD_DAYS,
+    PLAN_BACK_DAYS,
+    CaseClose,
+    CaseFilter,
+    CaseIn,
+    SoftLimitIn,
+    TeamMemberIn,
+    VisitIn,
+    VisitRecord,
+    commune_area,
+)
+from common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from common.idempotency import check_key
+from common.nameko_ext.entrypoints import rpc
+from common.validation import parse
+
+ALGERIA = timezone(timedelta(hours=1))  # CET all year round, no daylight saving time
+_COMMUNE = re.compile(COMMUNE_PATTERN)
+
+
+def today() -> date:
+    """The day in Algeria: visits are due by local days."""
+    return datetime.now(ALGERIA).date()
+
+
+def cell_of(commune: object) -> str:
+    if not isinstance(commune, str) or not _COMMUNE.match(commune):
+        raise ValidationFailed("a cell is named by its commune's four-digit code", {"commune": commune})
+    return commune_area(commune)
+
+
+class CaseworkEntrypoints(AssistanceBase):
+    @rpc
+    def list_team(self, commune: str) -> list[dict[str, Any]]:
+        """The cell's team members, past ones included (``active`` says who is active today)."""
+        caller = policy.authorize(self.caller, "casework.read")
+        cell = cell_of(commune)
+        policy.visible(caller, cell, "cell")
+        return self.casework.team(cell, today())
+
+    @rpc
+    def set_team_member(self, commune: str, member: dict[str, Any]) -> dict[str, Any]:
+        """Add a member to the cell's team, or change their discipline or active period."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        cell = cell_of(commune)
+        policy.require_within(caller, cell)
+        return self.casework.set_member(cell, parse(TeamMemberIn, member), caller.user_id, today())
+
+    @rpc
+    def caseload(self, commune: str) -> dict[str, Any]:
+        """Open cases per member of the cell, against the cell's soft limit."""
+        caller = policy.authorize(self.caller, "casework.read")
+        cell = cell_of(commune)
+        policy.visible(caller, cell, "cell")
+        return self._cell_caseload(cell)
+
+    @rpc
+    def set_caseload_limit(self, commune: str, soft_limit: int) -> dict[str, Any]:
+        """Set the cell's soft limit (open cases per member above which it is warned); the new caseload."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        cell = cell_of(commune)
+        policy.require_within(caller, cell)
+        self.casework.set_soft_limit(cell, parse(SoftLimitIn, {"soft_limit": soft_limit}).soft_limit, caller.user_id)
+        return self._cell_caseload(cell)
+
+    @rpc
+    def overdue_visits(self, commune: str) -> list[dict[str, Any]]:
+        """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
+        caller = policy.authorize(self.caller, "casework.read")
+        cell = cell_of(commune)
+        policy.visible(caller, cell, "cell")
+        day = today()
+        return [
+            {**visit, "days_overdue": (day - date.fromisoformat(visit["planned_for"])).days}
+            for visit in self.casework.overdue(cell, day)
+        ]
+
+    @rpc
+    def open_case(self, case: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Open a case on a household of the caller's area, followed by the cell of its commune.
+
+        The lead and the team must be active members of that cell. One open case per
+        household; the same key answers the same case. ``warnings`` names the members
+        whose caseload is now above the cell's soft limit.
+        """
+        caller = policy.authorize(self.caller, "casework.manage")
+        key = check_key(idempotency_key)
+        payload = parse(CaseIn, case)
+        facts = household_facts(self.registry, payload.household_id)
+        policy.require_within(caller, facts["area"])
+        doc = new_case(
+            household_id=payload.household_id,
+            household_area=facts["area"],
+            lead=payload.lead,
+            team=payload.team,
+            goals=payload.goals,
+            user_id=caller.user_id,
+            key=key,
+        )
+        active = {member["user_id"] for member in self.casework.team(doc["cell"], today()) if member["active"]}
+        if strangers := [user for user in doc["team"] if user not in active]:
+            raise ValidationFailed(
+                "the lead and the team must be active members of the cell", {"not_members": strangers}
+            )
+        stored, _ = self.casework.open_case(doc)
+        return {**public_case(stored), "warnings": self._caseload_warnings(stored["cell"], stored["team"])}
+
+    @rpc
+    def get_case(self, case_id: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "casework.read")
+        return public_case(self._visible_case(caller, case_id))
+
+    @rpc
+    def list_cases(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Cases in the caller's area, the latest opened first."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return self.casework.list_cases(policy.scope_filter(caller), parse(CaseFilter, filters or {}))
+
+    @rpc
+    def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Close an open case with a note; its planned visits are cancelled."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        key = check_key(idempotency_key)
+        payload = parse(CaseClose, details)
+        doc = self._visible_case(caller, case_id)
+        if doc.get("close_key") != key:
+            self._case_must_be_open(doc)
+            closed = self.casework.close_case(case_id, payload.note, key, caller.user_id)
+            doc = closed or self._visible_case(caller, case_id)
+            if doc.get("close_key") != key:  # closed meanwhile by another call
+                self._case_must_be_open(doc)
+                raise Conflict("the case changed during this step: try again")
+        return public_case(doc)
+
+    @rpc
+    def plan_visit(self, case_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Plan a visit of an open case by one of its members (the lead unless named)."""
+        caller = policy.authorize(self.caller, "casework.visit")
+        key = check_key(idempotency_key)
+        payload = parse(VisitIn, visit)
+        case = self._visible_case(caller, case_id)
+        earlier = self.casework.visit_for_key(key)
+        if earlier is not None:
+            if earlier["case_id"] != case["_id"]:
+                raise Conflict("this idempotency key was used for another visit")
+            return public_visit(earlier)
+        self._case_must_be_open(case)
+        visitor = payload.visitor or case["lead"]
+        if visitor not in case["team"]:
+            raise ValidationFailed("the visitor must be a member of the case", {"visitor": visitor})
+        day = today()
+        if not day - timedelta(days=PLAN_BACK_DAYS) <= payload.planned_for <= day + timedelta(days=PLAN_AHEAD_DAYS):
+            raise ValidationFailed(
+                f"a visit is planned from {PLAN_BACK_DAYS} days back to a year ahead",
+                {"planned_for": payload.planned_for.isoformat()},
+            )
+        doc = new_visit(
+            case=case,
+            planned_for=payload.planned_for.isoformat(),
+            purpose=payload.purpose,
+            visitor=visitor,
+            user_id=caller.user_id,
+            key=key,
+        )
+        stored, _ = self.casework.plan_visit(doc)
+        return public_visit(stored)
+
+    @rpc
+    def record_visit(self, case_id: str, visit_id: str, record: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Record a planned visit with its outcome notes; a visit is recorded once."""
+        caller = policy.authorize(self.caller, "casework.visit")
+        key = check_key(idempotency_key)
+        payload = parse(VisitRecord, record)
+        case = self._visible_case(caller, case_id)
+        visit = self.casework.get_visit(visit_id) if isinstance(visit_id, str) else None
+        if visit is None or visit["case_id"] != case["_id"]:
+            raise NotFound("visit not found")
+        if visit.get("record_key") == key:
+            return public_visit(visit)
+        self._visit_must_be_planned(visit)
+        self._case_must_be_open(case)
+        if payload.visited_on > today():
+            raise ValidationFailed("a visit is recorded once it took place", {"visited_on": str(payload.visited_on)})
+        recorded = self.casework.record_visit(
+            visit_id, payload.visited_on.isoformat(), payload.outcome, key, caller.user_id
+        )
+        if recorded is None:  # recorded or cancelled meanwhile by another call
+            visit = self.casework.get_visit(visit_id) or visit
+            if visit.get("record_key") == key:
+                return public_visit(visit)
+            self._visit_must_be_planned(visit)
+            raise Conflict("the visit changed during this step: try again")
+        return public_visit(recorded)
+
+    def _visible_case(self, caller: CallerContext, case_id: str) -> dict[str, Any]:
+        doc = self.casework.get_case(case_id) if isinstance(case_id, str) else None
+        if doc is None or caller.area not in doc["area_ancestors"]:
+            raise NotFound("case not found")
+        return doc
+
+    @staticmethod
+    def _case_must_be_open(case: dict[str, Any]) -> None:
+        if case["status"] != "open":
+            raise InvalidTransition("the case is closed", {"state": case["status"], "allowed": []})
+
+    @staticmethod
+    def _visit_must_be_planned(visit: dict[str, Any]) -> None:
+        if visit["status"] != "planned":
+            raise InvalidTransition(f"the visit is {visit['status']}", {"state": visit["status"], "allowed": []})
+
+    def _cell_caseload(self, cell: str) -> dict[str, Any]:
+        limit = self.casework.soft_limit(cell)
+        count, involved, leading = self.casework.caseload(cell)
+        team = {member["user_id"]: member for member in self.casework.team(cell, today())}
+        workers = [
+            {
+                "user_id": user,
+                "display_name": team.get(user, {}).get("display_name"),
+                "discipline": team.get(user, {}).get("discipline"),
+                "active": bool(team.get(user, {}).get("active")),
+                "open_cases": involved[user],
+                "leading": leading[user],
+                "above_soft_limit": involved[user] > limit,
+            }
+            for user in sorted(set(team) | set(involved))
+        ]
+        workers.sort(key=lambda worker: -int(worker["open_cases"]))
+        return {"cell": cell, "soft_limit": limit, "open_cases": count, "workers": workers}
+
+    def _caseload_warnings(self, cell: str, members: list[str]) -> list[dict[str, Any]]:
+        limit = self.casework.soft_limit(cell)
+        _, involved, _ = self.casework.caseload(cell)
+        return [
+            {"code": "caseload_above_soft_limit", "user_id": user, "open_cases": involved[user], "soft_limit": limit}
+            for user in members
+            if involved[user] > limit
+        ]

@@ -1,0 +1,237 @@
+"""Disbursement of cash grants: payment lists per period and payment point, and reconciliation.
+
+``build_payment_list`` puts every approved cash grant of an area not yet listed, and
+every failed payment not yet issued again, into the period's lists (one per payment
+point: CCP transfers together, money orders per post office); the grants move to
+``disbursement_pending``. Building again adds only what is new. The operator's file
+then settles each payment: ``paid`` moves the request to ``disbursed`` with
+``aid_disbursed``; ``failed`` leaves it pending, to be issued again in a next list.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from assistance.lifecycle import State, Step, advance
+from assistance.requests import payments as pay
+from assistance.requests.engine import run_step
+from assistance.requests.store import Change
+from assistance.requests.support import AidSupport, event_data
+from common import areas, policy
+from common.context import CallerContext
+from common.contracts.aid import PaymentListIn, PaymentPoint
+from common.contracts.events import AID_DISBURSED
+from common.errors import DomainError, NotFound, ValidationFailed
+from common.idempotency import check_key
+from common.nameko_ext.entrypoints import rpc
+from common.validation import parse
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_CHARS = 5_000_000
+
+
+def _anywhere(doc: dict[str, Any]) -> None:
+    """Bookkeeping steps act on requests the caller's query already scoped."""
+
+
+class PaymentEntrypoints(AidSupport):
+    @rpc
+    def build_payment_list(self, period: str, area: str) -> dict[str, Any]:
+        """List the area's approved cash grants and failed payments for ``period`` (YYYY-MM).
+
+        Repeating it adds only grants approved or payments failed since: a redelivered
+        call lists nothing twice (a payment's reference is its key).
+        """
+        caller = policy.authorize(self.caller, "aid.disburse")
+        wanted = parse(PaymentListIn, {"period": period, "area": area})
+        policy.require_within(caller, wanted.area)
+        scope = {"area_ancestors": wanted.area}
+        added = 0
+        for doc in self.aid_requests.in_state(scope, State.APPROVED.value, "cash"):
+            point = PaymentPoint.model_validate(doc["proposal"]["payment_point"])
+            payment = {
+                "reference": pay.reference(str(doc["_id"]), 1),
+                "request_id": str(doc["_id"]),
+                "area": doc["area"],
+                "amount_dzd": int(doc["decision"]["amount_dzd"]),
+                "point": point.list_key,
+                "account": point.ref if point.kind == "ccp" else None,
+                "attempt": 1,
+            }
+            added += self._list_payment(caller, wanted, payment)
+        reissued = 0
+        for failed in self.payments.to_reissue(scope):
+            attempt = int(failed["attempt"]) + 1
+            payment = {
+                **{k: failed[k] for k in ("request_id", "area", "amount_dzd", "point", "account")},
+                "reference": pay.reference(failed["request_id"], attempt),
+                "attempt": attempt,
+            }
+            reissued += self._list_payment(caller, wanted, payment, replaces=failed["_id"])
+        return {"lists": self.payments.lists(wanted.period, wanted.area), "added": added, "reissued": reissued}
+
+    def _list_payment(
+        self, caller: CallerContext, wanted: PaymentListIn, payment: dict[str, Any], replaces: str | None = None
+    ) -> int:
+        """Issue one payment into its list and point the request at it; 1 if it was listed now."""
+        base_id = pay.list_id(wanted.period, wanted.area, payment["point"])
+        list_id = self.payments.open_list(base_id, wanted.period, wanted.area, payment["point"], caller.user_id)
+        issued = self.payments.issue({**payment, "list_id": list_id, "period": wanted.period})
+        stored = self.payments.get(payment["reference"]) or {}
+        record = {
+            "status": "pending",
+            "reference": payment["reference"],
+            "attempt": payment["attempt"],
+            "list_id": stored.get("list_id", list_id),
+        }
+        if replaces is not None:
+            self.payments.mark_reissued(replaces, payment["reference"])
+            self.aid_requests.set_fields(
+                payment["request_id"], {"disbursement.reference": replaces}, {"disbursement": record}
+            )
+            return int(issued)
+
+        def decide(doc: dict[str, Any]) -> Change:
+            return Change(state=advance(doc["state"], Step.SCHEDULE_PAYMENT), set={"disbursement": record})
+
+        try:
+            run_step(
+                self.aid_requests,
+                payment["request_id"],
+                Step.SCHEDULE_PAYMENT,
+                f"schedule:{payment['reference']}",
+                caller.user_id,
+                decide,
+                _anywhere,
+            )
+        except DomainError as exc:  # cancelled meanwhile: the payment stays listed for the operator to skip
+            log.warning(
+                "a listed grant could not be scheduled", extra={"request_id": payment["request_id"], "code": exc.code}
+            )
+            return 0
+        return int(issued)
+
+    @rpc
+    def get_payment_list(self, list_id: str) -> dict[str, Any]:
+        """A payment list with its payments (accounts in full: for the operator)."""
+        caller = policy.authorize(self.caller, "aid.disburse")
+        found = self.payments.get_list(list_id)
+        if found is None:
+            raise NotFound("payment list not found")
+        policy.visible(caller, found["area"], "payment list")
+        return found
+
+    @rpc
+    def send_payment_list(self, list_id: str) -> dict[str, Any]:
+        """Mark the list sent to the operator: its pending payments become ``sent`` (repeating changes nothing)."""
+        caller = policy.authorize(self.caller, "aid.disburse")
+        found = self.payments.get_list(list_id)
+        if found is None:
+            raise NotFound("payment list not found")
+        policy.visible(caller, found["area"], "payment list")
+        return self.payments.send_list(list_id, caller.user_id) or found
+
+    @rpc
+    def reconcile_payments(self, csv_text: str, idempotency_key: str) -> dict[str, Any]:
+        """Apply the operator's file (``reference,status,paid_at[,failure_reason]``); the same key replays the report.
+
+        Each row is applied once however often the file comes; references that are not
+        payments of the caller's area, and rows that cannot be applied, are reported.
+        """
+        caller = policy.authorize(self.caller, "aid.disburse")
+        key = f"{caller.user_id}|{check_key(idempotency_key)}"
+        kept = self.payments.report(key)
+        if kept is not None:
+            return kept
+        if not isinstance(csv_text, str) or len(csv_text) > MAX_FILE_CHARS:
+            raise ValidationFailed(f"the file must be CSV text of at most {MAX_FILE_CHARS} characters")
+        parsed = pay.parse_operator_csv(csv_text)
+        report: dict[str, Any] = {
+            "id": idempotency_key,
+            "rows": len(parsed.rows) + sum(1 for p in parsed.problems if p["line"] != 1),
+            "paid": 0,
+            "failed": 0,
+            "unchanged": 0,
+            "unknown_references": [],
+            "problems": list(parsed.problems),
+        }
+        seen: dict[str, str] = {}
+        for row in parsed.rows:
+            if row.reference in seen:
+                if seen[row.reference] == row.status:
+                    report["unchanged"] += 1
+                else:
+                    report["problems"].append(
+                        {
+                            "line": row.line,
+                            "reference": row.reference,
+                            "problem": "reported twice with different statuses",
+                        }
+                    )
+                continue
+            seen[row.reference] = row.status
+            payment = self.payments.get(row.reference)
+            if payment is None or not areas.contains(caller.area, payment["area"]):
+                report["unknown_references"].append(row.reference)
+                continue
+            outcome = self._settle(caller, payment, row)
+            if outcome in ("paid", "failed", "unchanged"):
+                report[outcome] += 1
+            else:
+                report["problems"].append({"line": row.line, "reference": row.reference, "problem": outcome})
+        return self.payments.save_report(key, report, caller.user_id)
+
+    def _settle(self, caller: CallerContext, payment: dict[str, Any], row: pay.OperatorRow) -> str:
+        """Apply one row: ``paid``, ``failed``, ``unchanged`` or the problem that stopped it."""
+        current = payment["status"]
+        if current in ("pending", "sent"):
+            if not self.payments.settle(row.reference, current, row.status, row.paid_at, row.failure_reason):
+                fresh = self.payments.get(row.reference) or payment
+                return self._settle(caller, fresh, row) if fresh["status"] != current else "the payment is changing"
+            applied = row.status
+        elif current == row.status:
+            applied = "unchanged"
+        else:
+            return f"reported {row.status} but recorded {current}"
+        if row.status == "failed":
+            self.aid_requests.set_fields(
+                payment["request_id"],
+                {"disbursement.reference": row.reference},
+                {"disbursement.status": "failed"},
+            )
+            return applied
+        try:
+            self._record_paid(caller, payment, row)
+        except DomainError as exc:
+            return f"payment recorded, but the request could not move: {exc.message}"
+        return applied
+
+    def _record_paid(self, caller: CallerContext, payment: dict[str, Any], row: pay.OperatorRow) -> None:
+        """The request becomes ``disbursed`` with ``aid_disbursed`` (a repeat replays), and its budget spent."""
+        paid_at = row.paid_at.isoformat() if row.paid_at else None
+
+        def decide(doc: dict[str, Any]) -> Change:
+            target = advance(doc["state"], Step.RECORD_PAYMENT)
+            record = {
+                **(doc.get("disbursement") or {}),
+                "status": "paid",
+                "reference": row.reference,
+                "paid_at": paid_at,
+            }
+            data = event_data(
+                doc, amount_dzd=payment["amount_dzd"], method="payment", reference=row.reference, paid_at=paid_at
+            )
+            return Change(state=target, set={"disbursement": record}, events=[(AID_DISBURSED, data)])
+
+        run_step(
+            self.aid_requests,
+            payment["request_id"],
+            Step.RECORD_PAYMENT,
+            f"paid:{row.reference}",
+            caller.user_id,
+            decide,
+            _anywhere,
+        )
+        self._spend(payment["request_id"])

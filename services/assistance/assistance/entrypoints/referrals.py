@@ -1,0 +1,233 @@
+"""Institutions and referrals: propose, accept or refuse, place (taking a place), end, withdraw.
+
+Who sees what: an institution serves its wilaya, so staff see the institutions of their
+own wilaya (the nation for national officers). A referral is seen inside the person's
+household area and inside the institution's wilaya. The institution's side (a wilaya
+director or national officer over the institution's wilaya) accepts, refuses, places and
+ends; the referring side (staff over the household) proposes and withdraws.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from nameko.exceptions import RemoteError
+from nameko.timer import timer
+
+from assistance.base import AssistanceBase
+from assistance.institutions_store import Reservation, kind_fits
+from assistance.referrals_store import apply_step, institution_reach, new_id, new_referral, public, replay
+from common import areas, policy
+from common.context import CallerContext
+from common.contracts.referrals import (
+    FINAL_STATES,
+    INSTITUTION_STEPS,
+    STEP_BODIES,
+    TRANSITIONS,
+    InstitutionFilter,
+    InstitutionIn,
+    ReferralFilter,
+    ReferralIn,
+)
+from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from common.idempotency import check_key
+from common.nameko_ext.entrypoints import rpc
+from common.validation import parse
+
+log = logging.getLogger(__name__)
+
+STEP_ATTEMPTS = 3
+
+
+def household_facts(registry: Any, household_id: str) -> dict[str, Any]:
+    """The registry's facts of a household inside the caller's area (the caller's context travels)."""
+    try:
+        facts: dict[str, Any] = registry.household_facts(household_id)
+    except RemoteError as exc:
+        if exc.exc_type == "NotFound":
+            raise NotFound("household not found") from None
+        if exc.exc_type == "Forbidden":
+            raise Forbidden("your role does not allow reading this household") from None
+        raise
+    if facts["household_id"] != household_id:
+        raise Conflict("the household was merged into another", {"merged_into": facts["household_id"]})
+    return facts
+
+
+def reach(caller: CallerContext) -> str:
+    """The area whose institutions the caller sees: their wilaya (or the nation)."""
+    return institution_reach(caller.area)[-1]
+
+
+class ReferralEntrypoints(AssistanceBase):
+    @rpc
+    def list_institutions(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
+        caller = policy.authorize(self.caller, "institution.read")
+        wanted = parse(InstitutionFilter, filters or {})
+        return self.institutions.list_in({"area_ancestors": reach(caller)}, wanted.type, wanted.area)
+
+    @rpc
+    def get_institution(self, code: str) -> dict[str, Any]:
+        """One institution with its occupancy; outside the caller's wilaya it does not exist."""
+        caller = policy.authorize(self.caller, "institution.read")
+        return self._visible_institution(caller, code)
+
+    @rpc
+    def create_institution(self, institution: dict[str, Any]) -> dict[str, Any]:
+        """Add an institution in the caller's area; the same one again answers the stored one."""
+        caller = policy.authorize(self.caller, "institution.manage")
+        payload = parse(InstitutionIn, institution)
+        policy.require_within(caller, payload.area)
+        return self.institutions.create(payload, caller.user_id)
+
+    @rpc
+    def update_institution(self, code: str, institution: dict[str, Any]) -> dict[str, Any]:
+        """Replace an institution's description and capacity (never below the places taken).
+
+        An edited reference entry is no longer refreshed from the shipped list.
+        """
+        caller = policy.authorize(self.caller, "institution.manage")
+        payload = parse(InstitutionIn, institution)
+        if payload.code != code:
+            raise ValidationFailed("the code cannot change", {"code": payload.code})
+        current = self._visible_institution(caller, code)
+        policy.require_within(caller, current["area"])
+        policy.require_within(caller, payload.area)
+        updated = self.institutions.update(payload, caller.user_id)
+        if updated is None:
+            raise NotFound("institution not found")
+        return updated
+
+    @rpc
+    def propose_referral(self, referral: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Refer a member of a household in the caller's area to an institution of their wilaya.
+
+        The same idempotency key answers the same referral; one open referral per person
+        and institution (Conflict otherwise).
+        """
+        caller = policy.authorize(self.caller, "referral.manage")
+        key = check_key(idempotency_key)
+        payload = parse(ReferralIn, referral)
+        household_id = payload.person_key.split(":")[0]
+        facts = household_facts(self.registry, household_id)
+        if all(member["person_key"] != payload.person_key for member in facts["members"]):
+            raise NotFound("person not found")
+        institution = self._visible_institution(caller, payload.institution)
+        if not kind_fits(institution["places_by_kind"], payload.place_kind):
+            kinds = sorted(institution["places_by_kind"] or {})
+            raise ValidationFailed(
+                "place_kind must name one of the institution's kinds of places"
+                if kinds
+                else "this institution does not split its places by kind: leave place_kind out",
+                {"place_kind": payload.place_kind or "", "kinds": kinds},
+            )
+        doc = new_referral(
+            referral_id=new_id(),
+            person_key=payload.person_key,
+            household_area=facts["area"],
+            institution=institution,
+            reason=payload.reason,
+            place_kind=payload.place_kind,
+            user_id=caller.user_id,
+            idempotency_key=key,
+        )
+        stored, _ = self.referrals.propose(doc)
+        return public(stored)
+
+    @rpc
+    def get_referral(self, referral_id: str) -> dict[str, Any]:
+        """A referral seen from the household's area or the institution's wilaya."""
+        caller = policy.authorize(self.caller, "referral.manage")
+        return public(self._visible_referral(caller, referral_id))
+
+    @rpc
+    def list_referrals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Referrals in the caller's area, the latest first, optionally of one institution or state."""
+        caller = policy.authorize(self.caller, "referral.manage")
+        return self.referrals.list_in(policy.scope_filter(caller), parse(ReferralFilter, filters or {}))
+
+    @rpc
+    def advance_referral(
+        self, referral_id: str, step: str, details: dict[str, Any] | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Take a step of the lifecycle (``common.contracts.referrals.TRANSITIONS``).
+
+        ``place`` takes one of the institution's places or fails with Conflict when it is
+        full; ``end`` and ``withdraw`` give it back. The same key replays the step's
+        stored outcome; a step the state does not allow is an InvalidTransition.
+        """
+        caller = policy.authorize(self.caller, "institution.manage" if step in INSTITUTION_STEPS else "referral.manage")
+        if step not in STEP_BODIES:
+            raise ValidationFailed("unknown step", {"step": step, "steps": sorted(STEP_BODIES)})
+        key = check_key(idempotency_key)
+        body = parse(STEP_BODIES[step], details or {}).model_dump(mode="json")
+        for _ in range(STEP_ATTEMPTS):
+            doc = self._visible_referral(caller, referral_id)
+            earlier = replay(doc, key)
+            if earlier is not None:
+                if earlier["step"] != step:
+                    raise Conflict("this idempotency key was used for another step", {"step": earlier["step"]})
+                self._release_if_final(doc)
+                outcome: dict[str, Any] = earlier["outcome"]
+                return outcome
+            side = doc["institution_wilaya"] if step in INSTITUTION_STEPS else doc["household_area"]
+            if not areas.contains(caller.area, side):
+                raise Forbidden(
+                    "the institution's directorate takes this step"
+                    if step in INSTITUTION_STEPS
+                    else "the referring side withdraws a referral"
+                )
+            allowed = TRANSITIONS[doc["state"]]
+            if step not in allowed:
+                self._release_if_final(doc)
+                raise InvalidTransition(
+                    f"a {doc['state']} referral cannot take the step {step}",
+                    {"state": doc["state"], "allowed": sorted(allowed)},
+                )
+            if step == "place":
+                self._take_place_for(doc)
+            changes, entry = apply_step(doc, step, body, key, caller.user_id)
+            if self.referrals.advance(doc, changes, entry):
+                self._release_if_final({**doc, **changes})
+                return dict(entry["outcome"])
+        raise Conflict("the referral kept changing during this step: try again")
+
+    @timer(interval=300)
+    def release_stale_places(self) -> None:
+        """Give back places still held by ended, withdrawn or refused referrals (after a crash)."""
+        released = 0
+        for _, holder in list(self.institutions.holdings()):
+            doc = self.referrals.get(holder)
+            if doc is not None and doc["state"] in FINAL_STATES:
+                released += self.institutions.release(holder)
+        if released:
+            log.warning("released places of closed referrals", extra={"places": released})
+
+    def _visible_institution(self, caller: CallerContext, code: str) -> dict[str, Any]:
+        found = self.institutions.get(code) if isinstance(code, str) else None
+        if found is None or not areas.contains(reach(caller), found["area"]):
+            raise NotFound("institution not found")
+        return found
+
+    def _visible_referral(self, caller: CallerContext, referral_id: str) -> dict[str, Any]:
+        doc = self.referrals.get(referral_id) if isinstance(referral_id, str) else None
+        if doc is None or caller.area not in doc["area_ancestors"]:
+            raise NotFound("referral not found")
+        return doc
+
+    def _take_place_for(self, doc: dict[str, Any]) -> None:
+        """Take a place for the referral (error details are text: nameko sends exception arguments as text)."""
+        kind = doc.get("place_kind")
+        where = {"institution": doc["institution"], **({"place_kind": kind} if kind else {})}
+        taken = self.institutions.reserve(doc["institution"], doc["_id"], kind)
+        if taken is Reservation.FULL:
+            raise Conflict("the institution has no place left" + (" of this kind" if kind else ""), where)
+        if taken is Reservation.UNKNOWN:
+            raise Conflict("the institution no longer offers this kind of place", where)
+
+    def _release_if_final(self, doc: dict[str, Any]) -> None:
+        """A referral in a final state holds no place: give back any it still holds (idempotent)."""
+        if doc["state"] in FINAL_STATES:
+            self.institutions.release(doc["_id"])

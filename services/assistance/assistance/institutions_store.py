@@ -1,0 +1,237 @@
+"""Institutions and their places: each place is a document, taken by inserting it.
+
+An institution of capacity N has the places ``<code>#0`` … ``<code>#N-1`` (or
+``<code>#<kind>#<n>`` per kind when its places are split by kind). A placement takes a
+place by *inserting* its document, ``{"_id": place, "holder": referral id}``: the unique
+``_id`` lets one insert win when two placements race for the last place, and a unique
+index on ``holder`` lets a referral hold one place at most, however often its placement
+is repeated. Releasing deletes the holder's document. Occupancy is the count of these
+documents: it is computed from the placements themselves.
+
+Why not a counter with a conditional ``$inc``: FerretDB 1.24 (SQLite backend) applies
+concurrent updates of one document as read-modify-write without isolation. Measured
+here, eight concurrent ``{"occupied": {"$lt": 1}}`` increments each reported a
+modification, and even unconditional ``$inc`` lost updates. Inserts against a unique
+index are atomic in FerretDB and MongoDB alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from importlib import resources
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from common import areas
+from common.contracts.referrals import InstitutionIn
+from common.errors import Conflict
+
+REFERENCE_FILE = "institutions.json"
+EDITABLE = ("type", "name_fr", "name_ar", "area", "capacity", "places_by_kind", "admission_criteria", "contact")
+
+
+def _now() -> datetime:
+    """Now, to the millisecond (what the database keeps), so a replay equals the first answer."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Reservation(StrEnum):
+    TAKEN = "taken"  # this call took the place
+    HELD = "held"  # the referral already held one (a repeated or resumed placement)
+    FULL = "full"
+    UNKNOWN = "unknown"  # no such institution, or no such kind of place
+
+
+def reference_institutions() -> list[InstitutionIn]:
+    """The shipped (illustrative) list, validated like user input."""
+    text = resources.files("assistance.reference").joinpath(REFERENCE_FILE).read_text(encoding="utf-8")
+    return [InstitutionIn.model_validate(item) for item in json.loads(text)["institutions"]]
+
+
+def kind_fits(places_by_kind: dict[str, int] | None, kind: str | None) -> bool:
+    """A placement names one of the institution's kinds of places, or none if it has none."""
+    return kind in places_by_kind if places_by_kind else kind is None
+
+
+def place_ids(code: str, places_by_kind: dict[str, int] | None, capacity: int, kind: str | None) -> list[str]:
+    """The places a placement of ``kind`` may take, lowest first."""
+    if places_by_kind and kind is not None:
+        return [f"{code}#{kind}#{n}" for n in range(places_by_kind[kind])]
+    return [f"{code}#{n}" for n in range(capacity)]
+
+
+def occupancy(doc: dict[str, Any], taken: Counter[str | None]) -> dict[str, Any]:
+    """Places taken and left, overall and by kind; ``taken`` counts the places held, by kind."""
+    capacity, occupied = int(doc["capacity"]), sum(taken.values())
+    by_kind = None
+    if doc.get("places_by_kind"):
+        by_kind = [
+            {"kind": kind, "places": places, "occupied": taken[kind], "available": max(0, places - taken[kind])}
+            for kind, places in sorted(doc["places_by_kind"].items())
+        ]
+    return {"capacity": capacity, "occupied": occupied, "available": max(0, capacity - occupied), "by_kind": by_kind}
+
+
+def public(doc: dict[str, Any], taken: Counter[str | None]) -> dict[str, Any]:
+    data = {field: doc.get(field) for field in ("code", *EDITABLE, "source")}
+    data["id"] = doc["_id"]
+    data["occupancy"] = occupancy(doc, taken)
+    data["updated_at"] = doc["updated_at"].isoformat() if isinstance(doc["updated_at"], datetime) else None
+    return data
+
+
+def _fields(institution: InstitutionIn) -> dict[str, Any]:
+    data = institution.model_dump(mode="json", include=set(EDITABLE))
+    return {**data, "code": institution.code, "area_ancestors": areas.ancestors(institution.area)}
+
+
+class InstitutionRepository(Protocol):
+    def get(self, code: str) -> dict[str, Any] | None:
+        """The institution with its occupancy, wherever it is: the caller's scope is the service's check."""
+
+    def list_in(self, scope: dict[str, Any], type_: str | None, area: str | None) -> list[dict[str, Any]]:
+        """Institutions inside ``scope`` (and ``area`` if given), by code, with their occupancy."""
+
+    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
+        """Add an institution; the same one again is returned as is, another with its code is a Conflict."""
+
+    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
+        """Replace the editable fields; None if there is no such institution.
+
+        Conflict if a place the new capacity drops is taken (people are not put out by an edit).
+        """
+
+    def reserve(self, code: str, holder: str, kind: str | None) -> Reservation:
+        """Take a place for ``holder`` (a referral id), atomically."""
+
+    def release(self, holder: str) -> bool:
+        """Give back ``holder``'s place; False if it held none (already released)."""
+
+    def holdings(self) -> Iterator[tuple[str, str]]:
+        """``(institution, holder)`` of every place taken (for reconciliation)."""
+
+
+class MongoInstitutionRepository:
+    def __init__(self, database: Database[Any]) -> None:
+        self.institutions = database["institutions"]
+        self.places = database["institution_places"]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        repo = MongoInstitutionRepository(database)
+        repo.institutions.create_index([("area_ancestors", ASCENDING)])
+        repo.places.create_index([("holder", ASCENDING)], unique=True)
+        repo.places.create_index([("institution", ASCENDING)])
+        repo.load_reference(reference_institutions())
+
+    def load_reference(self, found: list[InstitutionIn]) -> int:
+        """Insert or refresh the reference entries; those a user edited (``manual``) are left alone.
+
+        One write per entry: the list is short, and FerretDB misreports bulk upserts that
+        hit a duplicate key.
+        """
+        now = _now()
+        loaded = 0
+        for institution in found:
+            try:
+                self.institutions.update_one(
+                    {"_id": institution.code, "source": "reference"},
+                    {"$set": {**_fields(institution), "updated_at": now}},
+                    upsert=True,
+                )
+                loaded += 1
+            except DuplicateKeyError:
+                continue  # edited by a user since: theirs wins
+        return loaded
+
+    def _taken(self, codes: list[str]) -> dict[str, Counter[str | None]]:
+        taken: dict[str, Counter[str | None]] = {code: Counter() for code in codes}
+        query = {"institution": codes[0]} if len(codes) == 1 else {"institution": {"$in": codes}}
+        for place in self.places.find(query, {"institution": 1, "kind": 1}):
+            taken[place["institution"]][place.get("kind")] += 1
+        return taken
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        doc = self.institutions.find_one({"_id": code})
+        return public(doc, self._taken([code])[code]) if doc else None
+
+    def list_in(self, scope: dict[str, Any], type_: str | None, area: str | None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = dict(scope)
+        if area is not None:
+            query = {"$and": [scope, {"area_ancestors": area}]}
+        if type_ is not None:
+            query["type"] = type_
+        docs = list(self.institutions.find(query).sort("_id", ASCENDING))
+        taken = self._taken([doc["_id"] for doc in docs]) if docs else {}
+        return [public(doc, taken[doc["_id"]]) for doc in docs]
+
+    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
+        now = _now()
+        doc = {
+            "_id": institution.code,
+            **_fields(institution),
+            "source": "manual",
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": user_id,
+        }
+        try:
+            self.institutions.insert_one(doc)
+        except DuplicateKeyError:
+            existing = self.institutions.find_one({"_id": institution.code})
+            wanted = _fields(institution)
+            if existing is None or any(existing.get(k) != v for k, v in wanted.items()):
+                raise Conflict("another institution has this code", {"code": institution.code}) from None
+            return self.get(institution.code) or public(existing, Counter())
+        return public(doc, Counter())
+
+    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
+        if self.institutions.find_one({"_id": institution.code}, {"_id": 1}) is None:
+            return None
+        kinds = institution.places_by_kind
+        kept = {
+            place
+            for kind in (kinds or {None: institution.capacity})
+            for place in place_ids(institution.code, kinds, institution.capacity, kind)
+        }
+        held = [place["_id"] for place in self.places.find({"institution": institution.code}, {"_id": 1})]
+        if stranded := sorted(place for place in held if place not in kept):
+            raise Conflict("places the new capacity drops are taken", {"places": stranded})
+        fields = {**_fields(institution), "source": "manual", "updated_at": _now(), "updated_by": user_id}
+        self.institutions.update_one({"_id": institution.code}, {"$set": fields})
+        return self.get(institution.code)
+
+    def reserve(self, code: str, holder: str, kind: str | None) -> Reservation:
+        doc = self.institutions.find_one({"_id": code}, {"capacity": 1, "places_by_kind": 1})
+        if doc is None or not kind_fits(doc.get("places_by_kind"), kind):
+            return Reservation.UNKNOWN
+        if self.places.find_one({"holder": holder}, {"_id": 1}) is not None:
+            return Reservation.HELD
+        taken = {place["_id"] for place in self.places.find({"institution": code}, {"_id": 1})}
+        for place in place_ids(code, doc.get("places_by_kind"), doc["capacity"], kind):
+            if place in taken:
+                continue
+            try:
+                self.places.insert_one(
+                    {"_id": place, "institution": code, "kind": kind, "holder": holder, "taken_at": _now()}
+                )
+                return Reservation.TAKEN
+            except DuplicateKeyError:  # taken meanwhile, or this holder won a place in a racing call
+                if self.places.find_one({"holder": holder}, {"_id": 1}) is not None:
+                    return Reservation.HELD
+        return Reservation.FULL
+
+    def release(self, holder: str) -> bool:
+        return bool(self.places.delete_one({"holder": holder}).deleted_count)
+
+    def holdings(self) -> Iterator[tuple[str, str]]:
+        for place in self.places.find({}, {"institution": 1, "holder": 1}):
+            yield place["institution"], place["holder"]

@@ -1,0 +1,1 @@
+"""Aid requests: storage, the no-double-aid rule, payments and reconciliation, settings."""

@@ -1,0 +1,181 @@
+"""Payment lists, payments and reconciliation reports.
+
+A payment is keyed by its reference (``_id``): issuing it twice inserts it once, and the
+operator's file finds it with one key lookup. Status changes are guarded on the status
+read (``pending``/``sent`` → ``paid``/``failed``), so a file imported twice changes nothing
+the second time. Reconciliation reports are kept under the import's idempotency key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any, Protocol
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from assistance.requests.store import now, plain
+from common import areas
+from common.errors import Conflict
+
+PAYMENTS = "payments"
+LISTS = "payment_lists"
+REPORTS = "reconciliations"
+MAX_LISTS_PER_POINT = 100
+
+
+def _public_payment(doc: dict[str, Any]) -> dict[str, Any]:
+    data = {k: plain(v) for k, v in doc.items() if k not in ("_id", "area_ancestors", "list_id", "period")}
+    data["reference"] = doc["_id"]
+    return data
+
+
+class PaymentRepository(Protocol):
+    def issue(self, payment: dict[str, Any]) -> bool:
+        """Store a payment (``reference`` is its key) unless it exists; True if this call stored it."""
+
+    def get(self, reference: str) -> dict[str, Any] | None: ...
+
+    def to_reissue(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        """Failed payments inside ``scope`` not yet issued again."""
+
+    def mark_reissued(self, reference: str, new_reference: str) -> None: ...
+
+    def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
+        """The open list for this period, area and point: ``list_id``, or ``list_id.2``… once that was sent."""
+
+    def get_list(self, list_id: str) -> dict[str, Any] | None:
+        """The list with its payments and total."""
+
+    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
+        """The lists built for ``area`` and ``period``, with their payments."""
+
+    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
+        """Mark the list and its pending payments sent to the operator."""
+
+    def settle(
+        self, reference: str, from_status: str, status: str, paid_at: datetime | None, failure: str | None
+    ) -> bool:
+        """Move a payment from ``from_status`` to ``paid`` or ``failed``; False if it was no longer there."""
+
+    def report(self, key: str) -> dict[str, Any] | None: ...
+
+    def save_report(self, key: str, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """Keep the report under ``key``; the first one kept wins (a concurrent repeat)."""
+
+
+class MongoPaymentRepository:
+    def __init__(self, database: Database[Any]) -> None:
+        self.payments: Collection[dict[str, Any]] = database[PAYMENTS]
+        self.lists_: Collection[dict[str, Any]] = database[LISTS]
+        self.reports: Collection[dict[str, Any]] = database[REPORTS]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        database[PAYMENTS].create_index([("list_id", ASCENDING)])
+        database[PAYMENTS].create_index([("area_ancestors", ASCENDING), ("status", ASCENDING)])
+        database[LISTS].create_index([("period", ASCENDING), ("area", ASCENDING)])
+
+    def issue(self, payment: dict[str, Any]) -> bool:
+        doc = {
+            **{k: v for k, v in payment.items() if k != "reference"},
+            "_id": payment["reference"],
+            "area_ancestors": areas.ancestors(payment["area"]),
+            "status": "pending",
+            "paid_at": None,
+            "failure": None,
+            "reissued_as": None,
+            "created_at": now(),
+        }
+        try:
+            self.payments.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def get(self, reference: str) -> dict[str, Any] | None:
+        return self.payments.find_one({"_id": reference}) if isinstance(reference, str) else None
+
+    def to_reissue(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+        query = {**scope, "status": "failed", "reissued_as": None}
+        return list(self.payments.find(query).sort("_id", ASCENDING))
+
+    def mark_reissued(self, reference: str, new_reference: str) -> None:
+        self.payments.update_one({"_id": reference, "reissued_as": None}, {"$set": {"reissued_as": new_reference}})
+
+    def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
+        for number in range(1, MAX_LISTS_PER_POINT + 1):
+            candidate = list_id if number == 1 else f"{list_id}.{number}"
+            # an insert, not an upsert: concurrent upserts of one document break FerretDB's reply
+            with contextlib.suppress(DuplicateKeyError):
+                self.lists_.insert_one(
+                    {
+                        "_id": candidate,
+                        "period": period,
+                        "area": area,
+                        "area_ancestors": areas.ancestors(area),
+                        "point": point,
+                        "status": "open",
+                        "created_at": now(),
+                        "created_by": user_id,
+                    }
+                )
+            existing = self.lists_.find_one({"_id": candidate}, {"status": 1})
+            if existing is not None and existing["status"] == "open":
+                return candidate
+        raise Conflict("too many payment lists for this period and point", {"list_id": list_id})
+
+    def _with_payments(self, doc: dict[str, Any]) -> dict[str, Any]:
+        payments = [_public_payment(p) for p in self.payments.find({"list_id": doc["_id"]}).sort("_id", ASCENDING)]
+        return {
+            "id": doc["_id"],
+            "period": doc["period"],
+            "area": doc["area"],
+            "point": doc["point"],
+            "status": doc["status"],
+            "created_at": plain(doc.get("created_at")),
+            "total_dzd": sum(p["amount_dzd"] for p in payments),
+            "payments": payments,
+        }
+
+    def get_list(self, list_id: str) -> dict[str, Any] | None:
+        doc = self.lists_.find_one({"_id": list_id}) if isinstance(list_id, str) else None
+        return self._with_payments(doc) if doc else None
+
+    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
+        found = self.lists_.find({"period": period, "area": area}).sort("_id", ASCENDING)
+        return [self._with_payments(doc) for doc in found]
+
+    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
+        doc = self.lists_.find_one_and_update(
+            {"_id": list_id},
+            {"$set": {"status": "sent", "sent_at": now(), "sent_by": user_id}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        self.payments.update_many({"list_id": list_id, "status": "pending"}, {"$set": {"status": "sent"}})
+        return self._with_payments(doc)
+
+    def settle(
+        self, reference: str, from_status: str, status: str, paid_at: datetime | None, failure: str | None
+    ) -> bool:
+        result = self.payments.update_one(
+            {"_id": reference, "status": from_status},
+            {"$set": {"status": status, "paid_at": paid_at, "failure": failure, "settled_at": now()}},
+        )
+        return result.modified_count == 1
+
+    def report(self, key: str) -> dict[str, Any] | None:
+        doc = self.reports.find_one({"_id": key})
+        return doc["report"] if doc else None
+
+    def save_report(self, key: str, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+        try:
+            self.reports.insert_one({"_id": key, "report": report, "by": user_id, "at": now()})
+        except DuplicateKeyError:
+            return self.report(key) or report
+        return report

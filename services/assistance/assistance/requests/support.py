@@ -1,0 +1,119 @@
+"""What the aid request entrypoints share: programme and facts look-ups, the double-aid check, steps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from assistance.base import AssistanceBase
+from assistance.requests import double_aid
+from assistance.requests.engine import Decide, fetch_facts, run_step
+from assistance.requests.store import public
+from common import areas, policy
+from common.context import CallerContext
+from common.contracts.facts import HouseholdFacts
+from common.errors import Conflict, NotFound, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+FACTS_SNAPSHOT = (
+    "as_of",
+    "status",
+    "members_count",
+    "categories",
+    "score",
+    "band",
+    "score_model",
+    "assessed",
+    "monthly_income_dzd",
+    "income_per_member_dzd",
+    "tenure",
+)
+
+
+def snapshot(facts: HouseholdFacts) -> dict[str, Any]:
+    """The facts a diagnosis or a check was made on (no members: only what explains it)."""
+    return facts.model_dump(mode="json", include=set(FACTS_SNAPSHOT))
+
+
+def need_of(programme: dict[str, Any]) -> str:
+    """A programme without a declared need is a need of its own."""
+    return str(programme.get("need") or programme["code"])
+
+
+def event_data(doc: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What every aid event says: ids, area and programme; never a person."""
+    return {
+        "request_id": str(doc["_id"]),
+        "household_id": doc["household_id"],
+        "area": doc["area"],
+        "programme": doc["programme"],
+        "need": doc["need"],
+        "urgent": bool(doc.get("urgent")),
+        **extra,
+    }
+
+
+class AidSupport(AssistanceBase):
+    def _facts(self, household_id: str) -> HouseholdFacts:
+        return fetch_facts(self.registry, household_id, self.aid_settings.registry_timeout_seconds)
+
+    def _programme(self, code: str, area: str) -> dict[str, Any]:
+        """An active programme offered in ``area`` (published there or above)."""
+        programme = self.programmes.get(code)
+        if programme is None or not programme.get("active", True):
+            raise NotFound("programme not found", {"programme": code})
+        if not areas.contains(programme["area"], area):
+            raise ValidationFailed("this programme is not offered in this area", {"programme": code, "area": area})
+        return programme
+
+    def _household(self, household_id: str, area: str) -> HouseholdFacts:
+        """The household's facts, checked to lie inside ``area``."""
+        facts = self._facts(household_id)
+        if not areas.contains(area, facts.area):
+            raise ValidationFailed("the household is not in this area", {"area": area})
+        return facts
+
+    def _double_aid(
+        self, request_id: str, household_id: str, facts: HouseholdFacts, need: str, period: str
+    ) -> double_aid.Verdict:
+        """Grants of ``need`` overlapping ``period`` to this household or related ones, in every wilaya."""
+        own = {household_id, facts.household_id}
+        grants = self.aid_requests.grants(own | set(facts.related_households), need)
+        found = double_aid.findings(grants, period, own, request_id)
+        return double_aid.judge(found, self.aid_settings.double_aid_policy(need))
+
+    def _step(
+        self, caller: CallerContext, request_id: str, step: str, key: str, decide: Decide
+    ) -> tuple[dict[str, Any], bool]:
+        def visible(doc: dict[str, Any]) -> None:
+            policy.visible(caller, doc["area"], "aid request")
+
+        if not isinstance(request_id, str):
+            raise NotFound("aid request not found")
+        return run_step(self.aid_requests, request_id, step, key, caller.user_id, decide, visible)
+
+    def _visible_request(self, caller: CallerContext, request_id: str) -> dict[str, Any]:
+        doc = self.aid_requests.get(request_id) if isinstance(request_id, str) else None
+        if doc is None:
+            raise NotFound("aid request not found")
+        policy.visible(caller, doc["area"], "aid request")
+        return doc
+
+    @staticmethod
+    def _answer(doc: dict[str, Any]) -> dict[str, Any]:
+        return public(doc)
+
+    def _spend(self, request_id: str) -> None:
+        """The request's commitment becomes spending (idempotent)."""
+        try:
+            self.programmes.spend(request_id)
+        except Conflict:
+            log.warning("paid aid held no budget commitment", extra={"request_id": request_id})
+
+    def _release_unless_granted(self, request_id: str, granted: Callable[[dict[str, Any]], bool]) -> None:
+        """Give the budget back if the request, as stored now, holds no grant."""
+        doc = self.aid_requests.get(request_id)
+        if doc is not None and not granted(doc):
+            self.programmes.release(request_id)
