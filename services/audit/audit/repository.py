@@ -15,19 +15,20 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from audit.chain import GENESIS, Verdict, digest, verify
 from common import areas
 from common.contracts.audit import AuditEntry, AuditQuery
 
 MAX_APPEND_ATTEMPTS = 50
+WRITE_CHUNK = 50  # FerretDB never answers a write command of 100 statements or more
 HEAD_ID = "head"
 # One append at a time per process (a green lock under eventlet): the chain is serial,
 # and concurrent appenders would only collide on the next seq. Replicas still race
@@ -51,6 +52,9 @@ class AuditRepository(Protocol):
     def append(self, entry: AuditEntry, event_id: str) -> int:
         """Append once per event id; return the record's seq."""
 
+    def append_many(self, items: Sequence[tuple[AuditEntry, str]]) -> list[int]:
+        """Append each ``(entry, event id)`` once, in order; return their seqs."""
+
     def search(self, query: AuditQuery, scope: dict[str, Any]) -> list[dict[str, Any]]:
         """Records matching ``query`` inside ``scope``, newest first."""
 
@@ -72,6 +76,46 @@ class MongoAuditRepository:
     def append(self, entry: AuditEntry, event_id: str) -> int:
         with _append_lock:
             return self._append(entry, event_id)
+
+    def append_many(self, items: Sequence[tuple[AuditEntry, str]]) -> list[int]:
+        """One head read, one insert command per batch (and one head move).
+
+        No lookup of the seen events first (on FerretDB it reads the whole collection):
+        a redelivered event meets the records' unique ``event_id``, and from there, as when
+        another appender took a seq meanwhile, what was inserted stands and the rest goes
+        through :meth:`append`, which checks and catches up one entry at a time.
+        """
+        with _append_lock:
+            seqs = self._append_batch(items)
+        return [seqs[event_id] if event_id in seqs else self.append(entry, event_id) for entry, event_id in items]
+
+    def _append_batch(self, items: Sequence[tuple[AuditEntry, str]]) -> dict[str, int]:
+        head = self.head.find_one({"_id": HEAD_ID}) or self._head_from_tail()
+        seq, previous = int(head["seq"]), head["hash"]
+        records: list[dict[str, Any]] = []
+        taken: set[str] = set()
+        for entry, event_id in items:
+            if event_id in taken:
+                continue
+            taken.add(event_id)
+            seq += 1
+            record = {**entry.model_dump(mode="json"), "seq": seq, "event_id": event_id, "prev_hash": previous}
+            record["hash"] = previous = digest(record, previous)
+            record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
+            records.append({"_id": seq_key(seq), **record})
+        stored = 0
+        try:
+            for start in range(0, len(records), WRITE_CHUNK):
+                self.records.insert_many(records[start : start + WRITE_CHUNK], ordered=True)
+                stored = start + min(WRITE_CHUNK, len(records) - start)
+        except BulkWriteError as exc:
+            stored += int(exc.details.get("nInserted", 0))
+        written = records[:stored]
+        if written:
+            self._advance(head, written[-1]["seq"], written[-1]["hash"])
+            with contextlib.suppress(BulkWriteError):
+                self.seen.insert_many([{"_id": r["event_id"], "seq": r["seq"]} for r in written], ordered=False)
+        return {r["event_id"]: r["seq"] for r in written}
 
     def _append(self, entry: AuditEntry, event_id: str) -> int:
         data = entry.model_dump(mode="json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from audit.batching import Chain, ChainWriter
 from audit.repository import AuditRepository, MongoAuditRepository
 from common import policy
 from common.contracts.audit import AuditEntry, AuditQuery
@@ -19,11 +20,12 @@ class AuditService(PlatformService):
     name = "audit"
 
     records: AuditRepository = MongoRepository(MongoAuditRepository)
+    chain: ChainWriter = Chain()
 
     @event_handler("gateway", AUDIT_ENTRY)
     def on_audit_entry(self, payload: dict[str, Any]) -> None:
         event = EventEnvelope.model_validate(payload)
-        self.records.append(AuditEntry.model_validate(event.data), event.event_id)
+        self.chain.append(AuditEntry.model_validate(event.data), event.event_id)
 
     @rpc
     def search_entries(self, query: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ Tokens come from the real Keycloak realm through the dev-only password grant of 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,12 +20,16 @@ KEYCLOAK_URL = os.environ.get("KEYCLOAK_URL", "http://127.0.0.1:8080")
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
 TOKEN_URL = f"{KEYCLOAK_URL}/realms/solidarity/protocol/openid-connect/token"
 
-_tokens: dict[str, str] = {}
+_tokens: dict[str, tuple[str, float]] = {}  # user -> (token, when to fetch a new one)
 
 
 def token_for(username: str) -> str:
-    """A fresh-enough access token of a demo user (password ``demo-<username>``)."""
-    if username not in _tokens:
+    """A fresh-enough access token of a demo user (password ``demo-<username>``).
+
+    Cached until a minute before it expires: the suite outlasts a token's lifetime.
+    """
+    token, renew_at = _tokens.get(username, ("", 0.0))
+    if time.monotonic() >= renew_at:
         response = httpx.post(
             TOKEN_URL,
             data={
@@ -36,8 +41,10 @@ def token_for(username: str) -> str:
             timeout=10,
         )
         response.raise_for_status()
-        _tokens[username] = response.json()["access_token"]
-    return _tokens[username]
+        body = response.json()
+        token = body["access_token"]
+        _tokens[username] = (token, time.monotonic() + float(body.get("expires_in", 300)) - 60)
+    return token
 
 
 def auth(username: str, **extra: str) -> dict[str, str]:

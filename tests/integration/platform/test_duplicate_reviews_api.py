@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from registry.dedup.names_dz import FAMILY_NAMES, GIVEN_NAMES
 from tests.integration.platform.conftest import auth, idem
+
+# A person of this run only (the registry keeps the households of earlier runs): names
+# with two Latin spellings, a birth date and a phone drawn at random.
+_rng = random.Random(uuid.uuid4().int)
+GIVEN = _rng.choice([n for n in GIVEN_NAMES if n.sex == "F" and len(n.latin) > 1])
+FAMILY = _rng.choice([n for n in FAMILY_NAMES if len(n.latin) > 1])
+BORN = (date(1930, 1, 1) + timedelta(days=_rng.randrange(365 * 30))).isoformat()
+PHONE = f"0661{_rng.randrange(1_000_000):06d}"
 
 
 def person_household(area: str, given_lat: str, family_lat: str, given_ar: str, family_ar: str) -> dict[str, Any]:
@@ -23,15 +34,12 @@ def person_household(area: str, given_lat: str, family_lat: str, given_ar: str, 
                 "given_name_ar": given_ar,
                 "family_name_ar": family_ar,
                 "sex": "F",
-                "birth_date": "1946-02-11",
+                "birth_date": BORN,
                 "relationship": "head",
                 "phone": PHONE,
             }
         ],
     }
-
-
-PHONE = f"0661{uuid.uuid4().int % 1_000_000:06d}"
 
 
 async def wait_for_job(gateway: httpx.AsyncClient, job_id: str, user: str) -> dict[str, Any]:
@@ -48,13 +56,13 @@ async def test_held_reviewed_by_another_and_merged(gateway: httpx.AsyncClient) -
     area = "/DZ/16/1601"
     first = await gateway.post(
         "/v1/households",
-        json=person_household(area, "Khadidja", "Boudiaf", "خديجة", "بوضياف"),
+        json=person_household(area, GIVEN.latin[0], FAMILY.latin[0], GIVEN.arabic, FAMILY.arabic),
         headers=auth("worker.1601", **idem()),
     )
     assert first.status_code == 201 and first.json()["status"] == "active", first.text
     second = await gateway.post(
         "/v1/households",
-        json=person_household(area, "Khedidja", "Boudiaf", "خديجة", "بوضياف"),
+        json=person_household(area, GIVEN.latin[1], FAMILY.latin[1], GIVEN.arabic, FAMILY.arabic),
         headers=auth("worker.1601", **idem()),
     )
     assert second.status_code == 201, second.text

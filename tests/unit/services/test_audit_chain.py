@@ -3,8 +3,10 @@
 import itertools
 from typing import Any
 
+import eventlet
 import mongomock
 import pytest
+from audit.batching import ChainWriter
 from audit.chain import GENESIS, digest, verify
 from audit.repository import MongoAuditRepository, seq_key
 from audit.service import AuditService
@@ -91,7 +93,7 @@ def test_search_is_scoped_and_newest_first(repo: MongoAuditRepository) -> None:
 
 
 def test_service_appends_events_and_only_auditors_search(repo: MongoAuditRepository) -> None:
-    handler = worker_factory(AuditService, records=repo, caller=None)
+    handler = worker_factory(AuditService, records=repo, chain=repo, caller=None)
     handler.on_audit_entry(EventEnvelope.new("audit_entry", entry(1).model_dump(mode="json")).model_dump(mode="json"))
     auditor = CallerContext(user_id="a", roles=("auditor",), area="/DZ", correlation_id="c")
     assert len(worker_factory(AuditService, records=repo, caller=auditor).search_entries({})) == 1
@@ -115,3 +117,33 @@ def test_lost_seen_marker_still_appends_once(repo: MongoAuditRepository) -> None
     repo.seen.delete_many({})
     assert repo.append(entry(1), "ev1") == 1
     assert repo.verify().checked == 1
+
+
+def test_a_batch_continues_the_chain_once_per_event(repo: MongoAuditRepository) -> None:
+    repo.append(entry(1), "ev1")
+    batch = [(entry(n), f"ev{n}") for n in (2, 3, 1, 4, 3)]  # ev1 is stored, ev3 comes twice
+    assert repo.append_many(batch) == [2, 3, 1, 4, 3]
+    assert repo.append_many([(entry(n), f"ev{n}") for n in range(5, 125)]) == list(range(5, 125))
+    verdict = repo.verify()
+    assert verdict.intact and verdict.checked == 124
+    assert repo.head.find_one({"_id": "head"})["seq"] == 124
+
+
+def test_a_batch_that_meets_another_appender_finishes_one_by_one(repo: MongoAuditRepository) -> None:
+    repo.append(entry(1), "ev1")
+    stale = dict(repo.head.find_one({"_id": "head"}))
+    repo.append(entry(2), "ev2")
+    repo.head.replace_one({"_id": "head"}, stale)  # as if the other appender had not moved the head yet
+    assert repo.append_many([(entry(3), "ev3"), (entry(4), "ev4")]) == [3, 4]
+    assert repo.verify().intact and repo.verify().checked == 4
+
+
+def test_the_writer_answers_each_delivery_with_its_seq(repo: MongoAuditRepository) -> None:
+    writer = ChainWriter(repo)
+    loop = eventlet.spawn(writer.run)
+    try:
+        pool = eventlet.GreenPool()
+        seqs = list(pool.imap(lambda n: writer.append(entry(n), f"ev{n}"), range(1, 41)))
+    finally:
+        loop.kill()
+    assert sorted(seqs) == list(range(1, 41)) and repo.verify().checked == 40
