@@ -298,11 +298,13 @@ def test_late_urgent_aid_is_escalated_once_per_level(
     assert urgent["state"] == "approved" and urgent["urgent"] is True
 
     def overdue() -> list[dict[str, Any]]:
-        return [
-            e["data"]
+        # at-least-once delivery: a redelivered event keeps its event_id, and consumers drop it
+        unique = {
+            e["event_id"]: e["data"]
             for e in tap.drain()
             if e["event_type"] == "regularisation_overdue" and e["data"]["request_id"] == urgent["id"]
-        ]
+        }
+        return list(unique.values())
 
     escalations = eventually(lambda: (found := overdue()) and len(found) >= 2 and found)
     time.sleep(2)  # several more timer ticks: nothing is escalated twice

@@ -166,9 +166,9 @@ class UrgentEntrypoints(AidSupport):
                 raise InvalidTransition(
                     "only urgent aid is regularised", {"state": doc["state"], "step": "regularise", "allowed": []}
                 )
-            status = advance_regularisation(doc["regularisation"]["status"], payload.decision)
             amount = int(doc["decision"]["amount_dzd"])
-            check_checker(caller.user_id, caller.roles, amount, (doc["received_by"],))
+            check_checker(caller.user_id, caller.roles, amount, (doc["received_by"],))  # who, before what
+            status = advance_regularisation(doc["regularisation"]["status"], payload.decision)
             state = doc["state"]
             if status == "annulled" and state == State.APPROVED:
                 state = State.CANCELLED.value
