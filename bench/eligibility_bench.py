@@ -52,7 +52,7 @@ from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_s
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
 from assistance.eligibility.runs import run_eligibility
 from assistance.eligibility.synthetic import facts
-from assistance.jobs_store import RESULT_CHUNK, MongoJobRepository
+from assistance.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
 from assistance.repository import reference_programmes
 from common import areas
 from common.contracts.facts import HouseholdFacts
@@ -181,13 +181,13 @@ def facts_pages(registry: MongoHouseholdRepository) -> Iterator[list[dict[str, A
 
 def end_to_end(client: MongoClient[Any], rules: RuleSet, formula: AmountFormula) -> dict[str, Any]:
     registry = MongoHouseholdRepository(client[REGISTRY_DB])
-    jobs = MongoJobRepository(client[ASSISTANCE_DB])
+    results = MongoEligibilityResults(client[ASSISTANCE_DB])
     run_id = f"bench{int(time.time())}"
     return run_eligibility(
         facts_pages(registry),
         rules,
         formula,
-        lambda n, ids, given: jobs.save_chunk(run_id, n, ids, given),
+        lambda n, ids, given: results.save_chunk(run_id, n, ids, given),
         chunk_size=RESULT_CHUNK,
     )
 

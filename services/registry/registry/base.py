@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from nameko.events import EventDispatcher
 
+from common.jobs import JobRepository, MongoJobRepository
 from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.pii import NationalIdProtector
 from registry.areas_store import AreaRepository, MongoAreaRepository
 from registry.dependencies import NationalIds
-from registry.jobs_store import JobRepository, MongoJobRepository
 from registry.repository import HouseholdRepository, MongoHouseholdRepository
 from registry.reviews_store import MongoReviewRepository, ReviewRepository
 from registry.scores_store import MongoScoreRepository, ScoreRepository

@@ -13,11 +13,12 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from assistance.eligibility.synthetic import facts
-from assistance.jobs_store import MongoJobRepository
+from assistance.eligibility_results import MongoEligibilityResults
 from assistance.repository import MongoProgrammeRepository
 from assistance.service import AssistanceService
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.jobs import MongoJobRepository
 
 Make = Callable[..., Any]
 NATIONAL = ("/DZ", "national-officer")
@@ -57,6 +58,7 @@ def service(caller: Callable[..., CallerContext]) -> Make:
             AssistanceService,
             programmes=MongoProgrammeRepository(database),
             runs=MongoJobRepository(database),
+            results=MongoEligibilityResults(database),
             registry=registry or Mock(),
             background=inline,
             facts_pages=facts_pages,

@@ -20,10 +20,10 @@ from nameko.testing.services import worker_factory
 
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from common.jobs import MongoJobRepository
 from registry.duplicates import household_keys, person_records
 from registry.entrypoints.imports import ScreeningWriter
 from registry.importing.stored import dedup_keys
-from registry.jobs_store import MongoJobRepository
 from registry.reviews_store import MongoReviewRepository
 from registry.service import RegistryService
 from registry.uploads_store import MongoUploadRepository, part_id

@@ -16,12 +16,13 @@ from assistance.eligibility import (
     rules_in_force,
 )
 from assistance.eligibility.runs import run_eligibility
+from assistance.eligibility_results import RESULT_CHUNK, EligibilityResults, MongoEligibilityResults
 from assistance.entrypoints.programmes import offered_programme
-from assistance.jobs_store import RESULT_CHUNK, JobRepository, MongoJobRepository, Report, run_job
 from common import areas, policy
 from common.context import CallerContext
 from common.contracts.facts import HouseholdFacts
 from common.errors import NotFound, ValidationFailed
+from common.jobs import JobRepository, MongoJobRepository, Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.validation import parse
@@ -31,6 +32,7 @@ RUN_KIND = "eligibility_run"
 
 class EligibilityEntrypoints(AssistanceBase):
     runs: JobRepository = MongoRepository(MongoJobRepository)
+    results: EligibilityResults = MongoRepository(MongoEligibilityResults)
     facts_pages: FactsPages = RegistryFactsPages()
 
     @rpc
@@ -72,12 +74,12 @@ class EligibilityEntrypoints(AssistanceBase):
             caller.user_id,
             {"programme_code": programme["code"], "area": target, "rules_version": rules.version},
         )
-        runs, pages, job_id = self.runs, self.facts_pages, job["id"]
+        runs, results, pages, job_id = self.runs, self.results, self.facts_pages, job["id"]
         formula = programme_formula(programme)
 
         def work(report: Report) -> dict[str, Any]:
             def save(number: int, ids: list[str], amounts: list[int]) -> None:
-                runs.save_chunk(job_id, number, ids, amounts)
+                results.save_chunk(job_id, number, ids, amounts)
 
             return run_eligibility(pages(caller, target), rules, formula, save, report, RESULT_CHUNK)
 
@@ -103,6 +105,6 @@ class EligibilityEntrypoints(AssistanceBase):
         self._run(caller, run_id)
         if not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 0:
             raise ValidationFailed("chunk is a number from 0", {"field": "chunk"})
-        found = self.runs.chunk(run_id, chunk) or {"household_ids": [], "amounts_dzd": []}
-        following = self.runs.chunk(run_id, chunk + 1) is not None
+        found = self.results.chunk(run_id, chunk) or {"household_ids": [], "amounts_dzd": []}
+        following = self.results.chunk(run_id, chunk + 1) is not None
         return {**found, "chunk": chunk, "next_chunk": chunk + 1 if following else None}

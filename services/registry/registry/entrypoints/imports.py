@@ -35,6 +35,7 @@ from pymongo.collection import Collection
 from common import policy
 from common.context import CallerContext
 from common.errors import NotFound, ValidationFailed
+from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from registry.base import RegistryBase
 from registry.duplicates import findings, person_records
@@ -44,7 +45,6 @@ from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import check_source
 from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter, pushes_down_ids_only
-from registry.jobs_store import Report, run_job
 from registry.reviews_store import ReviewRepository
 from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
 

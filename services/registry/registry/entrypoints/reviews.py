@@ -6,10 +6,10 @@ from typing import Any
 
 from common import areas, policy
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from registry.base import RegistryBase
 from registry.duplicates import scan
-from registry.jobs_store import Report, run_job
 from registry.reference.areas import load_wilayas
 
 

@@ -18,10 +18,10 @@ from common.context import CallerContext
 from common.contracts.assessment import Assessment
 from common.errors import Conflict, NotFound
 from common.idempotency import check_key
+from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 from registry.base import RegistryBase
-from registry.jobs_store import Report, run_job
 from registry.scoring.engine import score
 from registry.scoring.model import ModelError, ScoringModel, active_model, builtin_models
 

@@ -1,8 +1,9 @@
-"""Jobs: long runs (imports, score recomputes) whose progress callers can follow.
+"""Jobs: long runs (imports, scans, recomputes, eligibility runs) whose progress callers can follow.
 
 A job is one document keyed by a random text ``_id`` (the only filter FerretDB pushes
 down). The process running it rewrites ``progress`` and ``heartbeat_at`` as it goes; a job
-whose heartbeat stops (its process died) is marked ``interrupted`` by the next sweep.
+whose heartbeat stops (its process died) is marked ``interrupted`` by the next sweep
+(:meth:`MongoJobRepository.interrupt_stale`, on a timer) or when next read.
 Imports and recomputes are resumable by running them again, so an interrupted job is
 answered by starting a new one.
 
@@ -111,7 +112,12 @@ class MongoJobRepository:
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         doc = self.jobs.find_one({"_id": job_id}) if isinstance(job_id, str) else None
-        return _public(doc) if doc else None
+        if doc is None:
+            return None
+        if doc["status"] == "running" and doc["heartbeat_at"] < _now() - STALE_AFTER:
+            self.finish(job_id, "interrupted", {"reason": "the process running it stopped"})
+            doc = self.jobs.find_one({"_id": job_id}) or doc
+        return _public(doc)
 
     def interrupt_stale(self) -> int:
         cutoff = _now() - STALE_AFTER
