@@ -12,7 +12,9 @@ import base64
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from pydantic import BaseModel
 
+from common.context import CallerContext
 from common.contracts.aid import (
     AidMotiveIn,
     AidRequestFilter,
@@ -31,11 +33,21 @@ from common.contracts.aid import (
     UrgentAidIn,
 )
 from gateway.audit import audited
-from gateway.deps import Caller, IdempotencyKey, Rpc
+from gateway.deps import Caller, IdempotencyKey, Rpc, RpcCaller
 from gateway.errors import COMMON_ERRORS, error_responses
 
 READ_ERRORS = error_responses(401, 403, 404, 422, 503)
 STEP_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
+
+
+async def _step(
+    rpc: RpcCaller, method: str, aid_request_id: str, body: BaseModel, idempotency_key: str, caller: CallerContext
+) -> Any:
+    """One lifecycle step of a request: the service checks the role, the state and the key."""
+    return await rpc.call(
+        "assistance", method, aid_request_id, body.model_dump(mode="json"), idempotency_key, context=caller
+    )
+
 
 requests = APIRouter(prefix="/v1/aid-requests", tags=["aid requests"], responses=COMMON_ERRORS)
 urgent = APIRouter(prefix="/v1/urgent-aid", tags=["aid requests"], responses=COMMON_ERRORS)
@@ -91,14 +103,7 @@ async def diagnose_aid_request(
     aid_request_id: str, body: DiagnosisIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """Record the social worker's diagnosis, linked to the household's registry assessment."""
-    return await rpc.call(
-        "assistance",
-        "diagnose_aid_request",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "diagnose_aid_request", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -122,14 +127,7 @@ async def propose_aid_decision(
     aid_request_id: str, body: ProposalIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """Propose to grant or refuse; grants of the same need in an overlapping period are shown."""
-    return await rpc.call(
-        "assistance",
-        "propose_aid_decision",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "propose_aid_decision", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -146,14 +144,7 @@ async def approve_aid_request(
     409 ``conflict`` with ``details.reason`` ``double_aid`` when the need is already covered
     for an overlapping period (here or for a related household, in any wilaya), or when
     the programme's budget is exhausted."""
-    return await rpc.call(
-        "assistance",
-        "approve_aid_request",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "approve_aid_request", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -166,14 +157,7 @@ async def reject_aid_request(
     aid_request_id: str, body: AidMotiveIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """Refuse the aid (a checker's decision, as for an approval)."""
-    return await rpc.call(
-        "assistance",
-        "reject_aid_request",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "reject_aid_request", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -186,14 +170,7 @@ async def cancel_aid_request(
     aid_request_id: str, body: AidMotiveIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """Stop the request before payment (an approved grant: by a checker); the budget is given back."""
-    return await rpc.call(
-        "assistance",
-        "cancel_aid_request",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "cancel_aid_request", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -206,14 +183,7 @@ async def withdraw_aid_request(
     aid_request_id: str, body: AidMotiveIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """The household withdraws its request before payment."""
-    return await rpc.call(
-        "assistance",
-        "withdraw_aid_request",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "withdraw_aid_request", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -226,14 +196,7 @@ async def record_aid_delivery(
     aid_request_id: str, body: DeliveryIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """In-kind aid or a service handed over (cash goes through payment lists)."""
-    return await rpc.call(
-        "assistance",
-        "record_aid_delivery",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "record_aid_delivery", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -246,14 +209,7 @@ async def record_follow_up_visit(
     aid_request_id: str, body: FollowUpVisitIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """A follow-up visit after the aid (repeatable)."""
-    return await rpc.call(
-        "assistance",
-        "record_follow_up_visit",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "record_follow_up_visit", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.post(
@@ -281,14 +237,7 @@ async def regularise_urgent_aid(
     aid_request_id: str, body: RegularisationIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
 ) -> Any:
     """Confirm or annul a diagnosed urgent grant (not by its granter)."""
-    return await rpc.call(
-        "assistance",
-        "regularise_urgent_aid",
-        aid_request_id,
-        body.model_dump(mode="json"),
-        idempotency_key,
-        context=caller,
-    )
+    return await _step(rpc, "regularise_urgent_aid", aid_request_id, body, idempotency_key, caller)
 
 
 @requests.get(
