@@ -1,42 +1,18 @@
-"""What assistance needs of the registry beyond ``RpcProxy``: domain errors back, facts pages from jobs."""
+"""What assistance needs of the registry beyond ``RpcProxy``: facts pages for background jobs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from common import errors
 from common.context import CallerContext
+from common.nameko_ext.remote import remote_errors
 
 FACTS_PAGE = 5000
 PAGE_TIMEOUT_SECONDS = 300.0  # a page of 5,000 households from a database scanning its collection
-
-_DOMAIN_ERRORS: dict[str, type[errors.DomainError]] = {
-    cls.__name__: cls for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)
-}
-
-
-@contextmanager
-def remote_errors() -> Iterator[None]:
-    """Re-raise a domain error another service answered (nameko's ``RemoteError``) as its own class.
-
-    A registry ``NotFound`` then reaches the gateway as a 404, not a 502; other remote
-    failures go through unchanged. The message is kept, the details are not (nameko
-    passes only the type and the text).
-    """
-    try:
-        yield
-    except RemoteError as exc:
-        cls = _DOMAIN_ERRORS.get(str(exc.exc_type))
-        if cls is None:
-            raise
-        raise cls(str(exc.value)) from None
-
 
 FactsPages = Callable[[CallerContext, str], Iterator[list[dict[str, Any]]]]
 

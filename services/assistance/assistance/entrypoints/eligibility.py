@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistance.base import AssistanceBase
-from assistance.dependencies import FactsPages, RegistryFactsPages, remote_errors
+from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.eligibility import (
     amount_for,
     evaluate,
@@ -25,6 +25,7 @@ from common.errors import NotFound, ValidationFailed
 from common.jobs import JobRepository, MongoJobRepository, Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.remote import remote_errors
 from common.validation import parse
 
 RUN_KIND = "eligibility_run"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from nameko.exceptions import RemoteError
 from nameko.timer import timer
 
 from assistance.base import AssistanceBase
@@ -33,6 +32,7 @@ from common.contracts.referrals import (
 from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from common.idempotency import check_key
 from common.nameko_ext.entrypoints import rpc
+from common.nameko_ext.remote import remote_errors
 from common.validation import parse
 
 log = logging.getLogger(__name__)
@@ -42,14 +42,8 @@ STEP_ATTEMPTS = 3
 
 def household_facts(registry: Any, household_id: str) -> dict[str, Any]:
     """The registry's facts of a household inside the caller's area (the caller's context travels)."""
-    try:
+    with remote_errors():
         facts: dict[str, Any] = registry.household_facts(household_id)
-    except RemoteError as exc:
-        if exc.exc_type == "NotFound":
-            raise NotFound("household not found") from None
-        if exc.exc_type == "Forbidden":
-            raise Forbidden("your role does not allow reading this household") from None
-        raise
     if facts["household_id"] != household_id:
         raise Conflict("the household was merged into another", {"merged_into": facts["household_id"]})
     return facts

@@ -16,7 +16,8 @@ from nameko.exceptions import RemoteError
 
 from assistance.requests.store import AidRequestRepository, Change, applied_entry
 from common.contracts.facts import HouseholdFacts
-from common.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, UpstreamError
+from common.errors import Conflict, NotFound, ServiceUnavailable, UpstreamError
+from common.nameko_ext.remote import remote_errors
 
 ATTEMPTS = 5
 
@@ -56,14 +57,10 @@ def run_step(
 def fetch_facts(registry: Any, household_id: str, timeout_seconds: float) -> HouseholdFacts:
     """The registry's facts about a household, as the caller may see them (its context travels)."""
     try:
-        with Timeout(timeout_seconds):
+        with Timeout(timeout_seconds), remote_errors():
             raw = registry.household_facts(household_id)
     except Timeout:
         raise ServiceUnavailable("the registry did not answer in time") from None
     except RemoteError as exc:
-        if exc.exc_type == "NotFound":
-            raise NotFound("household not found") from None
-        if exc.exc_type == "Forbidden":
-            raise Forbidden("the registry refused to show this household") from None
         raise UpstreamError("the registry failed to answer", {"remote_type": str(exc.exc_type)}) from None
     return HouseholdFacts.model_validate(raw)
