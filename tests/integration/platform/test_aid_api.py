@@ -140,6 +140,13 @@ async def test_aid_request_from_reception_to_closure(gateway: httpx.AsyncClient)
     ).status_code == 200
     paid_at = datetime.now(UTC).isoformat()
     csv = f"reference,status,paid_at\n{payment['reference']},paid,{paid_at}\nnot-a-reference,failed,\n"
+    broken = csv + "x" * 200_000 + ",paid,\n"
+    refused = await gateway.post(
+        "/v1/payment-reconciliations",
+        content=broken.encode(),
+        headers=auth("agent.16", **idem(), **{"Content-Type": "text/csv"}),
+    )
+    assert refused.status_code == 422 and refused.json()["details"]["reason"] == "malformed_csv", refused.text
     reconciled = await gateway.post(
         "/v1/payment-reconciliations",
         content=csv.encode(),

@@ -1,11 +1,13 @@
 """Schemathesis against the live OpenAPI, once per role: no 5xx, answers match the schema.
 
 The schema is loaded when the module is collected: the platform must be up
-(``make test`` starts it first).
+(``make test`` starts it first). ``FUZZ_EXAMPLES`` raises the number of cases per
+operation for a longer hunt than the suite's.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -29,6 +31,7 @@ ONE_USER_PER_ROLE = [
     "donor.demo",
     "auditor.demo",
 ]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 schema = schemathesis.openapi.from_url(f"{GATEWAY_URL}/openapi.json")
@@ -36,6 +39,6 @@ schema = schemathesis.openapi.from_url(f"{GATEWAY_URL}/openapi.json")
 
 @pytest.mark.parametrize("user", ONE_USER_PER_ROLE)
 @schema.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_for_every_role(case: Any, user: str) -> None:
     case.call_and_validate(base_url=GATEWAY_URL, headers=auth(user), checks=CHECKS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistance.requests.payments import list_id, parse_operator_csv, reference
+import pytest
+
+from assistance.requests.payments import MalformedFile, list_id, parse_operator_csv, reference
 
 
 def test_rows_are_read_with_either_separator() -> None:
@@ -35,3 +37,15 @@ def test_a_file_without_the_columns_is_one_problem() -> None:
 def test_references_and_list_ids() -> None:
     assert reference("66b0c2f1e4a1b2c3d4e5f601", 2) == "66b0c2f1e4a1b2c3d4e5f601-2"
     assert list_id("2026-03", "/DZ/16", "post_office:16001") == "2026-03_DZ-16_post_office-16001"
+
+
+def test_a_file_that_is_not_csv_is_refused_whole() -> None:
+    with pytest.raises(MalformedFile) as raised:
+        parse_operator_csv("reference,status,paid_at\nr-1,paid,2026-03-05\n" + "x" * 200_000 + ",paid,2026-03-05\n")
+    assert raised.value.line == 3
+
+
+def test_a_bare_carriage_return_ends_a_line() -> None:
+    parsed = parse_operator_csv("reference,status,paid_at\r\nr-1\r,paid,2026-03-05\rr-2,failed,\r")
+    assert [row.reference for row in parsed.rows] == ["r-2"]
+    assert [(p["line"], p["reference"]) for p in parsed.problems] == [(2, "r-1"), (3, None)]

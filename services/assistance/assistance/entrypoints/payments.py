@@ -147,7 +147,10 @@ class PaymentEntrypoints(AidSupport):
             return kept
         if not isinstance(csv_text, str) or len(csv_text) > MAX_FILE_CHARS:
             raise ValidationFailed(f"the file must be CSV text of at most {MAX_FILE_CHARS} characters")
-        parsed = pay.parse_operator_csv(csv_text)
+        try:
+            parsed = pay.parse_operator_csv(csv_text)
+        except pay.MalformedFile as exc:
+            raise ValidationFailed(str(exc), {"line": exc.line, "reason": "malformed_csv"}) from None
         report: dict[str, Any] = {
             "id": idempotency_key,
             "rows": len(parsed.rows) + sum(1 for p in parsed.problems if p["line"] != 1),

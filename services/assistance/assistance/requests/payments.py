@@ -37,6 +37,14 @@ class OperatorRow:
     failure_reason: str | None
 
 
+class MalformedFile(ValueError):
+    """The file is not readable CSV; nothing of it may be applied."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"unreadable CSV near line {line}: {reason}")
+        self.line = line
+
+
 @dataclass
 class OperatorFile:
     rows: list[OperatorRow] = field(default_factory=list)
@@ -51,12 +59,21 @@ def _timestamp(text: str) -> datetime:
 def parse_operator_csv(text: str) -> OperatorFile:
     """Rows to apply and the lines that cannot be (each with why): nothing is dropped silently.
 
-    A file without the required columns is a single problem at line 1.
+    A file without the required columns is a single problem at line 1. A file that is not
+    CSV at all (a bare carriage return inside a field, say) raises :class:`MalformedFile`:
+    applying the rows before the break would half-apply it.
     """
-    parsed = OperatorFile()
     sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    try:
+        return _parse(reader)
+    except csv.Error as exc:
+        raise MalformedFile(reader.line_num + 1, str(exc)) from None
+
+
+def _parse(reader: csv.DictReader[str]) -> OperatorFile:
+    parsed = OperatorFile()
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
