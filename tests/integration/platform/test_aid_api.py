@@ -16,6 +16,7 @@ import httpx
 from pypdf import PdfReader
 
 from tests.integration.platform.conftest import auth, idem
+from tests.integration.strangers import stranger_birth_date, stranger_name
 
 AREA = "/DZ/16/1601"
 YEAR = str(datetime.now(UTC).year)
@@ -24,16 +25,15 @@ MONTH = datetime.now(UTC).strftime("%Y-%m")
 
 def unique_household() -> dict[str, Any]:
     """Nobody registered before resembles this person: no duplicate review, no related grant."""
-    n = uuid.uuid4().int
     return {
         "area": AREA,
         "address": "Cité 1000 logements, bâtiment 12",
         "members": [
             {
-                "given_name_lat": f"Nour{n % 10**6}",
-                "family_name_lat": f"Aid{n // 10**6 % 10**6}",
+                "given_name_lat": stranger_name(),
+                "family_name_lat": stranger_name(),
                 "sex": "F",
-                "birth_date": f"{1940 + n % 60}-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                "birth_date": stranger_birth_date(),
                 "relationship": "head",
             }
         ],

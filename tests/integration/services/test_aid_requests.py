@@ -26,6 +26,7 @@ from common.context import CallerContext
 from common.protocol import RPC_EXCHANGE, context_headers, decode_reply, encode_request, event_exchange
 from registry.service import RegistryService
 from tests.integration.services.conftest import AMQP_URI, eventually, new_commune
+from tests.integration.strangers import stranger_birth_date, stranger_name
 
 NIN_PREFIX = "1"
 YEAR = str(datetime.now(UTC).year)
@@ -121,12 +122,11 @@ def programme(services: None, rpc_as: Callable[[CallerContext], Any]) -> str:
 
 
 def registered(rpc_as: Callable[[CallerContext], Any], area: str, national_id: str | None = None) -> str:
-    unique = uuid.uuid4().int  # nobody else in the registry resembles this person (no duplicate review)
-    member: dict[str, Any] = {
-        "given_name_lat": f"Person{unique % 10**6}",
-        "family_name_lat": f"Family{unique // 10**6 % 10**6}",
+    member: dict[str, Any] = {  # nobody else in the registry resembles this person (no duplicate review)
+        "given_name_lat": stranger_name(),
+        "family_name_lat": stranger_name(),
         "sex": "F",
-        "birth_date": f"{1930 + unique % 70}-{unique % 12 + 1:02d}-{unique % 28 + 1:02d}",
+        "birth_date": stranger_birth_date(),
         "relationship": "head",
     }
     if national_id:
