@@ -12,6 +12,7 @@ from common.jobs import JobRepository, MongoJobRepository
 from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
+from common.nameko_ext.page_stream import OpenSender, PageSenders
 from common.pii import NationalIdProtector
 from registry.areas_store import AreaRepository, MongoAreaRepository
 from registry.dependencies import NationalIds
@@ -30,4 +31,5 @@ class RegistryBase(PlatformService):
     uploads: UploadRepository = MongoRepository(MongoUploadRepository)
     national_ids: NationalIdProtector = NationalIds()
     background: Spawn = Background()
+    page_senders: OpenSender = PageSenders()
     dispatch = EventDispatcher()

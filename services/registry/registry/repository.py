@@ -26,6 +26,7 @@ from registry.facts import PROJECTION, current_categories, household_facts
 OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
 FACTS_PROJECTION = PROJECTION | {"members.national_id_hash": 1}
+FACTS_BATCH = 2000  # documents per database round trip when streaming facts
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
 
 
@@ -114,8 +115,8 @@ class HouseholdRepository(Protocol):
     def facts(self, household_id: str, day: date) -> dict[str, Any] | None:
         """Facts of a household (a merged one answers for its survivor), related households included."""
 
-    def facts_page(self, area: str, after: str | None, limit: int, day: date) -> list[dict[str, Any]]:
-        """Facts of up to ``limit`` households inside ``area`` with an id above ``after``, merged aside."""
+    def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
+        """Facts of every household inside ``area``, merged aside, from one database cursor, in no set order."""
 
     def get(self, household_id: str) -> dict[str, Any] | None:
         """The household, wherever it is (a merged one redirects): the caller's scope is the service's check."""
@@ -265,12 +266,10 @@ class MongoHouseholdRepository:
         related = collection.find({"$or": related_query, "_id": {"$ne": doc["_id"]}}, {"_id": 1})
         return household_facts(doc, day, [str(r["_id"]) for r in related])
 
-    def facts_page(self, area: str, after: str | None, limit: int, day: date) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {"area_ancestors": area, "status": {"$ne": "merged"}}
-        if after and (oid := _object_id(after)):
-            query["_id"] = {"$gt": oid}
-        docs = self.database["households"].find(query, FACTS_PROJECTION).sort("_id", 1).limit(limit)
-        return [household_facts(doc, day) for doc in docs]
+    def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
+        query = {"area_ancestors": area, "status": {"$ne": "merged"}}
+        for doc in self.database["households"].find(query, FACTS_PROJECTION, batch_size=FACTS_BATCH):
+            yield household_facts(doc, day)
 
     def count(self, scope: dict[str, Any]) -> int:
         return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})

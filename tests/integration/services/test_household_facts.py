@@ -10,12 +10,18 @@ import pytest
 from nameko.exceptions import RemoteError
 
 from common.context import CallerContext
+from common.contracts.facts import facts_to_columns
+from common.nameko_ext.page_stream import receive_pages
 from registry.service import RegistryService
-from tests.integration.services.conftest import new_commune, worker_in
+from tests.integration.services.conftest import AMQP_URI, new_commune, worker_in
 
 
 def head(given: str, family: str, **extra: Any) -> dict[str, Any]:
     return {"given_name_lat": given, "family_name_lat": family, "sex": "M", "relationship": "head", **extra}
+
+
+def spouse(family: str) -> dict[str, Any]:
+    return {**head("Amina", family), "relationship": "spouse", "sex": "F"}
 
 
 def national_id() -> str:
@@ -27,10 +33,8 @@ def registry(start_service: Callable[[type[Any]], Any]) -> None:
     start_service(RegistryService)
 
 
-def officer(rpc_as: Callable[[CallerContext], Any]) -> Any:
-    return rpc_as(
-        CallerContext(user_id="officer", roles=("national-officer",), area="/DZ", correlation_id="c")
-    ).registry
+def officer_context() -> CallerContext:
+    return CallerContext(user_id="officer", roles=("national-officer",), area="/DZ", correlation_id="c")
 
 
 def test_the_same_national_id_in_another_wilaya_is_related(
@@ -54,22 +58,46 @@ def test_the_same_national_id_in_another_wilaya_is_related(
     assert hidden.value.exc_type == "NotFound"
 
 
-def test_pages_walk_an_area_by_id(registry: None, rpc_as: Callable[[CallerContext], Any]) -> None:
+def streamed(rpc_as: Callable[[CallerContext], Any], caller: CallerContext, area: str) -> list[dict[str, Any]]:
+    """The pages the registry streams of ``area`` for ``caller``, read as assistance reads them."""
+
+    def start(queue: str) -> None:
+        rpc_as(caller).registry.stream_household_facts(area, queue)
+
+    return list(receive_pages(AMQP_URI, start, timeout=60))
+
+
+def test_an_area_is_streamed_as_columns(registry: None, rpc_as: Callable[[CallerContext], Any]) -> None:
     area = new_commune()
     worker = rpc_as(worker_in(area)).registry
+    people = [("Omar", "Haddad"), ("Nabil", "Amrani"), ("Said", "Touati")]
     ids = [
         worker.register_household(
-            {"area": area, "address": "Rue Emir Abdelkader", "members": [head(given, family, birth_year=1970 + n)]},
+            {
+                "area": area,
+                "address": "Rue Emir Abdelkader",
+                "members": [
+                    head(given, family, birth_year=1970 + n),
+                    {**head("Amina", family), "relationship": "spouse", "sex": "F"},
+                ],
+            },
             uuid.uuid4().hex,
         )["id"]
-        for n, (given, family) in enumerate([("Omar", "Haddad"), ("Nabil", "Amrani"), ("Said", "Touati")])
+        for n, (given, family) in enumerate(people)
     ]
-    everyone = officer(rpc_as)
-    first = everyone.household_facts_page(area, None, 2)
-    second = everyone.household_facts_page(area, first["next_cursor"], 2)
-    assert [f["household_id"] for f in first["items"] + second["items"]] == sorted(ids)
-    assert second["next_cursor"] is None
-    assert rpc_as(worker_in(new_commune())).registry.household_facts_page(area, None, 10)["items"] == []
+    everyone = rpc_as(officer_context()).registry
+    expected = facts_to_columns([everyone.household_facts(i) for i in ids])
+    (page,) = streamed(rpc_as, officer_context(), area)
+    order = sorted(range(len(ids)), key=lambda i: page["household_id"][i])
+    assert sorted(page["household_id"]) == sorted(ids)
+    assert [page["members_count"][i] for i in order] == [2, 2, 2]
+    assert sorted(page["member_sex"]) == sorted(expected["member_sex"]) == ["F", "F", "F", "M", "M", "M"]
+    assert sorted(page["member_age"], key=str) == sorted(expected["member_age"], key=str)
+    assert "Haddad" not in repr(page)
+    assert streamed(rpc_as, worker_in(new_commune()), area) == []  # outside the caller's area: nothing
+
+
+def test_a_stream_needs_a_private_queue(registry: None, rpc_as: Callable[[CallerContext], Any]) -> None:
     with pytest.raises(RemoteError) as bad:
-        everyone.household_facts_page(area, None, 0)
+        rpc_as(officer_context()).registry.stream_household_facts("/DZ/16", "registry.rpc")
     assert bad.value.exc_type == "ValidationFailed"

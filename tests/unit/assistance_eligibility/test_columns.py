@@ -9,11 +9,11 @@ from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_s
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
 from assistance.eligibility.synthetic import facts
 from assistance.repository import reference_programmes
-from common.contracts.facts import HouseholdFacts
+from common.contracts.facts import HouseholdFacts, facts_to_columns
 
 HOUSEHOLDS = list(facts(3000, seed=11))
 PARSED = [HouseholdFacts.model_validate(f) for f in HOUSEHOLDS]
-COLUMNS = to_columns(HOUSEHOLDS)
+COLUMNS = to_columns(facts_to_columns(HOUSEHOLDS))
 REFERENCE = {p["code"]: p for p in reference_programmes()}
 
 
@@ -87,7 +87,7 @@ def test_every_kind_of_criterion_agrees() -> None:
 
 
 def test_no_households_gives_empty_columns() -> None:
-    empty = to_columns([])
+    empty = to_columns(facts_to_columns([]))
     rules = as_rule_set({**REFERENCE["afs"]["rules"], "version": 1})
     eligible, _ = evaluate_columns(rules, empty)
     assert eligible.tolist() == []

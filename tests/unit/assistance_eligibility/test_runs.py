@@ -6,7 +6,7 @@ from assistance.eligibility import AmountFormula, amount_for, as_rule_set, evalu
 from assistance.eligibility.runs import run_eligibility
 from assistance.eligibility.synthetic import facts
 from assistance.repository import reference_programmes
-from common.contracts.facts import HouseholdFacts
+from common.contracts.facts import HouseholdFacts, facts_to_columns
 
 AFS = next(p for p in reference_programmes() if p["code"] == "afs")
 RULES = as_rule_set({**AFS["rules"], "version": 1})
@@ -17,7 +17,8 @@ def test_run_counts_and_chunks() -> None:
     households = list(facts(2500, seed=3))
     saved: list[tuple[int, list[str], list[int]]] = []
     progress: list[int] = []
-    pages = [households[i : i + 700] for i in range(0, len(households), 700)] + [[]]
+    pages = [facts_to_columns(households[i : i + 700]) for i in range(0, len(households), 700)]
+    pages.append(facts_to_columns([]))
     result = run_eligibility(
         pages,
         RULES,

@@ -17,6 +17,7 @@ from assistance.eligibility_results import MongoEligibilityResults
 from assistance.repository import MongoProgrammeRepository
 from assistance.service import AssistanceService
 from common.context import CallerContext
+from common.contracts.facts import facts_to_columns
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.jobs import MongoJobRepository
 
@@ -50,9 +51,9 @@ def service(caller: Callable[..., CallerContext]) -> Make:
     MongoProgrammeRepository.ensure_indexes(database)
 
     def make(area: str, role: str, registry: Any = None, pages: list[list[dict[str, Any]]] | None = None) -> Any:
-        def facts_pages(who: CallerContext, target: str) -> Iterator[list[dict[str, Any]]]:
+        def facts_pages(who: CallerContext, target: str) -> Iterator[dict[str, list[Any]]]:
             assert who.area == area
-            yield from pages or []
+            yield from map(facts_to_columns, pages or [])
 
         return worker_factory(
             AssistanceService,
@@ -205,9 +206,9 @@ def test_eligibility_runs_need_the_role_and_the_area(service: Make) -> None:
 
 
 def test_a_failing_run_is_reported_failed(service: Make) -> None:
-    def broken(who: CallerContext, target: str) -> Iterator[list[dict[str, Any]]]:
+    def broken(who: CallerContext, target: str) -> Iterator[dict[str, list[Any]]]:
         raise NotFound("gone")
-        yield []
+        yield {}
 
     agent = service(*AGENT_16)
     agent.facts_pages = broken

@@ -1,12 +1,16 @@
 """Household facts: what the registry tells other services to decide on aid.
 
 The registry owns households; assistance decides eligibility and double aid from these
-facts, asked for one household (``registry.household_facts``) or a page at a time for a
-whole area (``registry.household_facts_page``). No names, phones or national ids: a
-decision needs none of them, and keeping them in one service keeps them safe.
+facts, asked for one household (``registry.household_facts``), or for a whole area
+streamed in pages of columns (``registry.stream_household_facts``, for batch runs).
+No names, phones or national ids: a decision needs none of them, and keeping them in
+one service keeps them safe.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +55,29 @@ class HouseholdFacts(BaseModel):
     )
 
 
-class HouseholdFactsPage(BaseModel):
-    items: list[HouseholdFacts]
-    next_cursor: str | None
+HOUSEHOLD_COLUMNS = (
+    "household_id",
+    "members_count",
+    "score",
+    "band",
+    "assessed",
+    "income_per_member_dzd",
+    "tenure",
+    "categories",
+)
+MEMBER_COLUMNS = ("age", "sex", "relationship", "categories", "disability_severity", "disability_percentage")
+
+
+def facts_to_columns(facts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """A page of facts as columns, the batch wire form: one list per field instead of one dict per household.
+
+    Household fields keep their names; member fields are prefixed ``member_`` and flattened
+    in household order (``members_count`` says how many belong to each). The keys are
+    written once per page, not once per household and member: JSON of a page is several
+    times smaller and cheaper to encode and decode. ``related_households`` is not carried.
+    """
+    columns: dict[str, list[Any]] = {name: [f.get(name) for f in facts] for name in HOUSEHOLD_COLUMNS}
+    members = [m for f in facts for m in f["members"]]
+    for name in MEMBER_COLUMNS:
+        columns[f"member_{name}"] = [m.get(name) for m in members]
+    return columns

@@ -1,7 +1,7 @@
 """Eligibility and amounts of many households at once, as numpy columns (eligibility runs).
 
-:func:`to_columns` turns household facts (plain dicts, as the registry pages them) into
-one array per field, members flattened with the index of their household;
+:func:`to_columns` turns a page of household facts in the batch wire form (one list per
+field, as the registry streams them) into numpy arrays, members with the index of their household;
 :func:`passes` then checks each criterion over every household with array operations,
 and :func:`amounts` applies the formula the same way. They follow
 ``assistance.eligibility.evaluate`` and ``amount_for`` exactly; the tests hold them to it.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any, get_args
 
 import numpy as np
@@ -116,31 +115,29 @@ def _masks(values: list[list[str]]) -> IntArray:
     return masks
 
 
-def to_columns(facts: Sequence[Mapping[str, Any]]) -> FactsColumns:
-    """Columns of ``facts`` (``HouseholdFacts`` as dicts); one list comprehension per field, the fast way in Python."""
-    members_per = [f["members"] for f in facts]
-    counts = np.fromiter(map(len, members_per), dtype=np.int64, count=len(facts))
-    members = list(chain.from_iterable(members_per))
+def to_columns(page: Mapping[str, Sequence[Any]]) -> FactsColumns:
+    """Numpy columns of a page in the batch wire form (``common.contracts.facts.facts_to_columns``)."""
+    counts = _whole(list(page["members_count"]), 0)
     return FactsColumns(
-        household_ids=[f["household_id"] for f in facts],
-        members_count=_whole([f["members_count"] for f in facts], 0),
-        score=_numbers([f.get("score") for f in facts]),
-        band=_texts([f.get("band") for f in facts]),
-        assessed=np.array([bool(f.get("assessed")) for f in facts], dtype=np.bool_),
-        income_per_member=_numbers([f.get("income_per_member_dzd") for f in facts]),
-        tenure=_texts([f.get("tenure") for f in facts]),
-        categories=_masks([f.get("categories") or [] for f in facts]),
-        member_household=np.repeat(np.arange(len(facts), dtype=np.int64), counts),
-        member_age=_whole([m.get("age") for m in members], -1),
-        member_female=np.array([m.get("sex") == "F" for m in members], dtype=np.bool_),
+        household_ids=[str(i) for i in page["household_id"]],
+        members_count=counts,
+        score=_numbers(list(page["score"])),
+        band=_texts(list(page["band"])),
+        assessed=np.array([bool(a) for a in page["assessed"]], dtype=np.bool_),
+        income_per_member=_numbers(list(page["income_per_member_dzd"])),
+        tenure=_texts(list(page["tenure"])),
+        categories=_masks([c or [] for c in page["categories"]]),
+        member_household=np.repeat(np.arange(len(counts), dtype=np.int64), counts),
+        member_age=_whole(list(page["member_age"]), -1),
+        member_female=np.array([s == "F" for s in page["member_sex"]], dtype=np.bool_),
         member_relationship=np.array(
-            [_RELATIONSHIP_CODE.get(m.get("relationship"), 0) for m in members], dtype=np.int64
+            [_RELATIONSHIP_CODE.get(r, 0) for r in page["member_relationship"]], dtype=np.int64
         ),
-        member_categories=_masks([m.get("categories") or [] for m in members]),
+        member_categories=_masks([c or [] for c in page["member_categories"]]),
         member_severity=np.array(
-            [_SEVERITY_RANK.get(m.get("disability_severity"), 0) for m in members], dtype=np.int64
+            [_SEVERITY_RANK.get(s, 0) for s in page["member_disability_severity"]], dtype=np.int64
         ),
-        member_percentage=_whole([m.get("disability_percentage") for m in members], 0),
+        member_percentage=_whole(list(page["member_disability_percentage"]), 0),
     )
 
 

@@ -1,7 +1,8 @@
 """An eligibility run: every household of an area checked against one programme's rules.
 
-:func:`run_eligibility` consumes pages of household facts (whatever reads them: the
-registry over RPC in the service, the database directly in the benchmark), evaluates
+:func:`run_eligibility` consumes pages of household facts in the batch wire form
+(``common.contracts.facts.facts_to_columns``; streamed by the registry in the service,
+read from the database directly in the benchmark), evaluates
 each page as columns, and hands the eligible households with their amounts to ``save``
 in chunks of at most ``chunk_size``. It returns the run's counts.
 """
@@ -21,7 +22,7 @@ Report = Callable[[dict[str, Any]], None]
 
 
 def run_eligibility(
-    pages: Iterable[Sequence[Mapping[str, Any]]],
+    pages: Iterable[Mapping[str, Sequence[Any]]],
     rules: RuleSet,
     formula: AmountFormula,
     save: SaveChunk,
@@ -47,7 +48,7 @@ def run_eligibility(
             pending_ids, pending_amounts = pending_ids[chunk_size:], pending_amounts[chunk_size:]
 
     for page in pages:
-        if not page:
+        if not page["household_id"]:
             continue
         cols = to_columns(page)
         eligible, by_criterion = evaluate_columns(rules, cols)

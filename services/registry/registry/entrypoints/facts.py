@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from common import areas, policy
+from common.contracts.facts import facts_to_columns
 from common.errors import NotFound, ValidationFailed
 from common.nameko_ext.entrypoints import rpc
+from common.nameko_ext.page_stream import ReaderGone
 from registry.base import RegistryBase
 
-MAX_PAGE = 5000
+STREAM_PAGE = 5000
+_PRIVATE_QUEUE = re.compile(r"^amq\.gen-[A-Za-z0-9_-]{1,64}$")  # the broker's names for server-named queues
+
+log = logging.getLogger(__name__)
 
 
 class FactsEntrypoints(RegistryBase):
@@ -32,17 +40,39 @@ class FactsEntrypoints(RegistryBase):
         return facts
 
     @rpc
-    def household_facts_page(self, area: str, after: str | None = None, limit: int = 1000) -> dict[str, Any]:
-        """Facts of the households in ``area`` (inside the caller's), by id, merged ones aside.
+    def stream_household_facts(self, area: str, reply_to: str) -> dict[str, Any]:
+        """Stream the facts of every household of ``area`` to the caller's private queue ``reply_to``, as columns.
 
-        For batch runs: ``related_households`` is left empty here (a query per household);
-        ask ``household_facts`` for the ones a decision is about.
+        For batch runs (``common.nameko_ext.page_stream``): pages of up to ``STREAM_PAGE``
+        households in the wire form of ``facts_to_columns``, read from one database cursor,
+        then an end mark. An area outside the caller's streams nothing. Answers at once.
         """
         caller = policy.authorize(self.caller, "household.read")
         target = areas.validate(area)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-            raise ValidationFailed(f"limit must be 1 to {MAX_PAGE}", {"limit": limit})
-        if not areas.contains(caller.area, target):
-            return {"items": [], "next_cursor": None}
-        items = self.households.facts_page(target, after, limit, datetime.now(UTC).date())
-        return {"items": items, "next_cursor": items[-1]["household_id"] if len(items) == limit else None}
+        if not isinstance(reply_to, str) or not _PRIVATE_QUEUE.match(reply_to):
+            raise ValidationFailed("reply_to must be a server-named queue (amq.gen-…)", {"field": "reply_to"})
+        visible = areas.contains(caller.area, target)
+        households, open_sender, day = self.households, self.page_senders, datetime.now(UTC).date()
+
+        sender = open_sender(reply_to)  # connected here, so that a broker failure is the RPC's
+
+        def work() -> None:
+            try:
+                with sender:
+                    try:
+                        stream = households.facts_stream(target, day) if visible else iter(())
+                        while page := list(islice(stream, STREAM_PAGE)):
+                            sender.page(facts_to_columns(page))
+                    except ReaderGone:
+                        raise
+                    except Exception as exc:
+                        sender.error(exc)
+                        raise
+                    sender.end()
+            except ReaderGone:
+                log.info("facts stream stopped: the reader went away")
+            except Exception:  # a managed thread that raises would stop the whole service
+                log.exception("facts stream failed")
+
+        self.background(work, f"facts-stream-{reply_to}")
+        return {"streaming": True, "page_size": STREAM_PAGE}
