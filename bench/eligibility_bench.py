@@ -221,8 +221,9 @@ def in_memory(count: int, rules: RuleSet, formula: AmountFormula) -> tuple[list[
     transposed, pages = timed(
         "T  facts to the wire form (registry side)", count, lambda: [facts_to_columns(p) for p in dict_pages]
     )
+    gc.freeze()  # the wire pages too: a page in the service is short-lived
     compute, result = timed(
-        "C  run compute: wire pages -> columns -> rules, amounts, chunks",
+        "C  run compute: wire pages to columns, rules, amounts",
         count,
         lambda: run_eligibility(pages, rules, formula, lambda n, ids, given: None, chunk_size=RESULT_CHUNK),
     )
@@ -288,7 +289,7 @@ def main() -> int:
     memory_rows, memory_result = in_memory(args.memory, rules, formula)
     print(table(memory_rows, None))
     print(f"eligible: {memory_result['eligible']:,} of {memory_result['households']:,}")
-    _, compute, _, encoded, _, _ = memory_rows
+    transposed, compute, _, encoded, _, _ = memory_rows
 
     if args.skip_database:
         return 0
@@ -307,7 +308,7 @@ def main() -> int:
             "P  raw read in pages of 5,000 by _id", args.households, lambda: raw_read_paged(client[REGISTRY_DB])
         )
         run, result = timed(
-            "E  run end to end (one cursor, wire pages, compute, results)",
+            "E  end to end: one cursor, wire pages, compute, results",
             args.households,
             lambda: end_to_end(client, rules, formula, batches(facts_stream(client))),
         )
@@ -339,8 +340,9 @@ def main() -> int:
     )
     if read.per_million > TARGET_SECONDS:
         print("  the database read alone exceeds it (R: no run can be faster than its read)")
-    if compute.per_million + encoded.per_million <= TARGET_SECONDS:
-        print("  the run's compute and the stream's JSON fit it (C + J)")
+    beyond_read = transposed.per_million + compute.per_million + encoded.per_million
+    fits = "fits" if beyond_read <= TARGET_SECONDS else "does not fit"
+    print(f"  everything but the read (T + C + J: {beyond_read:.1f} s) {fits} in it")
     return 0
 
 
