@@ -48,7 +48,8 @@ def test_band_in(household: Callable[..., HouseholdFacts]) -> None:
     assert check(household(band="high"), kind="band_in", bands=["high", "extreme"]).passed
     failed = check(household(band="low"), kind="band_in", bands=["high", "extreme"])
     assert not failed.passed
-    assert "attendue : high, extreme" in failed.reason_fr
+    assert "attendue : élevée, extrême" in failed.reason_fr
+    assert "مرتفعة، قصوى" in failed.reason_ar
     assert not check(household(band=None, score=None), kind="band_in", bands=["low"]).passed
 
 
@@ -57,6 +58,7 @@ def test_category_any_in_the_household(household: Callable[..., HouseholdFacts])
     passed = check(elderly, kind="category_any", categories=["elderly", "disability"])
     assert passed.passed
     assert passed.value == ["elderly"]
+    assert "catégories : personne âgée ;" in passed.reason_fr and "شخص مسن" in passed.reason_ar
     failed = check(household(), kind="category_any", categories=["elderly"])
     assert not failed.passed
     assert "catégories : aucune" in failed.reason_fr
@@ -131,7 +133,8 @@ def test_disability_severity_at_least(household: Callable[..., HouseholdFacts]) 
     assert not check(with_disability("profound", 80), **full).passed
     assert not check(with_disability("moderate", 100), **full).passed
     failed = check(household(), **full)
-    assert "aucun membre avec un handicap severe, 100 % au moins" in failed.reason_fr
+    assert "aucun membre avec un handicap sévère, 100 % au moins" in failed.reason_fr
+    assert "شديدة" in failed.reason_ar
     assert check(with_disability("mild", None), kind="disability_severity_at_least").passed
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from common.contracts.facts import HouseholdFacts, MemberFacts
+from common.contracts.labels import label, labels
 from common.contracts.programmes import (
     AgeSupplement,
     AmountFormula,
@@ -181,9 +182,12 @@ def _check(criterion: Criterion, facts: HouseholdFacts) -> CriterionResult:
         if facts.band is None:
             return _result(c, False, None, "ménage non évalué", "الأسرة غير مقيّمة")
         ok = facts.band in c.bands
-        wanted = ", ".join(c.bands)
         return _result(
-            c, ok, facts.band, f"catégorie {facts.band}, attendue : {wanted}", f"الفئة {facts.band}، المطلوب: {wanted}"
+            c,
+            ok,
+            facts.band,
+            f"vulnérabilité {label(facts.band, 'fr')}, attendue : {labels(c.bands, 'fr')}",
+            f"الهشاشة {label(facts.band, 'ar')}، المطلوب: {labels(c.bands, 'ar')}",
         )
     if isinstance(c, CategoryAny):
         if c.scope == "household":
@@ -192,15 +196,14 @@ def _check(criterion: Criterion, facts: HouseholdFacts) -> CriterionResult:
             found = sorted(
                 {cat for m in facts.members if _member_matches(m, c) for cat in m.categories if cat in c.categories}
             )
-        wanted = ", ".join(c.categories)
-        seen = ", ".join(found) or "aucune"
-        seen_ar = ", ".join(found) or "لا شيء"
+        seen = labels(found, "fr") or "aucune"
+        seen_ar = labels(found, "ar") or "لا شيء"
         return _result(
             c,
             bool(found),
             found,
-            f"catégories : {seen} ; attendues : {wanted}",
-            f"الفئات: {seen_ar}؛ المطلوب: {wanted}",
+            f"catégories : {seen} ; attendues : {labels(c.categories, 'fr')}",
+            f"الفئات: {seen_ar}؛ المطلوب: {labels(c.categories, 'ar')}",
         )
     if isinstance(c, MemberAgeBetween):
         n = sum(
@@ -240,26 +243,27 @@ def _check(criterion: Criterion, facts: HouseholdFacts) -> CriterionResult:
         if facts.tenure is None:
             return _result(c, False, None, "logement non évalué", "السكن غير مقيّم")
         ok = facts.tenure in c.tenures
-        wanted = ", ".join(c.tenures)
         return _result(
             c,
             ok,
             facts.tenure,
-            f"statut d'occupation {facts.tenure}, attendu : {wanted}",
-            f"وضعية السكن {facts.tenure}، المطلوب: {wanted}",
+            f"statut d'occupation : {label(facts.tenure, 'fr')}, attendu : {labels(c.tenures, 'fr')}",
+            f"وضعية السكن: {label(facts.tenure, 'ar')}، المطلوب: {labels(c.tenures, 'ar')}",
         )
     if isinstance(c, DisabilitySeverityAtLeast):
         best = _heaviest_disability(facts, c)
-        label = f"{c.severity}" + (f", {c.min_percentage} %" if c.min_percentage is not None else "")
+        rate = f", {c.min_percentage} %" if c.min_percentage is not None else ""
         if best is None:
             return _result(
                 c,
                 False,
                 None,
-                f"aucun membre avec un handicap {label} au moins",
-                f"لا يوجد فرد بإعاقة {label} على الأقل",
+                f"aucun membre avec un handicap {label(c.severity, 'fr')}{rate} au moins",
+                f"لا يوجد فرد بإعاقة {label(c.severity, 'ar')}{rate} على الأقل",
             )
-        return _result(c, True, best, f"un membre avec un handicap {best}", f"فرد بإعاقة {best}")
+        return _result(
+            c, True, best, f"un membre avec un handicap {label(best, 'fr')}", f"فرد بإعاقة {label(best, 'ar')}"
+        )
     ok = facts.assessed
     return _result(
         c,
