@@ -12,6 +12,9 @@ each page to a queue the reader declared for this read only:
   an end mark, or an error in place of the end;
 - if the reader goes away, its queue goes with it: the owner's next page is returned
   unroutable (mandatory publishing, confirmed), and the owner stops reading.
+
+There is no flow control: pages wait in the reader's queue if it is slower than the
+owner (an eligibility run computes far faster than a database reads).
 """
 
 from __future__ import annotations
@@ -63,8 +66,8 @@ class PageSender:
     def page(self, body: Any) -> None:
         self._send(PAGE, body)
 
-    def end(self, summary: dict[str, Any] | None = None) -> None:
-        self._send(END, summary or {})
+    def end(self) -> None:
+        self._send(END, None)
 
     def error(self, exc: BaseException) -> None:
         """Tell the reader the read failed, serialised as nameko does an RPC's error."""
@@ -105,7 +108,6 @@ def _keep(received: list[dict[str, Any]], body: dict[str, Any], message: Any) ->
 
 
 OpenSender = Callable[[str], PageSender]
-ReceivePages = Callable[[Callable[[str], None], float], Iterator[Any]]
 
 
 class PageSenders(DependencyProvider):
@@ -114,11 +116,3 @@ class PageSenders(DependencyProvider):
     def get_dependency(self, worker_ctx: Any) -> OpenSender:
         uri = self.container.config[AMQP_URI_CONFIG_KEY]
         return lambda queue: PageSender(uri, queue)
-
-
-class PageReceiver(DependencyProvider):
-    """Inject ``receive(start, timeout)``: :func:`receive_pages` on this service's broker."""
-
-    def get_dependency(self, worker_ctx: Any) -> ReceivePages:
-        uri = self.container.config[AMQP_URI_CONFIG_KEY]
-        return lambda start, timeout: receive_pages(uri, start, timeout)
