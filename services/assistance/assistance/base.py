@@ -13,6 +13,7 @@ from assistance.casework_store import CaseworkRepository, MongoCaseworkRepositor
 from assistance.institutions_store import InstitutionRepository, MongoInstitutionRepository
 from assistance.referrals_store import MongoReferralRepository, ReferralRepository
 from assistance.repository import MongoProgrammeRepository, ProgrammeRepository
+from assistance.requests.cover import CoverClaims, MongoCoverClaims
 from assistance.requests.payments_store import MongoPaymentRepository, PaymentRepository
 from assistance.requests.settings import AidSettings, AidSettingsProvider
 from assistance.requests.store import AidRequestRepository, MongoAidRequestRepository
@@ -24,6 +25,7 @@ from common.nameko_ext.ops import PlatformService
 class AssistanceBase(PlatformService):
     programmes: ProgrammeRepository = MongoRepository(MongoProgrammeRepository)
     aid_requests: AidRequestRepository = MongoRepository(MongoAidRequestRepository)
+    cover: CoverClaims = MongoRepository(MongoCoverClaims)
     payments: PaymentRepository = MongoRepository(MongoPaymentRepository)
     aid_settings: AidSettings = AidSettingsProvider()
     institutions: InstitutionRepository = MongoRepository(MongoInstitutionRepository)

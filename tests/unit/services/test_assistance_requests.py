@@ -19,6 +19,7 @@ from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 from pypdf import PdfReader
 
+from assistance.requests.cover import MongoCoverClaims
 from assistance.requests.payments_store import MongoPaymentRepository
 from assistance.requests.settings import AidSettings
 from assistance.requests.store import MongoAidRequestRepository
@@ -145,6 +146,7 @@ class World:
         MongoAidRequestRepository.ensure_indexes(database)
         MongoPaymentRepository.ensure_indexes(database)
         self.requests = MongoAidRequestRepository(database)
+        self.cover = MongoCoverClaims(database)
         self.payments = MongoPaymentRepository(database)
         self.programmes = FakeProgrammes()
         self.registry = FakeRegistry()
@@ -157,6 +159,7 @@ class World:
             AssistanceService,
             caller=caller,
             aid_requests=self.requests,
+            cover=self.cover,
             payments=self.payments,
             programmes=self.programmes,
             registry=self.registry,
@@ -380,6 +383,29 @@ def test_no_double_aid_for_a_related_household_in_another_wilaya(world: World) -
     other_month = proposed(world, household=here, period="2027-01")
     approved_later = coordinator(world).approve_aid_request(other_month["id"], {"motive": "Dossier vu"}, key())
     assert approved_later["state"] == "approved" and approved_later["decision"]["double_aid"] == []
+
+
+def test_two_approvals_at_once_for_the_same_people_grant_once(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    spouse_elsewhere = world.registry.add(area="/DZ/16/1602")
+    here = world.registry.add(related=(spouse_elsewhere,))
+    first = proposed(world, household=here, period="2026-03")
+    second = proposed(world, programme="afs-bis", household=here, period="2026")
+    # both checkers read the grants before either approval is stored: neither sees the other
+    monkeypatch.setattr(world.requests, "grants", lambda household_ids, need: [])
+    assert coordinator(world).approve_aid_request(first["id"], {"motive": "Dossier vu"}, key())["state"] == "approved"
+    director = world.as_("director.16", policy.WILAYA_DIRECTOR, area="/DZ/16")
+    with pytest.raises(Conflict) as refused:
+        director.approve_aid_request(second["id"], {"motive": "Dossier vu"}, key())
+    assert refused.value.details == {
+        "reason": "double_aid",
+        "findings": [{"programme": "afs", "need": "income_support", "period": "2026-03", "related": False}],
+    }
+    assert second["id"] not in world.programmes.commitments
+    assert world.as_("agent").get_aid_request(second["id"])["state"] == "proposed"
+
+    world.as_("agent").withdraw_aid_request(first["id"], {"motive": "Le ménage renonce"}, key())
+    regranted = director.approve_aid_request(second["id"], {"motive": "Dossier vu"}, key())
+    assert regranted["state"] == "approved"
 
 
 def test_a_flag_policy_grants_and_flags() -> None:

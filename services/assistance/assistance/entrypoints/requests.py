@@ -237,7 +237,7 @@ class RequestEntrypoints(AidSupport):
         key = check_key(idempotency_key)
         payload = parse(AidMotiveIn, decision)
 
-        committed: list[bool] = []
+        held: list[bool] = []  # cover claimed or budget committed: given back if the step is not applied
 
         def decide(doc: dict[str, Any]) -> Change:
             target = advance(doc["state"], Step.APPROVE)
@@ -256,8 +256,10 @@ class RequestEntrypoints(AidSupport):
                     "this need is already covered for an overlapping period",
                     {"reason": "double_aid", "findings": verdict.findings},
                 )
+            if verdict.policy == "refuse":  # two approvals at once both read no grant: the claims decide
+                held.append(True)
+                self._claim_cover(str(doc["_id"]), doc["household_id"], facts, doc["need"], proposal["period"])
             self.programmes.commit(doc["programme"], doc["area"], proposal["period"], amount, str(doc["_id"]))
-            committed.append(True)
             record = {
                 "by": caller.user_id,
                 "at": now(),
@@ -283,7 +285,7 @@ class RequestEntrypoints(AidSupport):
         try:
             doc, _ = self._step(caller, request_id, Step.APPROVE, key, decide)
         except Exception:
-            if committed:  # committed, then a concurrent step won: give the budget back unless it was granted
+            if held:  # a later check failed, or a concurrent step won: give back unless it was granted
                 self._release_unless_granted(request_id, lambda d: d["state"] in GRANTED)
             raise
         return self._answer(doc)
@@ -318,7 +320,7 @@ class RequestEntrypoints(AidSupport):
             return Change(state=target, set={"decision": record}, events=[(AID_DECIDED, data)], motive=payload.motive)
 
         doc, _ = self._step(caller, request_id, Step.REJECT, key, decide)
-        self.programmes.release(request_id)
+        self._release(request_id)
         return self._answer(doc)
 
     @rpc
@@ -351,7 +353,7 @@ class RequestEntrypoints(AidSupport):
 
         doc, _ = self._step(caller, request_id, step, key, decide)
         if doc["state"] in RELEASING:
-            self.programmes.release(request_id)  # again on a replay: a crash may have come between
+            self._release(request_id)  # again on a replay: a crash may have come between
         return self._answer(doc)
 
     @rpc

@@ -183,7 +183,7 @@ class UrgentEntrypoints(AidSupport):
 
         doc, _ = self._step(caller, request_id, "regularise", key, decide)
         if doc["state"] == State.CANCELLED:
-            self.programmes.release(request_id)
+            self._release(request_id)
         return self._answer(doc)
 
     @settings_timer(interval=60)

@@ -8,6 +8,7 @@ from typing import Any
 
 from assistance.base import AssistanceBase
 from assistance.requests import double_aid
+from assistance.requests.cover import cover_keys
 from assistance.requests.engine import Decide, fetch_facts, run_step
 from assistance.requests.store import public
 from common import areas, policy
@@ -84,6 +85,33 @@ class AidSupport(AssistanceBase):
         found = double_aid.findings(grants, period, own, request_id)
         return double_aid.judge(found, self.aid_settings.double_aid_policy(need))
 
+    def _claim_cover(self, request_id: str, household_id: str, facts: HouseholdFacts, need: str, period: str) -> None:
+        """Claim ``need`` over ``period`` for the household and its related ones (``requests.cover``).
+
+        Raises Conflict ``double_aid`` when another request holds part of it, found as a
+        grant would be (programme, need, period, related or not), and nothing stays claimed.
+        """
+        own = {household_id, facts.household_id}
+        keys = cover_keys(need, own | set(facts.related_households), period)
+        others = self.cover.claim(request_id, keys)
+        if not others:
+            return
+        holders = [doc for other in others if (doc := self.aid_requests.get(other))]
+        clashing = [
+            {
+                "id": str(doc["_id"]),
+                "household_id": doc["household_id"],
+                "programme": doc["programme"],
+                "need": doc["need"],
+                "period": (doc.get("decision") or doc.get("proposal") or {}).get("period", period),
+            }
+            for doc in holders
+        ]
+        found = double_aid.findings(clashing, period, own, request_id)
+        raise Conflict(
+            "this need is already covered for an overlapping period", {"reason": "double_aid", "findings": found}
+        )
+
     def _step(
         self, caller: CallerContext, request_id: str, step: str, key: str, decide: Decide
     ) -> tuple[dict[str, Any], bool]:
@@ -112,8 +140,13 @@ class AidSupport(AssistanceBase):
         except Conflict:
             log.warning("paid aid held no budget commitment", extra={"request_id": request_id})
 
+    def _release(self, request_id: str) -> None:
+        """Give back what the request held for its grant: the budget commitment and the cover claims."""
+        self.programmes.release(request_id)
+        self.cover.release(request_id)
+
     def _release_unless_granted(self, request_id: str, granted: Callable[[dict[str, Any]], bool]) -> None:
-        """Give the budget back if the request, as stored now, holds no grant."""
+        """Give the budget and the cover back if the request, as stored now, holds no grant."""
         doc = self.aid_requests.get(request_id)
         if doc is not None and not granted(doc):
-            self.programmes.release(request_id)
+            self._release(request_id)

@@ -1,0 +1,108 @@
+"""Cover claims: two checkers approving the same need for the same people at once cannot both win.
+
+The double-aid check reads the grants already made; two approvals running at the same
+moment both read none. So an approval whose need is refused when covered also claims
+what it covers, by insert: one claim per household (its own and the related ones) and
+per month of the grant's period, keyed ``<need>|<household>|<YYYY-MM>``. A month
+claimed by another request is a clash, whatever the order the two came in; the loser
+takes back the claims it made and is refused. Every claimant inserts its keys in the
+same order and stops at the first one taken, as locks are taken in a fixed order: of
+approvals racing for the same months, one wins (none could, if each took some). Inserts of a unique key are atomic on
+every MongoDB-protocol database, FerretDB included, where guarded updates are not.
+
+Claims are given back with the budget: on a rejection, a cancellation or a withdrawal,
+and when an approval fails after claiming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from assistance.requests.double_aid import period_bounds
+
+WRITE_CHUNK = 50  # FerretDB: a write command of 100+ statements never returns
+DUPLICATE_KEY = 11000
+
+
+def months(period: str) -> list[str]:
+    """The months ``2026`` or ``2026-03`` spans, as ``YYYY-MM``."""
+    first, last = period_bounds(period)
+    found, day = [], first
+    while day <= last:
+        found.append(f"{day.year:04d}-{day.month:02d}")
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return found
+
+
+def cover_keys(need: str, households: Iterable[str], period: str) -> list[str]:
+    return [f"{need}|{household}|{month}" for household in sorted(set(households)) for month in months(period)]
+
+
+class CoverClaims(Protocol):
+    def claim(self, request_id: str, keys: list[str]) -> list[str]:
+        """Claim every key for ``request_id``; on a clash, take this call's claims back.
+
+        Returns the id of the other request holding the first key found taken, or nothing
+        when every key is claimed. Keys this request holds already (a replayed approval)
+        are its own, not a clash.
+        """
+
+    def release(self, request_id: str) -> int:
+        """Give back every claim of ``request_id``; how many."""
+
+
+class MongoCoverClaims:
+    def __init__(self, database: Database[Any]) -> None:
+        self.claims = database["aid_cover_claims"]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        database["aid_cover_claims"].create_index([("request_id", ASCENDING)])
+
+    def claim(self, request_id: str, keys: list[str]) -> list[str]:
+        made: list[str] = []
+        ordered = sorted(set(keys))  # one order for every claimant, as locks are taken, so one always wins
+        start = 0
+        while start < len(ordered):
+            chunk = ordered[start : start + WRITE_CHUNK]
+            try:
+                self.claims.insert_many([{"_id": key, "request_id": request_id} for key in chunk], ordered=True)
+                made.extend(chunk)
+                start += len(chunk)
+                continue
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if not errors or errors[0].get("code") != DUPLICATE_KEY:
+                    raise
+                index = int(errors[0]["index"])
+            made.extend(chunk[:index])
+            holder = self._holder(chunk[index], request_id, made)
+            if holder != request_id:
+                for key in made:
+                    self.claims.delete_one({"_id": key, "request_id": request_id})
+                return [holder]
+            start += index + 1
+        return []
+
+    def _holder(self, key: str, request_id: str, made: list[str]) -> str:
+        """Who holds ``key`` now; a claim given back meanwhile is taken for ``request_id``."""
+        for _ in range(2):
+            found = self.claims.find_one({"_id": key})
+            if found is not None:
+                return str(found["request_id"])
+            try:
+                self.claims.insert_one({"_id": key, "request_id": request_id})
+                made.append(key)
+                return request_id
+            except DuplicateKeyError:
+                continue
+        return "unknown"
+
+    def release(self, request_id: str) -> int:
+        return self.claims.delete_many({"request_id": request_id}).deleted_count
