@@ -20,7 +20,13 @@ class RpcCaller(Protocol):
     """What routes need of the RPC client (a fake in unit tests)."""
 
     async def call(
-        self, service: str, method: str, *args: Any, context: CallerContext | None = None, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        *args: Any,
+        context: CallerContext | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
     ) -> Any: ...
 
 

@@ -73,6 +73,7 @@ def create_app(
             await owned_publisher.start()
             publisher = owned_publisher
         app.state.rpc = client
+        app.state.settings = settings
         app.state.audit = publisher
         app.state.verifier = verifier
         app.state.rate_limiter = UserRateLimiter(settings.rate_limit_per_user, settings.rate_limit_storage_uri)

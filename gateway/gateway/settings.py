@@ -16,6 +16,7 @@ class GatewaySettings(BaseSettings):
     token_leeway_seconds: int = 30
     jwks_min_refetch_seconds: float = 30.0
     rpc_timeout_seconds: float = 5.0
+    rpc_search_timeout_seconds: float = 30.0  # searches that may read a whole trail (the audit search)
     max_body_bytes: int = 1_048_576
     import_max_bytes: int = 104_857_600  # POST /v1/imports: a file, streamed to the registry
     rate_limit_per_user: str = "100/second;3000/minute"

@@ -72,11 +72,19 @@ class FakeRpc:
         self.calls: list[tuple[str, str, tuple[Any, ...], CallerContext | None]] = []
         self.answers: dict[str, Any] = {}
         self.connected = True
+        self.timeouts: list[float | None] = []
 
     async def call(
-        self, service: str, method: str, *args: Any, context: CallerContext | None = None, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        *args: Any,
+        context: CallerContext | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
     ) -> Any:
         self.calls.append((service, method, args, context))
+        self.timeouts.append(timeout)
         answer = self.answers.get(f"{service}.{method}")
         if isinstance(answer, Exception):
             raise answer

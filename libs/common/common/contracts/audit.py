@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Outcome = Literal["success", "unauthenticated", "denied", "not_found", "invalid", "rate_limited", "failed"]
 
@@ -58,3 +58,9 @@ class AuditQuery(BaseModel):
     until: datetime | None = None
     before_seq: int | None = Field(default=None, ge=1, description="page: entries older than this seq")
     limit: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("actor", "action", "object_id", mode="before")
+    @classmethod
+    def _blank_is_no_filter(cls, value: Any) -> Any:
+        """A search form's empty field (``actor=``) filters on nothing, not on an empty actor."""
+        return (value.strip() or None) if isinstance(value, str) else value
