@@ -47,7 +47,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from bson import ObjectId
@@ -62,7 +61,7 @@ from assistance.eligibility.synthetic import facts
 from assistance.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
 from assistance.repository import reference_programmes
 from common import areas
-from common.contracts.facts import HouseholdFacts, facts_to_columns
+from common.contracts.facts import HouseholdFacts, column_pages, facts_to_columns
 from common.nameko_ext.page_stream import PageSender, receive_pages
 from registry.repository import FACTS_PROJECTION, MongoHouseholdRepository
 
@@ -102,12 +101,6 @@ def programme(code: str) -> tuple[RuleSet, AmountFormula]:
 
 def pages_of(items: Sequence[dict[str, Any]]) -> list[Sequence[dict[str, Any]]]:
     return [items[i : i + PAGE] for i in range(0, len(items), PAGE)]
-
-
-def batches(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, list[Any]]]:
-    """Pages of the wire form, as ``registry.stream_household_facts`` sends them."""
-    while page := list(islice(items, PAGE)):
-        yield facts_to_columns(page)
 
 
 def stored(household: dict[str, Any], day: datetime) -> dict[str, Any]:
@@ -200,9 +193,7 @@ def through_broker(amqp_uri: str, client: MongoClient[Any]) -> Iterator[dict[str
 
     def send(queue: str) -> None:
         with PageSender(amqp_uri, queue) as sender:
-            for page in batches(facts_stream(client)):
-                sender.page(page)
-            sender.end()
+            sender.send_all(column_pages(facts_stream(client), PAGE))
 
     def start(queue: str) -> None:
         threading.Thread(target=send, args=(queue,), daemon=True).start()
@@ -310,7 +301,7 @@ def main() -> int:
         run, result = timed(
             "E  end to end: one cursor, wire pages, compute, results",
             args.households,
-            lambda: end_to_end(client, rules, formula, batches(facts_stream(client))),
+            lambda: end_to_end(client, rules, formula, column_pages(facts_stream(client), PAGE)),
         )
         assert result["households"] == args.households, result
         streamed, result = timed(

@@ -9,7 +9,8 @@ one service keeps them safe.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -81,3 +82,10 @@ def facts_to_columns(facts: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]
     for name in MEMBER_COLUMNS:
         columns[f"member_{name}"] = [m.get(name) for m in members]
     return columns
+
+
+def column_pages(facts: Iterable[Mapping[str, Any]], size: int) -> Iterator[dict[str, list[Any]]]:
+    """``facts`` in pages of up to ``size`` households, each in the wire form of :func:`facts_to_columns`."""
+    stream = iter(facts)
+    while page := list(islice(stream, size)):
+        yield facts_to_columns(page)

@@ -19,7 +19,7 @@ owner (an eligibility run computes far faster than a database reads).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -72,6 +72,18 @@ class PageSender:
     def error(self, exc: BaseException) -> None:
         """Tell the reader the read failed, serialised as nameko does an RPC's error."""
         self._send(ERROR, serialize(exc))
+
+    def send_all(self, pages: Iterable[Any]) -> None:
+        """Every page, then the end mark; if reading a page fails, the error in place of the end (and raised)."""
+        try:
+            for page in pages:
+                self.page(page)
+        except ReaderGone:
+            raise
+        except Exception as exc:
+            self.error(exc)
+            raise
+        self.end()
 
 
 def receive_pages(amqp_uri: str, start: Callable[[str], None], timeout: float) -> Iterator[Any]:

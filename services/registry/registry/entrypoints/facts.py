@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from common import areas, policy
-from common.contracts.facts import facts_to_columns
+from common.contracts.facts import column_pages
 from common.errors import NotFound, ValidationFailed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.page_stream import ReaderGone
@@ -59,16 +58,8 @@ class FactsEntrypoints(RegistryBase):
         def work() -> None:
             try:
                 with sender:
-                    try:
-                        stream = households.facts_stream(target, day) if visible else iter(())
-                        while page := list(islice(stream, STREAM_PAGE)):
-                            sender.page(facts_to_columns(page))
-                    except ReaderGone:
-                        raise
-                    except Exception as exc:
-                        sender.error(exc)
-                        raise
-                    sender.end()
+                    facts = households.facts_stream(target, day) if visible else iter(())
+                    sender.send_all(column_pages(facts, STREAM_PAGE))
             except ReaderGone:
                 log.info("facts stream stopped: the reader went away")
             except Exception:  # a managed thread that raises would stop the whole service
