@@ -64,6 +64,7 @@ install_debian_packages() {
   command -v prometheus >/dev/null || missing+=(prometheus)
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)
+  command -v patch >/dev/null || missing+=(patch)
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)  # letters: Arabic glyphs
   if (( ${#missing[@]} )); then
     say "installing Debian packages: ${missing[*]}"
@@ -89,15 +90,23 @@ install_python() {
   echo "$want" > "$stamp"
 }
 
+# FerretDB is built with deploy/ferretdb/*.patch applied (single-document writes made
+# atomic, as MongoDB's are); a change of version or patch rebuilds it.
 install_ferretdb() {
-  [[ -x $TOOLS/ferretdb ]] && return
-  say "building FerretDB $FERRETDB_VERSION from the Go module proxy"
+  local build
+  build="$FERRETDB_VERSION $(cat deploy/ferretdb/*.patch | sha256sum | cut -c1-16)"
+  [[ -x $TOOLS/ferretdb && "$(cat "$TOOLS/ferretdb.build" 2>/dev/null)" == "$build" ]] && return
+  say "building FerretDB $FERRETDB_VERSION from the Go module proxy, with deploy/ferretdb patches"
   local dir
   dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  local src="$TOOLS/src/ferretdb"
+  local src="$TOOLS/src/ferretdb" patch
   rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  for patch in deploy/ferretdb/*.patch; do
+    patch --quiet --forward -p1 -d "$src" <"$patch"
+  done
   echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"  # normally written by its own task runner
   (cd "$src" && go build -o "$TOOLS/ferretdb" ./cmd/ferretdb)
+  echo "$build" >"$TOOLS/ferretdb.build"
   rm -rf "$src"
 }
 

@@ -9,8 +9,7 @@ Closing a case and recording (or cancelling) a visit are final, and decided by a
 insert: ``case_closures`` and ``visit_outcomes`` are keyed by the case's or visit's id,
 so one closing or one outcome wins however many race, and it carries the idempotency
 key its replays are recognised by. The case or visit is updated after; a reader that
-finds the decision not yet applied applies it (FerretDB 1.24 does not isolate
-concurrent updates of one document, so a guarded update alone would not decide).
+finds the decision not yet applied applies it.
 """
 
 from __future__ import annotations

@@ -7,8 +7,7 @@ per month of the grant's period, keyed ``<need>|<household>|<YYYY-MM>``. A month
 claimed by another request is a clash, whatever the order the two came in; the loser
 takes back the claims it made and is refused. Every claimant inserts its keys in the
 same order and stops at the first one taken, as locks are taken in a fixed order: of
-approvals racing for the same months, one wins (none could, if each took some). Inserts of a unique key are atomic on
-every MongoDB-protocol database, FerretDB included, where guarded updates are not.
+approvals racing for the same months, one wins (none could, if each took some).
 
 Claims are given back with the budget: on a rejection, a cancellation or a withdrawal,
 and when an approval fails after claiming.
