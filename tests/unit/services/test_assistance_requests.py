@@ -569,6 +569,33 @@ def test_annulling_an_unpaid_urgent_grant_cancels_it(world: World) -> None:
     assert world.programmes.commitments[granted["id"]][2] == "released"
 
 
+def test_two_urgent_grants_at_once_under_a_refuse_policy_grant_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = World(double_aid={"urgent": "refuse"})
+    first_body = urgent_body(world)
+    second_body = {**first_body, "reason": "Inondation"}
+    # both coordinators read the grants before either is stored: neither sees the other
+    monkeypatch.setattr(world.requests, "grants", lambda household_ids, need: [])
+    first = coordinator(world).grant_urgent_aid(first_body, key())
+    other = world.as_("coordinator.bis", policy.CELL_COORDINATOR)
+    with pytest.raises(Conflict) as refused:
+        other.grant_urgent_aid(second_body, key())
+    assert refused.value.details["reason"] == "double_aid"
+    assert list(world.programmes.commitments) == [first["id"]]
+
+    world.as_("worker").diagnose_aid_request(first["id"], {"notes": "Pas de sinistre constaté"}, key())
+    director = world.as_("director", policy.WILAYA_DIRECTOR, area="/DZ/16")
+    director.regularise_urgent_aid(first["id"], {"decision": "annul", "motive": "Non fondée"}, key())
+    assert other.grant_urgent_aid(second_body, key())["state"] == "approved"  # the annulment gave the cover back
+
+
+def test_urgent_grants_are_flagged_not_refused_by_default(world: World) -> None:
+    body = urgent_body(world)
+    coordinator(world).grant_urgent_aid(body, key())
+    other = world.as_("coordinator.bis", policy.CELL_COORDINATOR)
+    second = other.grant_urgent_aid({**body, "reason": "Inondation"}, key())
+    assert second["state"] == "approved" and second["decision"]["double_aid_flagged"] is True
+
+
 def test_late_regularisations_escalate_once_per_level() -> None:
     world = World(regularisation_days=0, escalation_step_days=0)
     granted = coordinator(world).grant_urgent_aid(urgent_body(world), key())

@@ -76,6 +76,13 @@ class UrgentEntrypoints(AidSupport):
             raise Conflict(
                 "urgent aid was already granted for this period", {"reason": "double_aid", "findings": verdict.findings}
             )
+        if verdict.policy == "refuse":  # two grants at once both read none: the claims decide
+            try:
+                self._claim_cover(request_id, facts.household_id, facts, "urgent", period)
+            except Conflict:
+                if (repeat := self.aid_requests.by_key(key)) is not None:  # this very call, made twice at once
+                    return self._answer(repeat)
+                raise
         level = deciding_level(caller.roles, 0)
         role = level.role if level else policy.CELL_COORDINATOR
         due = at + timedelta(days=settings.regularisation_days)
@@ -137,7 +144,6 @@ class UrgentEntrypoints(AidSupport):
                 }
             ],
         }
-        self.programmes.commit(programme["code"], facts.area, period, payload.amount_dzd, request_id)
         events = [
             (URGENT_AID_GRANTED, event_data(doc, amount_dzd=payload.amount_dzd, due_at=due.isoformat())),
             (
@@ -145,9 +151,14 @@ class UrgentEntrypoints(AidSupport):
                 event_data(doc, decision="grant", amount_dzd=payload.amount_dzd, period=period, authority_role=role),
             ),
         ]
-        stored, created = self.aid_requests.create(doc, events)
-        if not created:  # a concurrent repeat of the same call won: its commitment stands, not ours
-            self.programmes.release(request_id)
+        try:
+            self.programmes.commit(programme["code"], facts.area, period, payload.amount_dzd, request_id)
+            stored, created = self.aid_requests.create(doc, events)
+        except Exception:
+            self._release(request_id)
+            raise
+        if not created:  # a concurrent repeat of the same call won: its commitment and claims stand, not ours
+            self._release(request_id)
         return self._answer(stored)
 
     @rpc
