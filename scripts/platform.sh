@@ -149,7 +149,7 @@ start_ferretdb() {
   if alive ferretdb || port_open 27017; then return; fi
   say "starting FerretDB (SQLite backend, data in .data/ferretdb)"
   mkdir -p "$DATA/ferretdb" "$RUN/logs"
-  nohup "$TOOLS/ferretdb" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/" \
+  nohup "$TOOLS/ferretdb" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/?_txlock=immediate" \
     --listen-addr=127.0.0.1:27017 --state-dir="$DATA/ferretdb" --telemetry=disable \
     --debug-addr=127.0.0.1:8088 --log-level=warn >"$RUN/logs/ferretdb.log" 2>&1 &
   echo $! >"$RUN/ferretdb.pid"

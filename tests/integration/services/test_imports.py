@@ -228,6 +228,43 @@ def test_a_row_repeating_a_registered_person_is_held_for_review(
     assert late["status"] == "held_for_review" and late["possible_duplicates"] == [imported_first[0]["id"]]
 
 
+def test_an_update_resembling_a_registered_person_is_queued_for_review_not_held(
+    services: None, rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    commune = new_commune()
+    given, family, number = name(), name(), phone()
+    worker = rpc_as(as_user("worker-a", commune, "social-worker")).registry
+    head = {"given_name_lat": given, "family_name_lat": family, "sex": "M", "birth_date": "1961-07-02"}
+    registered = worker.register_household(
+        {
+            "area": commune,
+            "address": "Cité des Oliviers",
+            "members": [{**head, "phone": number, "relationship": "head"}],
+        },
+        uuid.uuid4().hex,
+    )
+    agent = rpc_as(as_user("agent-a", wilaya_of(commune), "wilaya-agent")).registry
+    source = f"survey-{uuid.uuid4().hex[:8]}"
+    rows = families(commune, 3)
+    _, first = imported(agent, csv_file(rows), source=source)
+    assert (first["result"]["created"], first["result"]["held_for_review"]) == (3, 0), first
+
+    # the survey corrects H-0001's head: it is the person registered by the worker
+    rows[1] = row("H-0001", commune, given.upper(), family, head_birth_date="1961-07-02", head_phone=number)
+    _, second = imported(agent, csv_file(rows), source=source)
+    result = second["result"]
+    assert (result["updated"], result["held_for_review"], result["updated_in_review"]) == (1, 0, 1), result
+    corrected = next(h for h in worker.list_households({})["items"] if h.get("household_ref") == "H-0001")
+    assert corrected["status"] == "active"  # established: queued, not held
+    [review] = [r for r in worker.list_duplicate_reviews(200) if r["held"] == corrected["id"]]
+    assert review["existing"] == registered["id"]
+
+    _, again = imported(agent, csv_file(rows), source=source)  # unchanged: nothing asked twice
+    assert (again["result"]["unchanged"], again["result"]["updated_in_review"]) == (3, 0), again
+    coordinator = rpc_as(as_user("coordinator", commune, "cell-coordinator")).registry
+    assert coordinator.decide_duplicate_review(review["id"], "different")["household"]["status"] == "active"
+
+
 def test_xlsx_import_and_a_broken_workbook(services: None, rpc_as: Callable[[CallerContext], Any]) -> None:
     commune = new_commune()
     agent = rpc_as(as_user("agent-a", wilaya_of(commune), "wilaya-agent")).registry

@@ -338,6 +338,31 @@ def test_within_a_file_only_the_later_of_a_pair_is_held(database: Any) -> None:
     assert [r["held"] for r in database["duplicate_reviews"].find({})] == [str(second)]
 
 
+def test_an_updated_household_like_a_registered_one_is_queued_not_held(database: Any) -> None:
+    area = "/DZ/16/1601"
+    registered = store(database, area, member("Fatima", "Zerrouki", "1949-06-30", "+213661998877"))
+    updated = store(database, area, member("Fatma", "Zerouki", "1949-06-30", "+213661998877"))
+    screen = screening(database)
+    screen.commit(Written([], updated=[updated]))
+    assert screen.counts() == {"held_for_review": 0, "updated_in_review": 1}
+    assert database["households"].find_one({"_id": updated})["status"] == "active"
+    [review] = database["duplicate_reviews"].find({})
+    assert (review["held"], review["existing"]) == (str(updated), str(registered))
+    screen.commit(Written([], updated=[updated]))  # the same pair again: not asked twice
+    assert screen.counts() == {"held_for_review": 0, "updated_in_review": 1}
+
+
+def test_a_household_created_beside_an_updated_twin_is_the_one_held(database: Any) -> None:
+    area = "/DZ/16/1601"
+    updated = store(database, area, member("Rachid", "Benyoucef", "1966-09-09", "+213550443322"))
+    created = store(database, area, member("Rachid", "Ben Youcef", "1966-09-09", "+213550443322"))
+    screen = screening(database)
+    screen.commit(Written([created], updated=[updated]))
+    assert screen.counts() == {"held_for_review": 1, "updated_in_review": 0}
+    [review] = database["duplicate_reviews"].find({})
+    assert (review["held"], review["existing"]) == (str(created), str(updated))
+
+
 def test_merged_households_and_dry_runs_hold_nothing(database: Any) -> None:
     area = "/DZ/16/1601"
     store(database, area, member("Nadia", "Belkacem", "1982-11-02", "+213770001122"), status="merged")

@@ -133,8 +133,9 @@ async def start_import(
     unchanged, so importing the same file again changes nothing. Invalid rows are
     reported by row, field and code in the job's result and nothing of them is written;
     rows outside your area are refused (`outside_area`). New households that probably
-    are registered already are held for review (`held_for_review`). One import of a
-    source runs at a time (409).
+    are registered already are held for review (`held_for_review`); updated ones that
+    now resemble another household are queued for review but stay active
+    (`updated_in_review`). One import of a source runs at a time (409).
     """
     chosen = file_format(request.headers.get("content-type"), given_format)
     upload = Upload(rpc, caller)

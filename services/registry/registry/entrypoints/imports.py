@@ -1,22 +1,24 @@
-"""Bulk import of households: upload a file in parts, import it as a job, screen what it created.
+"""Bulk import of households: upload a file in parts, import it as a job, screen what it wrote.
 
 The gateway streams the file with ``put_upload_part`` (see :mod:`registry.uploads_store`),
 then calls ``start_import``, which answers at once with the job (``get_job``) and runs
 :func:`registry.importing.job.run_import` beside the RPC workers. The upload id is the
 idempotency key of both calls: a part stored twice counts once, and a second start of an
 upload being imported answers the same job. The job's progress is the live
-:class:`~registry.importing.job.ImportReport`; its result is the final report plus
-``held_for_review``. The uploaded file is deleted when the job ends, whatever the outcome.
+:class:`~registry.importing.job.ImportReport`; its result is the final report plus the
+screening's counts (``held_for_review``, ``updated_in_review``). The uploaded file is
+deleted when the job ends, whatever the outcome.
 
-Duplicate screening: after each chunk is written, the households it created are
-compared with the registry, as registration compares a new household (shared blocking
-keys, then the member-to-member comparison). One that probably is a household already
-stored is set ``held_for_review`` and gets a review item per household it resembles.
-Households created earlier by the same file are compared too (a file naming one family
-under two references holds the later one), never one created after it, so only the
-newer of a pair is held. A new household has no decided pair yet, so no earlier
-"different" decision can apply to it. Households an import updates are not screened;
-their blocking keys follow their members, so later registrations and scans see them.
+Duplicate screening: after each chunk is written, the households it created or updated
+are compared with the registry, as registration compares a new household (shared
+blocking keys, then the member-to-member comparison). A created household that
+probably is one already stored is set ``held_for_review`` and gets a review item per
+household it resembles. Households created earlier by the same file are compared too
+(a file naming one family under two references holds the later one), never one created
+after it, so only the newer of a pair is held. An updated household (a member added,
+say) gets review items too, but is not held: it is established, perhaps receiving aid,
+as the batch scan leaves the pairs it finds. Pairs queued or decided before are never
+asked again.
 """
 
 from __future__ import annotations
@@ -67,11 +69,11 @@ class ImportRequest:
 
 
 class ScreeningWriter:
-    """The import's :class:`HouseholdWriter`, screening each written chunk's new households.
+    """The import's :class:`HouseholdWriter`, screening each written chunk's households.
 
-    Two reads per chunk whatever its size: the new households, then every stored
-    household sharing one of their blocking keys. Both filter on more than ``_id``,
-    which FerretDB 1.x answers by reading the collection once; one lookup per
+    Two reads per chunk whatever its size: the households created or updated, then every
+    stored household sharing one of their blocking keys. Both filter on more than
+    ``_id``, which FerretDB 1.x answers by reading the collection once; one lookup per
     household would read it once per household.
     """
 
@@ -79,7 +81,8 @@ class ScreeningWriter:
         self.writer = writer
         self.collection: Collection[Any] = writer.collection
         self.reviews = reviews
-        self.held = 0
+        self.held = 0  # created households held for review
+        self.updated_in_review = 0  # updated households with new review items, not held
 
     def plan(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkPlan:
         return self.writer.plan(rows, dry_run)
@@ -87,39 +90,52 @@ class ScreeningWriter:
     def commit(self, plan: ChunkPlan, /) -> ChunkResult:
         result = self.writer.commit(plan)
         if not plan.dry_run:
-            created = [oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind == "created"]
-            self.held += self.screen(created)
+            written = list(zip(plan.ids, plan.kinds, strict=True))
+            self.screen(
+                created=[oid for oid, kind in written if kind == "created"],
+                updated=[oid for oid, kind in written if kind == "updated"],
+            )
         return result
 
-    def screen(self, created: list[ObjectId]) -> int:
-        """Hold the households among ``created`` that probably are stored already; how many were held."""
-        if not created:
-            return 0
-        new = sorted(self.collection.find({"_id": {"$in": created}}, SCREEN_FIELDS), key=lambda doc: doc["_id"])
-        keys = sorted({key for doc in new for key in doc.get("dedup_keys") or []})
+    def screen(self, created: list[ObjectId], updated: list[ObjectId]) -> None:
+        """Queue reviews for the households that probably are stored already; hold the created ones."""
+        if not created and not updated:
+            return
+        written = sorted(self.collection.find({"_id": {"$in": created + updated}}, SCREEN_FIELDS), key=_id)
+        keys = sorted({key for doc in written for key in doc.get("dedup_keys") or []})
         if not keys:
-            return 0
+            return
         query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
-        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(CANDIDATE_LIMIT * len(new)))
-        batch = set(created)
-        held = 0
-        for doc in new:
+        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(CANDIDATE_LIMIT * len(written)))
+        new = set(created)
+        for doc in written:
             own = set(doc.get("dedup_keys") or [])
             candidates = [
                 other
                 for other in pool
                 if other["_id"] != doc["_id"]
-                and not (other["_id"] in batch and other["_id"] > doc["_id"])  # newer in this chunk
+                # a household created in this chunk is screened itself, against the older ones
+                and not (other["_id"] in new and (doc["_id"] not in new or other["_id"] > doc["_id"]))
                 and own.intersection(other.get("dedup_keys") or [])
             ][:CANDIDATE_LIMIT]
             found = findings(person_records(str(doc["_id"]), doc["area"], doc.get("members", [])), candidates)
             if not found:
                 continue
             # Reviews first: a crash in between leaves an active household under review, not a held one without.
-            self.reviews.open(str(doc["_id"]), doc["area"], found)
-            self.collection.update_one({"_id": doc["_id"]}, {"$set": {"status": "held_for_review"}})
-            held += 1
-        return held
+            opened = self.reviews.open(str(doc["_id"]), doc["area"], found)
+            if doc["_id"] in new:
+                self.collection.update_one({"_id": doc["_id"]}, {"$set": {"status": "held_for_review"}})
+                self.held += 1
+            elif opened:
+                self.updated_in_review += 1
+
+    def counts(self) -> dict[str, int]:
+        """What screening did, for the job's progress and result."""
+        return {"held_for_review": self.held, "updated_in_review": self.updated_in_review}
+
+
+def _id(doc: dict[str, Any]) -> Any:
+    return doc["_id"]
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -218,7 +234,7 @@ class ImportEntrypoints(RegistryBase):
         return job
 
     def _import(self, request: ImportRequest, caller: CallerContext, report: Report) -> dict[str, Any]:
-        """The job's work: the final report and ``held_for_review``; the upload is gone afterwards."""
+        """The job's work: the final report and the screening's counts; the upload is gone afterwards."""
         try:
             collection = self.uploads.households()
             writer = HouseholdWriter(
@@ -236,7 +252,7 @@ class ImportEntrypoints(RegistryBase):
                     yield from read_rows(stream, request.file_format)
 
             def progress(live: ImportReport) -> None:
-                report({**live.model_dump(mode="json"), "held_for_review": screening.held})
+                report({**live.model_dump(mode="json"), **screening.counts()})
 
             final = run_import(
                 open_rows,
@@ -248,8 +264,8 @@ class ImportEntrypoints(RegistryBase):
             )
         finally:
             self.uploads.discard(request.upload_id)
-        result = {**final.model_dump(mode="json"), "held_for_review": screening.held}
-        counts = ("total_rows", "created", "updated", "unchanged", "invalid", "held_for_review")
+        result = {**final.model_dump(mode="json"), **screening.counts()}
+        counts = ("total_rows", "created", "updated", "unchanged", "invalid", "held_for_review", "updated_in_review")
         log.info(
             "import finished", extra={"import_source": request.source, **{f"import_{n}": result[n] for n in counts}}
         )
