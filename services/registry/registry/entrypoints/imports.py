@@ -71,10 +71,10 @@ class ImportRequest:
 class ScreeningWriter:
     """The import's :class:`HouseholdWriter`, screening each written chunk's households.
 
-    Two reads per chunk whatever its size: the households created or updated, then every
-    stored household sharing one of their blocking keys. Both filter on more than
-    ``_id``, which FerretDB 1.x answers by reading the collection once; one lookup per
-    household would read it once per household.
+    Two reads per chunk whatever its size: the households created or updated (by
+    ``_id``), then every stored household sharing one of their blocking keys. FerretDB
+    1.x answers the second by reading the collection once; one lookup per household
+    would read it once per household.
     """
 
     def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:

@@ -16,8 +16,8 @@ Lookups come in two kinds, picked from the server (:func:`lookup_for`):
 
 - :class:`IndexedLookup` (MongoDB): ``$in`` on the ``import_key`` and ``_id`` indexes,
   once per chunk;
-- :class:`SourceSnapshot` (FerretDB 1.x, which pushes only ``{_id: value}`` filters
-  down to SQLite and scans the whole collection for any other): the source's keys and
+- :class:`SourceSnapshot` (FerretDB 1.x, which uses no index but ``_id``'s, and scans
+  the whole collection for any other filter): the source's keys and
   digests are read in one scan when the writer first needs them, and documents are
   fetched by ``_id`` one at a time, only for rows that change. Memory: about 200 bytes
   per household of the source.

@@ -26,17 +26,10 @@ automatically when the server says it is FerretDB:
 - an update command of 100 statements or more never returns: each statement keeps a
   connection of the database's pool (100) until the command ends, and the next one
   waits for one forever. Updates go in commands of ``write_batch`` statements (50).
-- a filter other than ``_id`` alone is evaluated by FerretDB over the whole collection,
-  once per update, so the guard is off. A score overwritten in that window names the
-  answers it came from (``inputs_hash``), no longer matches the stored assessment, and
-  is repaired by the next run or the next assessment.
 - ``count`` decodes every document; the total for progress comes from ``collStats``.
 
-Even by ``_id`` alone, FerretDB 1.24 scans: its ``_id`` index is on
-``_ferretdb_sjson->"_id"`` while lookups compare ``_ferretdb_sjson->'$._id'``, which SQLite
-does not match to the index. Each update there costs time in proportion to the
-collection, so a full recompute is quadratic (55 ms per update at 2,000 households):
-fine for development data only. MongoDB finds ``_id`` through its index.
+The project's build of FerretDB (``deploy/ferretdb``) finds ``_id`` through its index,
+even beside a guard, and applies each update atomically, so the guard holds there too.
 """
 
 from __future__ import annotations
@@ -243,7 +236,7 @@ def recompute_all(
     batch_size: int = 5000,
     *,
     outbox_event: OutboxEvent | None = None,
-    guard: bool | None = None,
+    guard: bool = True,
     write_batch: int | None = None,
     scope: Mapping[str, Any] | None = None,
 ) -> RecomputeReport:
@@ -251,8 +244,8 @@ def recompute_all(
 
     ``progress(done, total)`` is called after each batch of ``batch_size`` households read
     (``total`` is the collection's estimated size, raised to ``done`` if it was short).
-    ``guard`` and ``write_batch`` (updates per command) default to what the server
-    supports: on and 1000, or off and 50 on FerretDB (see the module documentation).
+    ``guard`` is on unless turned off; ``write_batch`` (updates per command) defaults to
+    what the server supports: 1000, or 50 on FerretDB (see the module documentation).
     ``scope`` narrows the run to matching households, for one area
     (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
     """
@@ -262,7 +255,7 @@ def recompute_all(
     run = _Run(
         collection,
         model,
-        guard=not server.ferretdb if guard is None else guard,
+        guard=guard,
         write_batch=write_batch or server.write_batch,
         outbox_event=outbox_event,
         total=collection.count_documents(dict(scope)) if scope else server.estimated_count(collection),
