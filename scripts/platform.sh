@@ -90,8 +90,9 @@ install_python() {
   echo "$want" > "$stamp"
 }
 
-# FerretDB is built with deploy/ferretdb/*.patch applied (single-document writes made
-# atomic, as MongoDB's are); a change of version or patch rebuilds it.
+# FerretDB is built with deploy/ferretdb/*.patch applied (atomic single-document writes,
+# lookups by _id through its index: deploy/ferretdb/README.md); a change of version or
+# patch rebuilds it.
 install_ferretdb() {
   local build
   build="$FERRETDB_VERSION $(cat deploy/ferretdb/*.patch | sha256sum | cut -c1-16)"
