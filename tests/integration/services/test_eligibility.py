@@ -150,14 +150,6 @@ def test_rules_and_budgets_over_rpc(services: None, rpc_as: Callable[[CallerCont
     assert malformed.value.exc_type == "ValidationFailed"
 
 
-def ferretdb() -> bool:
-    client: MongoClient[Any] = MongoClient(MONGO_URI)
-    try:
-        return "ferretdbFeatures" in client.admin.command("buildInfo")
-    finally:
-        client.close()
-
-
 def test_commitments_on_the_real_store(database: Database[Any]) -> None:
     repo = MongoProgrammeRepository(database)
     repo.set_budget("afs", "/DZ/16", "2026-03", 3_000, "it")
@@ -174,11 +166,6 @@ def test_commitments_on_the_real_store(database: Database[Any]) -> None:
     assert (budget["committed_dzd"], budget["spent_dzd"], budget["remaining_dzd"]) == (1_000, 1_000, 1_000)
 
 
-@pytest.mark.skipif(
-    ferretdb(),
-    reason="FerretDB 1.24 (SQLite) applies concurrent updates of one document as unisolated read-modify-writes: "
-    "30 concurrent {$inc: {n: 1}} by _id leave n at about 4. MongoDB applies each update atomically.",
-)
 def test_concurrent_commitments_never_exceed_the_budget(database: Database[Any]) -> None:
     """Twenty requests of 1,000 DZD race for 10,000: exactly ten are committed."""
     repo = MongoProgrammeRepository(database)
