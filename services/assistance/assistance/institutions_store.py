@@ -8,11 +8,11 @@ index on ``holder`` lets a referral hold one place at most, however often its pl
 is repeated. Releasing deletes the holder's document. Occupancy is the count of these
 documents: it is computed from the placements themselves.
 
-Why not a counter with a conditional ``$inc``: FerretDB 1.24 (SQLite backend) applies
-concurrent updates of one document as read-modify-write without isolation. Measured
-here, eight concurrent ``{"occupied": {"$lt": 1}}`` increments each reported a
-modification, and even unconditional ``$inc`` lost updates. Inserts against a unique
-index are atomic in FerretDB and MongoDB alike.
+Why not a counter with a conditional ``$inc``: a counter can drift from the placements
+it counts, where the places' documents cannot. (This design also dates from upstream
+FerretDB 1.24, which applied concurrent updates of one document without isolation:
+eight concurrent ``{"occupied": {"$lt": 1}}`` increments each reported a modification.
+The project's build now serializes them, see ``deploy/ferretdb``.)
 """
 
 from __future__ import annotations
