@@ -177,13 +177,10 @@ def test_dry_run_writes_nothing_and_reports_each_error(services: None, rpc_as: C
     assert local.registry.count_households() == 60
 
 
-def test_a_row_repeating_a_registered_person_is_held_for_review(
-    services: None, rpc_as: Callable[[CallerContext], Any]
-) -> None:
-    commune = new_commune()
+def register_person(worker: Any, commune: str, born: str) -> tuple[dict[str, Any], tuple[str, str, str]]:
+    """A man of made-up name and phone, living alone, registered by ``worker``; his household and names."""
     given, family, number = name(), name(), phone()
-    head = {"given_name_lat": given, "family_name_lat": family, "sex": "M", "birth_date": "1958-03-14"}
-    worker = rpc_as(as_user("worker-a", commune, "social-worker")).registry
+    head = {"given_name_lat": given, "family_name_lat": family, "sex": "M", "birth_date": born}
     registered = worker.register_household(
         {
             "area": commune,
@@ -192,6 +189,15 @@ def test_a_row_repeating_a_registered_person_is_held_for_review(
         },
         uuid.uuid4().hex,
     )
+    return registered, (given, family, number)
+
+
+def test_a_row_repeating_a_registered_person_is_held_for_review(
+    services: None, rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    commune = new_commune()
+    worker = rpc_as(as_user("worker-a", commune, "social-worker")).registry
+    registered, (given, family, number) = register_person(worker, commune, "1958-03-14")
     agent = rpc_as(as_user("agent-a", wilaya_of(commune), "wilaya-agent")).registry
     rows = [
         *families(commune, 3),
@@ -232,17 +238,8 @@ def test_an_update_resembling_a_registered_person_is_queued_for_review_not_held(
     services: None, rpc_as: Callable[[CallerContext], Any]
 ) -> None:
     commune = new_commune()
-    given, family, number = name(), name(), phone()
     worker = rpc_as(as_user("worker-a", commune, "social-worker")).registry
-    head = {"given_name_lat": given, "family_name_lat": family, "sex": "M", "birth_date": "1961-07-02"}
-    registered = worker.register_household(
-        {
-            "area": commune,
-            "address": "Cité des Oliviers",
-            "members": [{**head, "phone": number, "relationship": "head"}],
-        },
-        uuid.uuid4().hex,
-    )
+    registered, (given, family, number) = register_person(worker, commune, "1961-07-02")
     agent = rpc_as(as_user("agent-a", wilaya_of(commune), "wilaya-agent")).registry
     source = f"survey-{uuid.uuid4().hex[:8]}"
     rows = families(commune, 3)
