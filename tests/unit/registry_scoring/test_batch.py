@@ -137,9 +137,7 @@ def test_the_guard_keeps_a_reassessment_made_during_the_run(
                 {"$set": {"assessment": HOMELESS_ELDER, "score": fresh.stored(HOMELESS_ELDER["assessed_at"])}},
             )
 
-    report = recompute_all(
-        database, models["v2"], lambda done, total: None, outbox_event=reassess_meanwhile, guard=True
-    )
+    report = recompute_all(database, models["v2"], lambda done, total: None, outbox_event=reassess_meanwhile)
     assert (report.written, report.conflicts) == (HOUSEHOLDS - 1, 1)
     kept = database["households"].find_one({"_id": target["_id"]})
     assert kept is not None

@@ -13,7 +13,7 @@ any point is completed by the next one, and a run with an unchanged model writes
 Concurrent assessments. The registry writes an assessment and its score (with the model
 active at that moment) in one single-document update, so a household reassessed during
 the run is scored on that write anyway. What the job must not do is put back a score of
-the answers it read before: with ``guard`` each update also matches the ``inputs_hash``
+the answers it read before: each update also matches the ``inputs_hash``
 it read, and a household rewritten meanwhile is left alone (counted in ``conflicts``).
 
 Events. ``outbox_event`` turns a change into an outbox entry (or ``None``); the entry is
@@ -29,7 +29,8 @@ automatically when the server says it is FerretDB:
 - ``count`` decodes every document; the total for progress comes from ``collStats``.
 
 The project's build of FerretDB (``deploy/ferretdb``) finds ``_id`` through its index,
-even beside a guard, and applies each update atomically, so the guard holds there too.
+even beside the ``inputs_hash`` guard, and applies each update atomically, so the guard
+holds there too.
 """
 
 from __future__ import annotations
@@ -157,14 +158,12 @@ class _Run:
         self,
         collection: Collection[Any],
         model: ScoringModel,
-        guard: bool,
         write_batch: int,
         outbox_event: OutboxEvent | None,
         total: int,
     ) -> None:
         self.collection = collection
         self.model = model
-        self.guard = guard
         self.write_batch = write_batch
         self.outbox_event = outbox_event
         self.report = RecomputeReport(model.version, total)
@@ -201,9 +200,7 @@ class _Run:
         return ops
 
     def _update(self, household_id: Any, area: str | None, old: dict[str, Any], new: dict[str, Any]) -> UpdateOne:
-        selector = {"_id": household_id}
-        if self.guard:
-            selector["score.inputs_hash"] = old.get("inputs_hash")
+        selector = {"_id": household_id, "score.inputs_hash": old.get("inputs_hash")}
         update: dict[str, Any] = {"$set": {"score": new}}
         self.report.band_changes += old.get("band") != new["band"]
         if self.outbox_event is not None:
@@ -236,7 +233,6 @@ def recompute_all(
     batch_size: int = 5000,
     *,
     outbox_event: OutboxEvent | None = None,
-    guard: bool = True,
     write_batch: int | None = None,
     scope: Mapping[str, Any] | None = None,
 ) -> RecomputeReport:
@@ -244,8 +240,8 @@ def recompute_all(
 
     ``progress(done, total)`` is called after each batch of ``batch_size`` households read
     (``total`` is the collection's estimated size, raised to ``done`` if it was short).
-    ``guard`` is on unless turned off; ``write_batch`` (updates per command) defaults to
-    what the server supports: 1000, or 50 on FerretDB (see the module documentation).
+    ``write_batch`` (updates per command) defaults to what the server supports: 1000, or
+    50 on FerretDB (see the module documentation).
     ``scope`` narrows the run to matching households, for one area
     (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
     """
@@ -255,7 +251,6 @@ def recompute_all(
     run = _Run(
         collection,
         model,
-        guard=guard,
         write_batch=write_batch or server.write_batch,
         outbox_event=outbox_event,
         total=collection.count_documents(dict(scope)) if scope else server.estimated_count(collection),
