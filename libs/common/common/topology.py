@@ -4,7 +4,11 @@
 RabbitMQ definitions file that the local run imports and compose/k8s load at boot:
 the RPC and event exchanges, one durable queue per event subscription (so an event
 published while its consumer is down waits for it), the dead-letter exchange and
-queue, and the policy that dead-letters every service queue.
+queue, and the policy that dead-letters the event queues.
+
+RPC queues are deliberately outside that policy: an RPC request that expires or is
+rejected was given up by its caller, has no value left, and carries personal data
+(national ids, phones) that must not pile up in the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from common.protocol import RPC_EXCHANGE, event_exchange, event_queue
 
 DEAD_LETTER_EXCHANGE = "dead-letters"
 DEAD_LETTER_QUEUE = "dead-letters"
+# The policy's name stays as first published so that importing the definitions over
+# an existing broker replaces the old policy (which also matched RPC queues).
+DEAD_LETTER_POLICY = "dead-letter-service-queues"
+DEAD_LETTERED_QUEUES = "^evt-"
 DEFAULT_VHOST = "/"
 SERVICES = ("registry", "assistance", "solidarity", "veille", "reporting", "audit")
 PUBLISHERS = (*SERVICES, "gateway")
@@ -84,8 +92,8 @@ def definitions(vhost: str = DEFAULT_VHOST) -> dict[str, Any]:
         "policies": [
             {
                 "vhost": vhost,
-                "name": "dead-letter-service-queues",
-                "pattern": "^(rpc|evt)-",
+                "name": DEAD_LETTER_POLICY,
+                "pattern": DEAD_LETTERED_QUEUES,
                 "apply-to": "queues",
                 "priority": 0,
                 "definition": {"dead-letter-exchange": DEAD_LETTER_EXCHANGE},

@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import re
 from pathlib import Path
 
 from nameko.events import EventHandler
@@ -10,7 +11,7 @@ from common import topology
 from common.contracts.events import SUBSCRIPTIONS
 from common.nameko_ext.dead_letter import DeadLetteringEventHandler
 from common.nameko_ext.discovery import service_class
-from common.protocol import event_queue
+from common.protocol import event_queue, rpc_queue
 
 DEFINITIONS = Path(__file__).parents[3] / "deploy" / "rabbitmq" / "definitions.json"
 
@@ -33,7 +34,24 @@ def test_every_event_handler_is_a_declared_subscription() -> None:
     assert found == declared
 
 
-def test_service_queues_are_dead_lettered() -> None:
+def _dead_lettered(queue: str) -> bool:
     (policy,) = topology.definitions()["policies"]
+    assert policy["apply-to"] == "queues"
     assert policy["definition"]["dead-letter-exchange"] == topology.DEAD_LETTER_EXCHANGE
-    assert policy["pattern"] == "^(rpc|evt)-"
+    return re.search(policy["pattern"], queue) is not None
+
+
+def test_event_queues_are_dead_lettered() -> None:
+    assert all(_dead_lettered(event_queue(*s)) for s in SUBSCRIPTIONS)
+
+
+def test_rpc_queues_are_not_dead_lettered() -> None:
+    """An expired RPC request was given up by its caller and carries personal data: drop it."""
+    for name in topology.SERVICES:
+        assert not _dead_lettered(rpc_queue(name)), rpc_queue(name)
+    assert not _dead_lettered("rpc.reply-gateway-0123")
+
+
+def test_the_policy_keeps_its_name_so_an_import_replaces_the_old_one() -> None:
+    (policy,) = topology.definitions()["policies"]
+    assert policy["name"] == "dead-letter-service-queues"
