@@ -41,4 +41,6 @@ failed = totals["failures"] + totals["errors"]
 passed = totals["tests"] - failed - totals["skipped"]
 print(f"all suites: {passed} passed, {failed} failed, {totals['skipped']} skipped")
 PY
+# Every daemon must be detached from this run's output, or CI waits on the pipe forever.
+"$VENV/bin/python" scripts/output_holders.py || status=1
 exit $status
