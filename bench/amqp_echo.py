@@ -1,7 +1,7 @@
 """The floor: a raw kombu request/reply round trip, with nameko's exchange and routing.
 
-``python bench/amqp_echo.py serve`` answers every request on ``bench_echo.*``;
-``python bench/amqp_echo.py call N`` makes N sequential calls and prints a JSON summary.
+``python -m bench.amqp_echo serve`` answers every request on ``bench_echo.*``;
+``python -m bench.amqp_echo call N`` makes N sequential calls and prints a JSON summary.
 """
 
 from __future__ import annotations

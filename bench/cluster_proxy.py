@@ -1,4 +1,4 @@
-"""nameko's own ClusterRpcProxy calling registry.ping: ``python bench/cluster_proxy.py N``."""
+"""nameko's own ClusterRpcProxy calling registry.ping: ``python -m bench.cluster_proxy N``."""
 
 from __future__ import annotations
 

@@ -272,7 +272,10 @@ def main() -> int:
     parser.add_argument("--amqp", default=os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"))
     parser.add_argument("--skip-database", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.households, args.memory = 500, 2_000
     rules, formula = programme(args.programme)
     print(f"programme: {args.programme}, rules v{rules.version}: {', '.join(c.id for c in rules.criteria)}")
 

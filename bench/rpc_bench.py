@@ -8,10 +8,12 @@ uvloop, as it does inside the gateway (uvicorn picks uvloop when installed).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,9 +29,40 @@ CONCURRENT = 12000
 CONCURRENCY = 32
 
 
-def run_json(*args: str) -> Summary:
-    out = subprocess.run([sys.executable, *args], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+def run_json(module: str, *args: str) -> Summary:
+    """Run ``python -m <module> args`` (a module, so it imports ``bench`` from any working directory)."""
+    command = [sys.executable, "-m", module, *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return Summary(**json.loads(out.strip().splitlines()[-1]))
+
+
+def start_echo(log: Path) -> subprocess.Popen[bytes]:
+    """The raw echo server, detached (own session, no inherited pipes); ready once it logs ``ready``."""
+    with log.open("wb") as out:
+        echo = subprocess.Popen(
+            [sys.executable, "-m", "bench.amqp_echo", "serve"],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 30
+    while "ready" not in log.read_text():
+        if echo.poll() is not None or time.monotonic() > deadline:
+            echo.kill()
+            raise RuntimeError(f"the echo server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.05)
+    return echo
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 async def async_client(label: str, service: str, total: int, concurrency: int) -> Summary:
@@ -55,28 +88,29 @@ async def async_client(label: str, service: str, total: int, concurrency: int) -
     return summarize(label, latencies, elapsed)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--smoke", action="store_true", help="a few calls each: checks the bench runs")
+    args = parser.parse_args(argv)
+    sequential, concurrent = (50, 200) if args.smoke else (SEQUENTIAL, CONCURRENT)
     uvloop.install()
-    echo = subprocess.Popen(
-        [sys.executable, "bench/amqp_echo.py", "serve"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert echo.stdout is not None
-        assert echo.stdout.readline().strip() == "ready"
-        floor = run_json("bench/amqp_echo.py", "call", str(SEQUENTIAL))
-        raw_async = asyncio.run(
-            async_client(f"asyncio client -> raw echo, c={CONCURRENCY}", "bench_echo", CONCURRENT, CONCURRENCY)
-        )
-    finally:
-        echo.terminate()
+    with tempfile.TemporaryDirectory(prefix="bench-rpc-") as tmp:
+        echo = start_echo(Path(tmp) / "echo.log")
+        try:
+            floor = run_json("bench.amqp_echo", "call", str(sequential))
+            raw_async = asyncio.run(
+                async_client(f"asyncio client -> raw echo, c={CONCURRENCY}", "bench_echo", concurrent, CONCURRENCY)
+            )
+        finally:
+            stop(echo)
     results = [
         floor,
         raw_async,
-        asyncio.run(async_client("asyncio client -> registry.ping, sequential", "registry", SEQUENTIAL, 1)),
+        asyncio.run(async_client("asyncio client -> registry.ping, sequential", "registry", sequential, 1)),
         asyncio.run(
-            async_client(f"asyncio client -> registry.ping, c={CONCURRENCY}", "registry", CONCURRENT, CONCURRENCY)
+            async_client(f"asyncio client -> registry.ping, c={CONCURRENCY}", "registry", concurrent, CONCURRENCY)
         ),
-        run_json("bench/cluster_proxy.py", str(SEQUENTIAL)),
+        run_json("bench.cluster_proxy", str(sequential)),
     ]
     print(f"{'measurement':<48} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p50/floor':>10}")
     for r in results:
