@@ -1,4 +1,10 @@
-"""One error body for every failure: ``{code, message, correlation_id}`` (+ ``details``)."""
+"""One error body for every failure: ``{code, message, correlation_id}`` (+ ``details``).
+
+A failure of the platform itself (5xx) tells the caller what happened and, when it is
+transient (503 ``service_unavailable``: a service, the broker or a database is
+unreachable), when to retry with ``Retry-After``; never which component failed or
+how: that goes to the log.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from common import logs
-from common.errors import DomainError, RateLimited, Unauthenticated
+from common.aio.rpc import BROKER_FAILURES
+from common.errors import DomainError, RateLimited, ServiceUnavailable, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,14 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
+}
+
+# Seconds a client should wait before retrying a 503: a restarted broker, service or
+# database is usually back within this.
+RETRY_AFTER_SECONDS = 5
+_PLATFORM_FAILURES = {
+    502: "a service failed to handle the request",
+    503: "the service is temporarily unavailable, retry later",
 }
 
 
@@ -67,8 +82,19 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     elif isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.details["retry_after"])}
     if exc.http_status >= 500:
-        log.warning("upstream failure", extra={"code": exc.code, "path": request.url.path})
+        return _platform_failure(request, exc)
     return error_response(exc.http_status, exc.code, exc.message, exc.details or None, headers)
+
+
+def _platform_failure(request: Request, exc: DomainError) -> JSONResponse:
+    """A 5xx answer: a fixed message per code, the details only in the log."""
+    log.warning(
+        "upstream failure",
+        extra={"code": exc.code, "path": request.url.path, "reason": exc.message, "details": exc.details},
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.http_status == 503 else None
+    message = _PLATFORM_FAILURES.get(exc.http_status, "an unexpected error occurred")
+    return error_response(exc.http_status, exc.code, message, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -87,6 +113,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, BROKER_FAILURES):  # a broker outage met outside the RPC client
+        return _platform_failure(request, ServiceUnavailable(f"broker failure: {type(exc).__name__}"))
     log.exception("unhandled error", extra={"path": request.url.path})
     return error_response(500, "internal_error", "an unexpected error occurred")
 

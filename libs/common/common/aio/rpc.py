@@ -5,6 +5,11 @@ that the reply consumer resolves. Nothing blocks the event loop; a call to a ser
 that has no queue fails at once (the broker returns the unroutable message); a call
 that gets no answer within its timeout raises :class:`ServiceUnavailable`, and its
 request expires in the broker so a service coming back does not run stale work.
+
+A broker outage is a :class:`ServiceUnavailable` too, never an aio-pika exception:
+while the connection is down calls fail at once, the calls waiting for a reply fail
+when it drops (their replies are lost with it), and the robust connection comes back
+by itself.
 """
 
 from __future__ import annotations
@@ -29,6 +34,15 @@ from common.errors import ServiceUnavailable, UpstreamError, error_from_remote
 
 log = logging.getLogger(__name__)
 
+# What aio-pika raises when the broker or the connection to it is gone: the AMQP errors,
+# ChannelInvalidStateError (a RuntimeError of its own) and socket errors.
+BROKER_FAILURES: tuple[type[Exception], ...] = (
+    aio_pika.exceptions.AMQPError,
+    aio_pika.exceptions.ChannelInvalidStateError,
+    ConnectionError,
+)
+BROKER_UNREACHABLE = "the message broker is unreachable"
+
 
 class AsyncRpcClient:
     """Call nameko services from asyncio code. Start once, share everywhere."""
@@ -45,6 +59,7 @@ class AsyncRpcClient:
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(self.amqp_uri)
+        self._connection.close_callbacks.add(self._on_connection_lost)
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         assert isinstance(channel, aio_pika.RobustChannel)
         self._channel = channel
@@ -70,7 +85,9 @@ class AsyncRpcClient:
 
     @property
     def connected(self) -> bool:
-        return self._connection is not None and not self._connection.is_closed
+        """True while the connection to the broker is up (false during a reconnection)."""
+        connection = self._connection
+        return connection is not None and not connection.is_closed and connection.connected.is_set()
 
     async def call(
         self,
@@ -89,6 +106,8 @@ class AsyncRpcClient:
         """
         if self._exchange is None or self._reply_queue is None:
             raise ServiceUnavailable("the RPC client is not started")
+        if not self.connected:
+            raise ServiceUnavailable(BROKER_UNREACHABLE)
         timeout = self.timeout if timeout is None else timeout
         correlation_id = uuid.uuid4().hex
         data: dict[str, Any] = context.to_data() if context else {}
@@ -105,17 +124,27 @@ class AsyncRpcClient:
         future: asyncio.Future[protocol.Reply] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         try:
-            await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
-            reply = await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):  # a publish may wait on a reconnecting channel
+                await self._exchange.publish(message, routing_key=f"{service}.{method}", mandatory=True)
+                reply = await future
         except aio_pika.exceptions.DeliveryError:
             raise ServiceUnavailable(f"no service {service!r} is listening", {"service": service}) from None
         except TimeoutError:
             raise ServiceUnavailable(f"{service} did not answer within {timeout:g}s", {"service": service}) from None
+        except BROKER_FAILURES as exc:
+            log.warning("RPC publish failed", extra={"service": service, "error": type(exc).__name__})
+            raise ServiceUnavailable(BROKER_UNREACHABLE) from None
         finally:
             self._pending.pop(correlation_id, None)
         if reply.error is not None:
             raise error_from_remote(reply.error)
         return reply.result
+
+    def _on_connection_lost(self, connection: Any, exc: BaseException | None = None) -> None:
+        """Fail every call waiting for a reply: the replies went with the connection."""
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ServiceUnavailable(BROKER_UNREACHABLE))
 
     async def _on_reply(self, message: AbstractIncomingMessage) -> None:
         future = self._pending.get(message.correlation_id or "")
