@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -74,6 +75,31 @@ def xlsx_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
         sheet.append(row)
     out = io.BytesIO()
     workbook.save(out)
+    return out.getvalue()
+
+
+def padded_xlsx(workbook: bytes, padding_mib: int) -> bytes:
+    """``workbook`` with its first sheet padded by ``padding_mib`` MiB of blanks: a zip bomb.
+
+    The blanks lie between the sheet's elements, so the XML stays valid and a reader that
+    does not check the archive inflates (and parses) all of it. Compressed, each MiB takes
+    about a KiB: the file stays small on disk.
+    """
+    sheet = "xl/worksheets/sheet1.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != sheet:
+                bomb.writestr(info.filename, data)
+                continue
+            before, after = data.split(b"<sheetData>", 1)
+            with bomb.open(sheet, "w") as member:
+                member.write(before + b"<sheetData>")
+                blanks = b" " * (1024 * 1024)
+                for _ in range(padding_mib):
+                    member.write(blanks)
+                member.write(after)
     return out.getvalue()
 
 

