@@ -47,6 +47,16 @@ class Forbidden(DomainError):
     http_status = 403
 
 
+class CrossAreaReview(Forbidden):
+    """A duplicate review whose households lie in two areas, one of them outside the caller's.
+
+    Only a level whose area holds both households decides it (the national level for two
+    wilayas, the wilaya for two communes); ``details`` carries the message in French and Arabic.
+    """
+
+    code = "cross_area_review"
+
+
 class Conflict(DomainError):
     """The operation clashes with the object's current state."""
 
@@ -98,6 +108,7 @@ _BY_PATH: dict[str, type[DomainError]] = {
         ValidationFailed,
         NotFound,
         Forbidden,
+        CrossAreaReview,
         Conflict,
         InvalidTransition,
         Unauthenticated,

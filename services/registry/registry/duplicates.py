@@ -41,9 +41,14 @@ def household_keys(records: Iterable[PersonRecord]) -> list[str]:
 
 @dataclass(frozen=True)
 class Finding:
-    """The strongest member-to-member evidence that two households are one."""
+    """The strongest member-to-member evidence that two households are one.
+
+    ``household_id`` and ``area`` name the household already stored; whether the caller
+    may see it is for the caller's area to say (``registry.review_access``).
+    """
 
     household_id: str
+    area: str
     decision: str  # "match" or "possible"
     score: float
     member_pair: tuple[str, str]
@@ -66,6 +71,7 @@ def findings(new: list[PersonRecord], candidates: Iterable[Mapping[str, Any]]) -
                     continue
                 best = Finding(
                     household_id=str(doc["_id"]),
+                    area=doc["area"],
                     decision=decision,
                     score=round(comparison.score, 4),
                     member_pair=(a.id, b.id),
@@ -98,6 +104,7 @@ def scan(households: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], tuple
         comparison = candidate.comparison
         finding = Finding(
             household_id=older,
+            area=area_of[older],
             decision=candidate.decision,
             score=round(comparison.score, 4),
             member_pair=(comparison.a_id, comparison.b_id),

@@ -118,8 +118,11 @@ class HouseholdRepository(Protocol):
     def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
         """Facts of every household inside ``area``, merged aside, from one database cursor, in no set order."""
 
-    def get(self, household_id: str) -> dict[str, Any] | None:
-        """The household, wherever it is (a merged one redirects): the caller's scope is the service's check."""
+    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
+        """The household, wherever it is (a merged one redirects unless ``follow_merge`` is false).
+
+        The caller's scope is the service's check.
+        """
 
     def count(self, scope: dict[str, Any]) -> int:
         """Households inside ``scope``."""
@@ -243,10 +246,10 @@ class MongoHouseholdRepository:
         fields = {"area": 1, "status": 1, "created_by": 1}
         return self.database["households"].find_one({"_id": oid}, fields) if oid else None
 
-    def get(self, household_id: str) -> dict[str, Any] | None:
+    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
         oid = _object_id(household_id)
         doc = Household.objects(id=oid).first() if oid else None
-        if doc is not None and doc.status == "merged" and doc.merged_into:
+        if follow_merge and doc is not None and doc.status == "merged" and doc.merged_into:
             survivor = Household.objects(id=_object_id(doc.merged_into)).first()
             return {**public(survivor), "redirected_from": household_id} if survivor else None
         return public(doc) if doc else None

@@ -1,14 +1,21 @@
 """The duplicate review queue: one item per pair of households, decided once.
 
-A decision ("same" or "different") stays on the item, keyed by the sorted pair, so the
-same question is never asked twice, whatever finds the pair again later.
+A decision ("same" or "different") stays on the item, unique by the sorted pair, so the
+same question is never asked twice, whatever finds the pair again later. Review ids are
+opaque: they say nothing of the households (whose ids may be outside a reader's area).
+Each item keeps the area of both households: who may read or decide it follows from them
+(``registry.review_access``).
 """
 
 from __future__ import annotations
 
+import uuid
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -17,8 +24,18 @@ from common import areas
 from registry.duplicates import Finding
 
 
-def pair_id(a: str, b: str) -> str:
+def pair_key(a: str, b: str) -> str:
+    """What makes a review unique: its two households, sorted."""
     return "|".join(sorted((a, b)))
+
+
+def new_review_id() -> str:
+    return uuid.uuid4().hex
+
+
+def review_ancestors(*household_areas: str) -> list[str]:
+    """Every area a review is listed in: the ancestors of both households' areas."""
+    return sorted({ancestor for area in household_areas for ancestor in areas.ancestors(area)})
 
 
 class ReviewRepository(Protocol):
@@ -28,8 +45,8 @@ class ReviewRepository(Protocol):
     def open(self, held_id: str, area: str, found: list[Finding]) -> list[str]:
         """Queue the findings about the held household (existing items are left alone)."""
 
-    def pending(self, scope: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        """Undecided items inside ``scope``, strongest first."""
+    def find(self, scope: dict[str, Any], limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
+        """Items listed inside ``scope``, strongest first: pending ones, or all of ``household_id``'s."""
 
     def get(self, review_id: str) -> dict[str, Any] | None: ...
 
@@ -49,23 +66,28 @@ class MongoReviewRepository:
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
         reviews = database["duplicate_reviews"]
+        reviews.create_index([("pair", ASCENDING)], unique=True, sparse=True)
         reviews.create_index([("status", ASCENDING), ("area_ancestors", ASCENDING)])
         reviews.create_index([("households", ASCENDING)])
+        _migrate_pair_ids(database)
 
     def known_different(self, household_id: str, others: list[str]) -> set[str]:
-        ids = [pair_id(household_id, other) for other in others]
-        decided = self.reviews.find({"_id": {"$in": ids}, "status": "different"}, {"households": 1})
+        pairs = [pair_key(household_id, other) for other in others]
+        decided = self.reviews.find({"pair": {"$in": pairs}, "status": "different"}, {"households": 1})
         return {h for doc in decided for h in doc["households"] if h != household_id}
 
     def open(self, held_id: str, area: str, found: list[Finding]) -> list[str]:
         opened = []
         for finding in found:
             item = {
-                "_id": pair_id(held_id, finding.household_id),
+                "_id": new_review_id(),
+                "pair": pair_key(held_id, finding.household_id),
                 "households": sorted((held_id, finding.household_id)),
                 "held": held_id,
+                "held_area": area,
                 "existing": finding.household_id,
-                "area_ancestors": areas.ancestors(area),
+                "existing_area": finding.area,
+                "area_ancestors": review_ancestors(area, finding.area),
                 "decision_hint": finding.decision,
                 "score": finding.score,
                 "member_pair": list(finding.member_pair),
@@ -82,8 +104,9 @@ class MongoReviewRepository:
                 continue  # already queued or decided: never asked twice
         return opened
 
-    def pending(self, scope: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-        cursor = self.reviews.find({"status": "pending", **scope}).sort("score", -1).limit(limit)
+    def find(self, scope: dict[str, Any], limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
+        query = {**scope, "households": household_id} if household_id else {**scope, "status": "pending"}
+        cursor = self.reviews.find(query).sort("score", -1).limit(limit)
         return [_public(doc) for doc in cursor]
 
     def get(self, review_id: str) -> dict[str, Any] | None:
@@ -106,8 +129,41 @@ class MongoReviewRepository:
         return {other for doc in pending for other in doc["households"] if other != household_id}
 
 
+def _migrate_pair_ids(database: Database[Any]) -> None:
+    """Items stored before ids were opaque (``_id`` was the pair) get a new id and both areas.
+
+    Idempotent and safe to interrupt: the copy is inserted before the old item is deleted,
+    and the unique ``pair`` index makes a second copy impossible.
+    """
+    reviews, households = database["duplicate_reviews"], database["households"]
+    for old in list(reviews.find({"pair": {"$exists": False}})):
+        ids = [oid for oid in (_object_id(h) for h in old["households"]) if oid is not None]
+        area_of = {str(h["_id"]): h["area"] for h in households.find({"_id": {"$in": ids}}, {"area": 1})}
+        if old["held"] not in area_of or old["existing"] not in area_of:
+            continue  # a household is gone: leave the item as it is, nobody lists it by area anyway
+        held_area, existing_area = area_of[old["held"]], area_of[old["existing"]]
+        copy = {
+            **old,
+            "_id": new_review_id(),
+            "pair": pair_key(old["held"], old["existing"]),
+            "held_area": held_area,
+            "existing_area": existing_area,
+            "area_ancestors": review_ancestors(held_area, existing_area),
+        }
+        with suppress(DuplicateKeyError):  # copied before an interruption
+            reviews.insert_one(copy)
+        reviews.delete_one({"_id": old["_id"]})
+
+
+def _object_id(value: str) -> ObjectId | None:
+    try:
+        return ObjectId(value)
+    except (InvalidId, TypeError):
+        return None
+
+
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in doc.items() if k not in ("_id", "area_ancestors")}
+    data = {k: v for k, v in doc.items() if k not in ("_id", "area_ancestors", "pair", "households")}
     data["id"] = doc["_id"]
     for key in ("opened_at", "decided_at"):
         if isinstance(data.get(key), datetime):

@@ -209,8 +209,8 @@ def test_a_row_repeating_a_registered_person_is_held_for_review(
 
     held = worker.list_households({"status": "held_for_review"})["items"]
     assert [h["household_ref"] for h in held] == ["DUP-1"]
-    [review] = [r for r in worker.list_duplicate_reviews(200) if r["held"] == held[0]["id"]]
-    assert review["existing"] == registered["id"]
+    [review] = [r for r in worker.list_duplicate_reviews(200) if r["held"].get("household_id") == held[0]["id"]]
+    assert review["existing"]["household_id"] == registered["id"]
     coordinator = rpc_as(as_user("coordinator", commune, "cell-coordinator")).registry
     with pytest.raises(RemoteError) as own:
         agent.decide_duplicate_review(review["id"], "different")  # imported it: may not decide
@@ -253,8 +253,8 @@ def test_an_update_resembling_a_registered_person_is_queued_for_review_not_held(
     assert (result["updated"], result["held_for_review"], result["updated_in_review"]) == (1, 0, 1), result
     corrected = next(h for h in worker.list_households({})["items"] if h.get("household_ref") == "H-0001")
     assert corrected["status"] == "active"  # established: queued, not held
-    [review] = [r for r in worker.list_duplicate_reviews(200) if r["held"] == corrected["id"]]
-    assert review["existing"] == registered["id"]
+    [review] = [r for r in worker.list_duplicate_reviews(200) if r["held"].get("household_id") == corrected["id"]]
+    assert review["existing"]["household_id"] == registered["id"]
 
     _, again = imported(agent, csv_file(rows), source=source)  # unchanged: nothing asked twice
     assert (again["result"]["unchanged"], again["result"]["updated_in_review"]) == (3, 0), again

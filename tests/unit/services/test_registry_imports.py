@@ -300,6 +300,7 @@ class Writer:
 
 
 def screening(database: Any) -> ScreeningWriter:
+    MongoReviewRepository.ensure_indexes(database)  # one item per pair: the unique index says so
     return ScreeningWriter(Writer(database), MongoReviewRepository(database))  # type: ignore[arg-type]
 
 

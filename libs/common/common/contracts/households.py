@@ -66,12 +66,20 @@ class HouseholdOut(BaseModel):
     provenance: Provenance | None = None
     consent: Consent | None = None
     members: list[IndividualOut]
-    status: str = Field(description="active, held_for_review (a probable duplicate) or merged")
+    status: str = Field(
+        description="active, held_for_review (a probable duplicate) or merged (into a household outside your "
+        "area when read as itself; one inside it answers instead, with redirected_from)"
+    )
     score: ScoreOut | None = None
     created_at: str
     updated_at: str | None = None
     possible_duplicates: list[str] | None = Field(
-        default=None, description="on registration: the households this one probably duplicates (held for review)"
+        default=None,
+        description="on registration: the households of your area this one probably duplicates (held for review)",
+    )
+    possible_duplicates_outside_area: int | None = Field(
+        default=None,
+        description="on registration: how many more it probably duplicates outside your area (never named)",
     )
     redirected_from: str | None = Field(default=None, description="the id asked for, merged into this household")
 

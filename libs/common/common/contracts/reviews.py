@@ -9,22 +9,41 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.contracts.households import HouseholdOut
 
 
+class OutsideArea(BaseModel):
+    """Something outside the caller's area: nothing of it is shown, neither id nor area."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outside_area: Literal[True] = True
+
+
+class ReviewSide(BaseModel):
+    """One household of a review, inside the caller's area."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    household_id: str
+    area: str
+    member: int | None = Field(default=None, description="index of its member in the strongest pair")
+
+
 class ReviewOut(BaseModel):
     """A pair to decide: ``held`` (the later one, merged away on ``same``) against ``existing``.
 
-    The evidence is the strongest pair of members: their score, the fields that agree and
-    disagree, and why the engine would not merge them on its own (``withheld``).
+    A side outside the caller's area is ``{"outside_area": true}``; only a caller whose
+    area holds both sides decides (else 403 ``cross_area_review``). The evidence is the
+    strongest pair of members: their score, the fields that agree and disagree, and why
+    the engine would not merge them on its own (``withheld``).
     """
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str
-    held: str
-    existing: str
+    id: str = Field(description="opaque: says nothing of the households")
+    held: ReviewSide | OutsideArea
+    existing: ReviewSide | OutsideArea
     status: Literal["pending", "same", "different"]
     decision_hint: Literal["match", "possible"]
     score: float
-    member_pair: list[str]
     agreeing: list[str]
     disagreeing: list[str]
     withheld: str | None = None
@@ -43,7 +62,9 @@ class ReviewDecision(BaseModel):
 
 class ReviewOutcome(BaseModel):
     review: ReviewOut
-    household: HouseholdOut = Field(description="the survivor after a merge, the released household otherwise")
+    household: HouseholdOut | OutsideArea = Field(
+        description="the survivor after a merge, the released household otherwise"
+    )
 
 
 class ScanRequest(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from common import policy
+from common import areas, policy
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.contracts.people import protected_record
 from common.errors import NotFound
@@ -24,8 +24,10 @@ class HouseholdEntrypoints(RegistryBase):
         """Register a household; the same idempotency key always yields the same one.
 
         A household whose members are probably already registered is stored
-        ``held_for_review`` with a review item per existing household it resembles
-        (``possible_duplicates``), unless a reviewer already said the pair differs.
+        ``held_for_review`` with a review item per existing household it resembles,
+        unless a reviewer already said the pair differs. ``possible_duplicates`` names
+        those inside the caller's area; the others are only counted
+        (``possible_duplicates_outside_area``).
         """
         caller = policy.authorize(self.caller, "household.register")
         key = check_key(idempotency_key)
@@ -43,18 +45,26 @@ class HouseholdEntrypoints(RegistryBase):
         stored, created = self.households.register(payload, new, caller.user_id, key)
         if created and found:
             self.reviews.open(household_id, payload.area, found)
-        held = [f.household_id for f in found] if created else []
-        return {**stored, "possible_duplicates": held}
+        held = [f for f in found if created]
+        in_area = [f.household_id for f in held if areas.contains(caller.area, f.area)]
+        return {**stored, "possible_duplicates": in_area, "possible_duplicates_outside_area": len(held) - len(in_area)}
 
     @rpc
     def get_household(self, household_id: str) -> dict[str, Any]:
-        """A household; a merged one answers with the household it was merged into."""
+        """A household; a merged one answers with the household it was merged into.
+
+        When that survivor is outside the caller's area, a merged household of the caller's
+        area answers as itself (status ``merged``, without the survivor's id).
+        """
         caller = policy.authorize(self.caller, "household.read")
-        found = self.households.get(household_id)
-        if found is None:
-            raise NotFound("household not found")
-        policy.visible(caller, found["area"], "household")  # by id, then scope: one index lookup
-        return found
+        found = self.households.get(household_id)  # by id, then scope: one index lookup
+        if found is not None and areas.contains(caller.area, found["area"]):
+            return found
+        if found is not None and found.get("redirected_from"):
+            own = self.households.get(household_id, follow_merge=False)
+            if own is not None and areas.contains(caller.area, own["area"]):
+                return {k: v for k, v in own.items() if k != "merged_into"}
+        raise NotFound("household not found")
 
     @rpc
     def list_households(self, filters: dict[str, Any]) -> dict[str, Any]:

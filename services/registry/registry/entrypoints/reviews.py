@@ -11,30 +11,53 @@ from common.nameko_ext.entrypoints import rpc
 from registry.base import RegistryBase
 from registry.duplicates import scan
 from registry.reference.areas import load_wilayas
+from registry.review_access import OUTSIDE_AREA, readable, require_decidable, review_for
 
 
 class ReviewEntrypoints(RegistryBase):
+    """Each caller reads and decides reviews as ``registry.review_access`` says."""
+
     @rpc
-    def list_duplicate_reviews(self, limit: int = 50) -> list[dict[str, Any]]:
-        """Pending duplicate reviews in the caller's area, strongest first."""
+    def list_duplicate_reviews(self, limit: int = 50, household_id: str | None = None) -> list[dict[str, Any]]:
+        """Reviews in the caller's area, strongest first: the pending ones, or every one of ``household_id``.
+
+        A review is listed where either household lies; the side outside the caller's area
+        shows nothing. ``household_id`` must be a household of the caller's area (a merged
+        one too, so each side can follow its case): any other answers 404.
+        """
         caller = policy.authorize(self.caller, "review.read")
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 200:
             raise ValidationFailed("limit must be 1 to 200", {"limit": limit})
-        return self.reviews.pending(policy.scope_filter(caller), limit)
+        if household_id is not None:
+            own = self.households.raw_status(household_id) if isinstance(household_id, str) else None
+            if own is None or not areas.contains(caller.area, own["area"]):
+                raise NotFound("household not found")
+        found = self.reviews.find(policy.scope_filter(caller), limit, household_id)
+        return [review_for(caller.area, review) for review in found if readable(caller.area, review)]
+
+    @rpc
+    def get_duplicate_review(self, review_id: str) -> dict[str, Any]:
+        """A review with at least one household in the caller's area, as the caller may read it."""
+        caller = policy.authorize(self.caller, "review.read")
+        review = self.reviews.get(review_id) if isinstance(review_id, str) else None
+        if review is None or not readable(caller.area, review):
+            raise NotFound("review not found")
+        return review_for(caller.area, review)
 
     @rpc
     def decide_duplicate_review(self, review_id: str, decision: str) -> dict[str, Any]:
         """``same`` merges the later household into the earlier one; ``different`` releases it.
 
-        A decision is remembered: the pair is never asked again. Nobody decides on a
-        household they registered themselves (maker-checker).
+        A decision is remembered: the pair is never asked again. Only a caller whose area
+        holds both households decides (a cross-area review answers 403 ``cross_area_review``);
+        nobody decides on a household they registered themselves (maker-checker).
         """
         caller = policy.authorize(self.caller, "review.decide")
         if decision not in ("same", "different"):
             raise ValidationFailed("decision must be 'same' or 'different'", {"decision": decision})
-        review = self.reviews.get(review_id) if isinstance(review_id, str) else None
-        held = self.households.raw_status(review["held"]) if review else None
-        if review is None or held is None or not areas.contains(caller.area, held["area"]):
+        review = require_decidable(caller.area, self.reviews.get(review_id) if isinstance(review_id, str) else None)
+        held = self.households.raw_status(review["held"])
+        if held is None:
             raise NotFound("review not found")
         if held.get("created_by") == caller.user_id:
             raise Forbidden("you cannot decide on a household you registered")
@@ -44,11 +67,13 @@ class ReviewEntrypoints(RegistryBase):
                 raise Conflict("this review was already decided", {"status": review["status"]})
             decided = review  # decided before a failure stopped the merge: finish it
         if decision == "same":
-            survivor = self.households.merge(review["existing"], review["held"], caller.user_id)
-            return {"review": decided, "household": survivor}
-        if self.reviews.still_pending_for(review["held"]) == 0:
-            self.households.activate(review["held"], caller.user_id)
-        return {"review": decided, "household": self.households.get(review["held"])}
+            household = self.households.merge(review["existing"], review["held"], caller.user_id)
+        else:
+            if self.reviews.still_pending_for(review["held"]) == 0:
+                self.households.activate(review["held"], caller.user_id)
+            household = self.households.get(review["held"])
+        shown = household if household and areas.contains(caller.area, household["area"]) else OUTSIDE_AREA
+        return {"review": review_for(caller.area, decided), "household": shown}
 
     @rpc
     def start_duplicate_scan(self, area: str) -> dict[str, Any]:
