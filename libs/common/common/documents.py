@@ -9,7 +9,7 @@ from bson import ObjectId
 from mongoengine import Document
 
 # Bookkeeping fields that never leave the service.
-INTERNAL_FIELDS = frozenset({"area_ancestors", "idempotency_key", "_outbox", "_cls"})
+INTERNAL_FIELDS = frozenset({"area_ancestors", "idempotency_key", "idempotency_fingerprint", "_outbox", "_cls"})
 
 
 def _plain(value: Any) -> Any:

@@ -73,6 +73,12 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class IdempotencyKeyReused(Conflict):
+    """The caller already used this idempotency key for another request (another body or target)."""
+
+    code = "idempotency_key_reused"
+
+
 class Unauthenticated(DomainError):
     """No valid caller identity."""
 
@@ -111,6 +117,7 @@ _BY_PATH: dict[str, type[DomainError]] = {
         CrossAreaReview,
         Conflict,
         InvalidTransition,
+        IdempotencyKeyReused,
         Unauthenticated,
         RateLimited,
         ServiceUnavailable,

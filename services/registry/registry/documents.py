@@ -51,4 +51,5 @@ class Household(Document):
     updated_by = StringField()
     history = ListField(DictField())
     idempotency_key = StringField()
+    idempotency_fingerprint = StringField()  # of the request that created it (common.idempotency)
     outbox = ListField(DictField(), db_field="_outbox")

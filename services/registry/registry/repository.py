@@ -17,7 +17,7 @@ from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOU
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.documents import as_public
 from common.errors import NotFound
-from common.idempotency import insert_once
+from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
 from registry.facts import PROJECTION, current_categories, household_facts
@@ -96,9 +96,9 @@ class HouseholdRepository(Protocol):
         """Stored households sharing a blocking key (raw: area and members), merged ones excluded."""
 
     def register(
-        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: str
+        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
     ) -> tuple[dict[str, Any], bool]:
-        """Store a household once per idempotency key: ``(household, created by this call)``."""
+        """Store a household once per caller's idempotency key: ``(household, created by this call)``."""
 
     def stream(self, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Raw households inside ``scope`` (area and members), merged ones excluded, for batch work."""
@@ -162,7 +162,7 @@ class MongoHouseholdRepository:
         return list(self.database["households"].find(query, {"area": 1, "members": 1}).limit(limit))
 
     def register(
-        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: str
+        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
     ) -> tuple[dict[str, Any], bool]:
         members = new.members
         doc = Household(
@@ -178,7 +178,6 @@ class MongoHouseholdRepository:
             members=members,
             created_at=datetime.now(UTC).replace(microsecond=0),
             created_by=user_id,
-            idempotency_key=idempotency_key,
         )
         doc.outbox = [
             outbox.pending(
@@ -186,7 +185,7 @@ class MongoHouseholdRepository:
                 {"household_id": str(doc.pk), "area": doc.area, "members": len(doc.members)},
             )
         ]
-        stored = insert_once(doc)
+        stored = insert_once(doc, idempotency_key)
         outbox.mark(self.database, "households", [stored.pk])
         return public(stored), str(stored.pk) == new.id
 

@@ -5,8 +5,12 @@ score or band changes, the ``score_changed`` event, in one single-document updat
 ``common.nameko_ext.outbox``). Every filter is ``{_id: value}``: the only one FerretDB
 1.24 pushes down.
 
-Idempotency. A request claims its key in ``assessment_requests`` (``_id`` = key) before
-writing, and records its answer there after; a repeated key returns the recorded answer.
+Idempotency. A request claims its caller's key in ``assessment_requests`` (``_id`` =
+``<user id>|<key>``, with the request's fingerprint, see ``common.idempotency``) before
+writing, and records its answer there after; a repeated key returns the recorded answer,
+the same key for another assessment or household is refused. Claims stored before keys
+were scoped (``_id`` = the raw key) still answer their author, whom the household's
+history entry names.
 A delivery that died between the household's write and the recorded answer is finished
 by the next one: the history entry names the key, so the household shows whether that
 write happened; the claim's time is the score's ``computed_at`` and the entry's ``at``,
@@ -31,6 +35,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from common.contracts.assessment import Assessment
 from common.contracts.events import SCORE_CHANGED
 from common.errors import Conflict, NotFound
+from common.idempotency import KeyedRequest
 from common.nameko_ext import outbox
 from registry.scoring.batch import RecomputeReport, ScoreChange, recompute_all
 from registry.scoring.engine import ScoreResult
@@ -61,12 +66,13 @@ class ScoreRepository(Protocol):
         assessment: Assessment,
         scored: ScoreResult,
         user_id: str,
-        idempotency_key: str,
+        idempotency_key: KeyedRequest,
     ) -> dict[str, Any]:
         """Store ``assessment`` and its score on ``household`` (as read by :meth:`household`), once per key.
 
         Answers ``{household_id, score, explanation}``; a repeated key answers as the first
-        time. Conflict if the key served another household, or if the household was merged.
+        time. IdempotencyKeyReused if the caller's key served another request; Conflict if
+        the household was merged.
         """
 
     def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Progress) -> RecomputeReport:
@@ -133,17 +139,28 @@ class MongoScoreRepository:
         oid = _object_id(household_id)
         return self.households.find_one({"_id": oid}, HOUSEHOLD_FIELDS) if oid else None
 
-    def _claim(self, key: str, household_id: str) -> tuple[dict[str, Any], bool]:
+    def _claim(self, key: KeyedRequest, household_id: str) -> tuple[dict[str, Any], bool]:
         """The request of ``key``, and whether this call made it (rather than an earlier delivery)."""
-        claim = {"_id": key, "household_id": household_id, "at": _now()}
+        claim = {"_id": key.scoped, "household_id": household_id, "by": key.user_id, "at": _now()}
+        claim["idempotency_fingerprint"] = key.fingerprint
         try:
             self.requests.insert_one(claim)
         except DuplicateKeyError:
-            found = self.requests.find_one({"_id": key})
+            found = self.requests.find_one({"_id": key.scoped})
             if found is None:
                 raise
+            key.ensure_same(found.get("idempotency_fingerprint"))
             return dict(found), False
         return claim, True
+
+    def _legacy_answer(self, key: KeyedRequest, household_id: Any) -> dict[str, Any] | None:
+        """The answer of a claim stored under the raw key (before scoping), if this caller made it."""
+        claim = self.requests.find_one({"_id": key.key})
+        if claim is None or claim.get("answer") is None or claim.get("household_id") != str(household_id):
+            return None
+        doc = self.households.find_one({"_id": household_id}, {"history": 1}) or {}
+        mine = any(e.get("request") == key.key and e.get("by") == key.user_id for e in doc.get("history") or ())
+        return dict(claim["answer"]) if mine else None
 
     def _applied(self, household_id: Any, key: str) -> bool:
         """Whether an earlier delivery of ``key`` wrote the household (its history entry names the key)."""
@@ -156,26 +173,27 @@ class MongoScoreRepository:
         assessment: Assessment,
         scored: ScoreResult,
         user_id: str,
-        idempotency_key: str,
+        idempotency_key: KeyedRequest,
     ) -> dict[str, Any]:
         household_id = str(household["_id"])
+        legacy = self._legacy_answer(idempotency_key, household["_id"])
+        if legacy is not None:
+            return legacy
         claim, fresh = self._claim(idempotency_key, household_id)
-        if claim["household_id"] != household_id:
-            raise Conflict("this idempotency key was used for another household")
         if claim.get("answer") is not None:
             return dict(claim["answer"])
         if household.get("status") == "merged":
             raise Conflict("a merged household cannot be assessed", {"merged_into": household.get("merged_into")})
         at = claim["at"]
         stored = scored.stored(at)
-        if fresh or not self._applied(household["_id"], idempotency_key):
-            self._write(household, assessment, stored, user_id, idempotency_key, at)
+        if fresh or not self._applied(household["_id"], idempotency_key.scoped):
+            self._write(household, assessment, stored, user_id, idempotency_key.scoped, at)
         answer = {
             "household_id": household_id,
             "score": public_score(stored),
             "explanation": [d.model_dump(mode="json") for d in scored.dimensions],
         }
-        self.requests.update_one({"_id": idempotency_key}, {"$set": {"answer": answer}})
+        self.requests.update_one({"_id": idempotency_key.scoped}, {"$set": {"answer": answer}})
         return answer
 
     def _write(

@@ -27,3 +27,4 @@ class Campaign(Document):
     created_at = DateTimeField(required=True)
     created_by = StringField(required=True)
     idempotency_key = StringField()
+    idempotency_fingerprint = StringField()  # of the request that created it (common.idempotency)

@@ -10,13 +10,13 @@ from pymongo.database import Database
 from common import areas
 from common.contracts.campaigns import CampaignIn
 from common.documents import as_public
-from common.idempotency import insert_once
+from common.idempotency import KeyedRequest, insert_once
 from solidarity.documents import Campaign
 
 
 class CampaignRepository(Protocol):
-    def create(self, campaign: CampaignIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
-        """Create a campaign once per idempotency key."""
+    def create(self, campaign: CampaignIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
+        """Create a campaign once per caller's idempotency key."""
 
     def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
         """Campaigns matching ``scope``, newest first."""
@@ -30,15 +30,14 @@ class MongoCampaignRepository:
     def ensure_indexes(database: Database[Any]) -> None:
         Campaign.ensure_indexes()
 
-    def create(self, campaign: CampaignIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+    def create(self, campaign: CampaignIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
         doc = Campaign(
             **campaign.model_dump(),
             area_ancestors=areas.ancestors(campaign.area),
             created_at=datetime.now(UTC).replace(microsecond=0),
             created_by=user_id,
-            idempotency_key=idempotency_key,
         )
-        return as_public(insert_once(doc))
+        return as_public(insert_once(doc, idempotency_key))
 
     def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
         return [as_public(doc) for doc in Campaign.objects(__raw__=scope).order_by("-starts_on")]

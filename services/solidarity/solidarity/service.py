@@ -6,7 +6,7 @@ from typing import Any
 
 from common import policy
 from common.contracts.campaigns import CampaignIn
-from common.idempotency import check_key
+from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
@@ -22,9 +22,9 @@ class SolidarityService(PlatformService):
     @rpc
     def create_campaign(self, campaign: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         caller = policy.authorize(self.caller, "campaign.manage")
-        key = check_key(idempotency_key)
         payload = parse(CampaignIn, campaign)
         policy.require_within(caller, payload.area)
+        key = keyed(caller.user_id, idempotency_key, "create_campaign", payload)
         return self.campaigns.create(payload, caller.user_id, key)
 
     @rpc

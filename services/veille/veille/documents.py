@@ -25,3 +25,4 @@ class Signal(Document):
     reported_at = DateTimeField(required=True)
     reported_by = StringField(required=True)
     idempotency_key = StringField()
+    idempotency_fingerprint = StringField()  # of the request that created it (common.idempotency)

@@ -10,15 +10,15 @@ from pymongo.database import Database
 from common import areas
 from common.contracts.signals import SignalIn
 from common.documents import as_public
-from common.idempotency import insert_once
+from common.idempotency import KeyedRequest, insert_once
 from veille.documents import Signal
 
 PAGE_LIMIT = 200
 
 
 class SignalRepository(Protocol):
-    def report(self, signal: SignalIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
-        """Record a signal once per idempotency key."""
+    def report(self, signal: SignalIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
+        """Record a signal once per caller's idempotency key."""
 
     def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
         """The most severe, then newest, signals inside ``scope``."""
@@ -32,15 +32,14 @@ class MongoSignalRepository:
     def ensure_indexes(database: Database[Any]) -> None:
         Signal.ensure_indexes()
 
-    def report(self, signal: SignalIn, user_id: str, idempotency_key: str) -> dict[str, Any]:
+    def report(self, signal: SignalIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
         doc = Signal(
             **signal.model_dump(),
             area_ancestors=areas.ancestors(signal.area),
             reported_at=datetime.now(UTC).replace(microsecond=0),
             reported_by=user_id,
-            idempotency_key=idempotency_key,
         )
-        return as_public(insert_once(doc))
+        return as_public(insert_once(doc, idempotency_key, author_field="reported_by"))
 
     def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
         docs = Signal.objects(__raw__=scope).order_by("-severity", "-reported_at").limit(PAGE_LIMIT)

@@ -6,7 +6,7 @@ from typing import Any
 
 from common import policy
 from common.contracts.signals import SignalIn
-from common.idempotency import check_key
+from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
@@ -22,9 +22,9 @@ class VeilleService(PlatformService):
     @rpc
     def report_signal(self, signal: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         caller = policy.authorize(self.caller, "signal.report")
-        key = check_key(idempotency_key)
         payload = parse(SignalIn, signal)
         policy.require_within(caller, payload.area)
+        key = keyed(caller.user_id, idempotency_key, "report_signal", payload)
         return self.signals.report(payload, caller.user_id, key)
 
     @rpc

@@ -12,7 +12,8 @@ from nameko.testing.services import worker_factory
 
 from common.context import CallerContext
 from common.contracts.assessment import Assessment
-from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from common.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated, ValidationFailed
+from common.idempotency import KeyedRequest
 from registry.scoring.batch import RecomputeReport
 from registry.scoring.engine import ScoreResult, score
 from registry.scoring.model import ScoringModel, builtin_models
@@ -49,13 +50,12 @@ class FakeScores:
         return self.rows.get(household_id)
 
     def assess(
-        self, household: dict[str, Any], assessment: Assessment, scored: ScoreResult, user_id: str, key: str
+        self, household: dict[str, Any], assessment: Assessment, scored: ScoreResult, user_id: str, key: KeyedRequest
     ) -> dict[str, Any]:
         hid = household["_id"]
-        if key in self.answers:
-            first_id, answer = self.answers[key]
-            if first_id != hid:
-                raise Conflict("this idempotency key was used for another household")
+        if key.scoped in self.answers:
+            fingerprint, answer = self.answers[key.scoped]
+            key.ensure_same(fingerprint)
             return answer
         if household["status"] == "merged":
             raise Conflict("a merged household cannot be assessed")
@@ -66,7 +66,7 @@ class FakeScores:
             "score": {**stored, "computed_at": stored["computed_at"].isoformat()},
             "explanation": [d.model_dump(mode="json") for d in scored.dimensions],
         }
-        self.answers[key] = (hid, answer)
+        self.answers[key.scoped] = (key.fingerprint, answer)
         return answer
 
     def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Any) -> RecomputeReport:
@@ -236,8 +236,10 @@ def test_bad_idempotency_key(registry: Callable[..., Any], key: Any) -> None:
 def test_same_key_answers_the_same(registry: Callable[..., Any], scores: FakeScores) -> None:
     worker = registry()
     first = worker.assess_household(HOUSEHOLD_ID, answers(), "key-00000001")
-    again = worker.assess_household(HOUSEHOLD_ID, answers(SALARIED_OWNERS), "key-00000001")
-    assert again == first and scores.rows[HOUSEHOLD_ID]["assessment"]["housing"]["tenure"] == "homeless"
+    assert worker.assess_household(HOUSEHOLD_ID, answers(), "key-00000001") == first
+    with pytest.raises(IdempotencyKeyReused):
+        worker.assess_household(HOUSEHOLD_ID, answers(SALARIED_OWNERS), "key-00000001")
+    assert scores.rows[HOUSEHOLD_ID]["assessment"]["housing"]["tenure"] == "homeless"
 
 
 def test_merged_household_cannot_be_assessed(registry: Callable[..., Any], scores: FakeScores) -> None:

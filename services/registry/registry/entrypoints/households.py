@@ -8,7 +8,7 @@ from common import areas, policy
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.contracts.people import protected_record
 from common.errors import NotFound
-from common.idempotency import check_key
+from common.idempotency import KeyedRequest, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 from registry.base import RegistryBase
@@ -16,6 +16,15 @@ from registry.duplicates import findings, household_keys, person_records
 from registry.repository import NewHousehold
 
 CANDIDATE_LIMIT = 200  # stored households compared with a new one, at most
+
+
+def registration_key(
+    user_id: str, idempotency_key: object, payload: HouseholdIn, members: list[dict[str, Any]]
+) -> KeyedRequest:
+    """The caller's key for a registration: national ids enter its fingerprint as their keyed hash only."""
+    stable = [{k: v for k, v in member.items() if k != "national_id_enc"} for member in members]  # enc is random
+    body = payload.model_dump(mode="json", exclude={"members"})
+    return keyed(user_id, idempotency_key, "register_household", body, stable)
 
 
 class HouseholdEntrypoints(RegistryBase):
@@ -30,10 +39,10 @@ class HouseholdEntrypoints(RegistryBase):
         (``possible_duplicates_outside_area``).
         """
         caller = policy.authorize(self.caller, "household.register")
-        key = check_key(idempotency_key)
         payload = parse(HouseholdIn, household)
         policy.require_within(caller, payload.area)
         members = [protected_record(member, self.national_ids) for member in payload.members]
+        key = registration_key(caller.user_id, idempotency_key, payload, members)
         household_id = self.households.new_id()
         records = person_records(household_id, payload.area, members)
         keys = household_keys(records)

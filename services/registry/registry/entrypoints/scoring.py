@@ -17,7 +17,7 @@ from common import areas, policy
 from common.context import CallerContext
 from common.contracts.assessment import Assessment
 from common.errors import Conflict, NotFound
-from common.idempotency import check_key
+from common.idempotency import keyed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
@@ -76,9 +76,9 @@ class ScoringEntrypoints(RegistryBase):
         dimension, each rule with the value it saw and the points it gave.
         """
         caller = policy.authorize(self.caller, "household.assess")
-        key = check_key(idempotency_key)
         answers = parse(Assessment, assessment)
         household = self._visible_household(caller, household_id)
+        key = keyed(caller.user_id, idempotency_key, "assess_household", str(household["_id"]), answers)
         scored = score(model_in_force(datetime.now(UTC)), answers)
         return self.scores.assess(household, answers, scored, caller.user_id, key)
 
