@@ -7,8 +7,14 @@ Two plan formats answer ``explain``:
   collection; ``IXSCAN``, ``IDHACK``, ``COUNT_SCAN``, ``DISTINCT_SCAN`` and the express
   stages read through an index. Rejected plans are not what runs and are ignored.
 - **FerretDB 2 over PostgreSQL with DocumentDB** answers with PostgreSQL's plan inside
-  (``Node Type``, ``Plans``): ``Seq Scan`` reads the whole table, index, index-only and
-  bitmap scans read through an index (``Index Name``).
+  (``Node Type``, ``Plans``, under a ``Custom Scan``): ``Seq Scan`` reads the whole table,
+  index, index-only and bitmap scans read through an index (``Index Name``). DocumentDB
+  reads a whole collection through its ``_id_`` index with no condition but the shard
+  key (``Index Cond: (shard_key_value = '4'::bigint)``): that is a collection scan too.
+
+On both, an index read with no bounds (MongoDB's ``[MinKey, MaxKey]`` on every field,
+PostgreSQL's index scan without a condition) walks the whole collection in index order
+and counts as a collection scan.
 - **FerretDB 1.x over SQLite** lists SQLite's query plan lines (``detail=SCAN <table>``
   reads the whole table, ``detail=SEARCH <table> USING INDEX ...`` an index); kept so that a
   test run on it says plainly that it scans.
@@ -42,8 +48,12 @@ MONGO_SCAN_STAGES = frozenset({"COLLSCAN"})
 # PostgreSQL node types (DocumentDB) that do the same.
 PG_INDEX_NODES = frozenset({"Index Scan", "Index Only Scan", "Bitmap Index Scan"})
 PG_SCAN_NODES = frozenset({"Seq Scan", "Parallel Seq Scan"})
-SCAN_STEPS = MONGO_SCAN_STAGES | PG_SCAN_NODES | {"SQLITE_SCAN"}
+WHOLE_COLLECTION = "index read of the whole collection"
+SCAN_STEPS = MONGO_SCAN_STAGES | PG_SCAN_NODES | {"SQLITE_SCAN", WHOLE_COLLECTION}
 INDEX_STEPS = MONGO_INDEX_STAGES | PG_INDEX_NODES | {"SQLITE_SEARCH"}
+# DocumentDB's condition that only picks the collection's shard: no condition on the documents.
+SHARD_ONLY = re.compile(r"\(*shard_key_value = '\d+'::bigint\)*")
+WHOLE_INDEX = "[MinKey, MaxKey]"
 # SQLite's EXPLAIN QUERY PLAN line, as FerretDB 1.x reports it.
 SQLITE_STEP = re.compile(r"detail=(?P<step>SCAN|SEARCH) \S+(?: USING (?:COVERING )?INDEX (?P<index>\S+))?")
 # Parts of an explain answer that are not the plan that runs.
@@ -99,8 +109,19 @@ def _step(node: Mapping[str, Any] | str) -> tuple[str, str | None] | None:
         name = node.get(key)
         if isinstance(name, str):
             index = node.get(index_key)
-            return name, index if isinstance(index, str) else None
+            return (WHOLE_COLLECTION if _unbounded(node) else name), index if isinstance(index, str) else None
     return None
+
+
+def _unbounded(node: Mapping[str, Any]) -> bool:
+    """An index read that bounds nothing: it walks the whole collection."""
+    if node.get("stage") == "IXSCAN":
+        bounds = node.get("indexBounds")
+        return isinstance(bounds, Mapping) and all(list(b) == [WHOLE_INDEX] for b in bounds.values())
+    if node.get("Node Type") in PG_INDEX_NODES:
+        condition = node.get("Index Cond")
+        return not isinstance(condition, str) or SHARD_ONLY.fullmatch(condition.strip()) is not None
+    return False
 
 
 def classify(explained: Mapping[str, Any]) -> Plan:
@@ -124,10 +145,25 @@ def classify(explained: Mapping[str, Any]) -> Plan:
     return Plan(kind, tuple(dict.fromkeys(indexes)), tuple(steps))
 
 
+def as_read(command: Mapping[str, Any]) -> dict[str, Any]:
+    """The command as explain takes it: driver fields dropped; a write as the ``find`` of what it selects.
+
+    FerretDB 2 does not explain writes; the documents a write selects are found as a
+    ``find`` with its filter (and sort) would find them, on every engine.
+    """
+    bare = {k: v for k, v in command.items() if k not in DRIVER_FIELDS}
+    if "findAndModify" in bare:
+        found = {"find": bare["findAndModify"], "filter": bare.get("query", {}), "limit": 1}
+        return found | ({"sort": bare["sort"]} if "sort" in bare else {})
+    for write, statements, key in (("update", "updates", "q"), ("delete", "deletes", "q")):
+        if write in bare and isinstance(bare.get(statements), list) and len(bare[statements]) == 1:
+            return {"find": bare[write], "filter": bare[statements][0][key]}
+    return bare
+
+
 def explain_command(database: Database[Any], command: Mapping[str, Any]) -> dict[str, Any]:
     """The ``explain`` answer (``queryPlanner`` verbosity: nothing is executed) of a command."""
-    bare = {k: v for k, v in command.items() if k not in DRIVER_FIELDS}
-    return dict(database.command({"explain": bare, "verbosity": "queryPlanner"}))
+    return dict(database.command({"explain": as_read(command), "verbosity": "queryPlanner"}))
 
 
 def explain(database: Database[Any], command: Mapping[str, Any]) -> Plan:

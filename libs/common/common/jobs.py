@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -70,6 +71,11 @@ class MongoJobRepository:
     def __init__(self, database: Database[Any]) -> None:
         self.jobs = database["jobs"]
         self.locks = database["job_locks"]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        """The stale-job sweep reads running jobs by heartbeat."""
+        database["jobs"].create_index([("status", ASCENDING), ("heartbeat_at", ASCENDING)])
 
     def start(
         self, kind: str, area: str, user_id: str, params: dict[str, Any], exclusive: str | None = None

@@ -72,6 +72,8 @@ class MongoAuditRepository:
         records.create_index([("area_ancestors", ASCENDING), ("seq", DESCENDING)])
         records.create_index([("actor", ASCENDING), ("seq", DESCENDING)])
         records.create_index([("object_id", ASCENDING), ("seq", DESCENDING)])
+        records.create_index([("action", ASCENDING), ("seq", DESCENDING)])
+        records.create_index([("at", DESCENDING)])
 
     def append(self, entry: AuditEntry, event_id: str) -> int:
         with _append_lock:

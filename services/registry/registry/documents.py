@@ -26,6 +26,7 @@ class Household(Document):
             "dedup_keys",
             ("area_ancestors", "score.score"),
             {"fields": ["outbox.event_id"], "sparse": True},
+            {"fields": ["merged_into"], "sparse": True},  # the related households of a survivor
         ],
     }
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from common.explain import DRIVER_FIELDS, CommandRecorder, PlanKind, classify
+from common.explain import DRIVER_FIELDS, WHOLE_COLLECTION, CommandRecorder, PlanKind, as_read, classify
 
 # MongoDB 7/8 answers (queryPlanner verbosity), trimmed to the parts the classifier reads.
 MONGO_IXSCAN_FIND: dict[str, Any] = {
@@ -189,3 +189,131 @@ def test_an_sqlite_search_through_an_index_is_an_index_read() -> None:
     search = {"queryPlanner": {"Plan": ["id=3 parent=0 notused=0 detail=SEARCH t_1 USING INDEX t_1_a_1 (a=?)"]}}
     plan = classify(search)
     assert (plan.kind, plan.indexes) == (PlanKind.INDEX, ("t_1_a_1",))
+
+
+# FerretDB 2.7 over PostgreSQL 18 + DocumentDB, captured (queryPlanner), trimmed to the plan's nodes.
+DOCUMENTDB_BITMAP_INDEX: dict[str, Any] = {  # find {"a": 5} with an index on a
+    "queryPlanner": {
+        "Plan": {
+            "Node Type": "Custom Scan",
+            "Custom Plan Provider": "DocumentDBApiExplainQueryScan",
+            "namespaceName": "plans_probe.t",
+            "IndexDetails": [{"indexBounds": ['["a": [5, 5]]'], "indexName": "a_1", "indexKey": '{"a": 1}'}],
+            "IndexCosts": [{"indexKey": '{"_id": 1}', "indexName": "_id_", "selectivity": 0.005}],
+            "Plans": [
+                {
+                    "Node Type": "Bitmap Heap Scan",
+                    "Relation Name": "documents_4",
+                    "Recheck Cond": "(document OPERATOR(documentdb_api_catalog.@=) 'BSONHEX0c00000010610005'::bson)",
+                    "Plans": [
+                        {
+                            "Node Type": "Bitmap Index Scan",
+                            "Index Name": "a_1",
+                            "Index Cond": "(document OPERATOR(documentdb_api_catalog.@=) 'BSONHEX0c000000'::bson)",
+                            "Plan Rows": 50.0,
+                        }
+                    ],
+                }
+            ],
+        }
+    },
+    "explainVersion": "1",
+    "serverInfo": {"host": "vm", "port": 27018, "version": "7.0.77", "ferretdb": {"version": "v2.7.0"}},
+    "ok": 1.0,
+}
+DOCUMENTDB_ID_LOOKUP: dict[str, Any] = {  # find {"_id": ObjectId(...)}
+    "queryPlanner": {
+        "Plan": {
+            "Node Type": "Index Scan",
+            "Scan Direction": "Forward",
+            "Relation Name": "documents_4",
+            "Index Name": "_id_",
+            "Index Cond": "((shard_key_value = '4'::bigint) AND (object_id OPERATOR(documentdb_core.=) "
+            "'BSONHEX1300000007006b15107166983f59c55d904600'::documentdb_core.bson))",
+        }
+    },
+    "ok": 1.0,
+}
+DOCUMENTDB_WHOLE_COLLECTION: dict[str, Any] = {  # find {"b": 5}, no index on b
+    "queryPlanner": {
+        "Plan": {
+            "Node Type": "Custom Scan",
+            "Custom Plan Provider": "DocumentDBApiExplainQueryScan",
+            "IndexDetails": [{"indexName": "_id_"}],
+            "Plans": [
+                {
+                    "Node Type": "Bitmap Heap Scan",
+                    "Relation Name": "documents_4",
+                    "Recheck Cond": "(shard_key_value = '4'::bigint)",
+                    "Filter": "(document OPERATOR(documentdb_api_catalog.@=) 'BSONHEX0c00000010620005'::bson)",
+                    "Plans": [
+                        {
+                            "Node Type": "Bitmap Index Scan",
+                            "Index Name": "_id_",
+                            "Index Cond": "(shard_key_value = '4'::bigint)",
+                            "Plan Rows": 25.0,
+                        }
+                    ],
+                }
+            ],
+        }
+    },
+    "ok": 1.0,
+}
+DOCUMENTDB_SEQ_SCAN: dict[str, Any] = {
+    "queryPlanner": {"Plan": {"Node Type": "Custom Scan", "Plans": [{"Node Type": "Seq Scan", "Relation Name": "d"}]}}
+}
+
+
+def test_documentdb_reads_through_the_index_of_the_filtered_field() -> None:
+    plan = classify(DOCUMENTDB_BITMAP_INDEX)
+    assert (plan.kind, plan.indexes) == (PlanKind.INDEX, ("a_1",))
+
+
+def test_documentdb_finds_an_id_through_its_index() -> None:
+    assert classify(DOCUMENTDB_ID_LOOKUP).kind == PlanKind.INDEX
+
+
+def test_documentdb_reading_a_whole_shard_through_id_is_a_collection_scan() -> None:
+    plan = classify(DOCUMENTDB_WHOLE_COLLECTION)
+    assert plan.kind == PlanKind.COLLECTION_SCAN
+    assert WHOLE_COLLECTION in plan.steps
+
+
+def test_a_postgresql_sequential_scan_is_a_collection_scan() -> None:
+    assert classify(DOCUMENTDB_SEQ_SCAN).kind == PlanKind.COLLECTION_SCAN
+
+
+def test_a_mongodb_index_read_without_bounds_walks_the_whole_collection() -> None:
+    unbounded = {
+        "queryPlanner": {
+            "winningPlan": {
+                "stage": "FETCH",
+                "filter": {"action": {"$eq": "review.c"}},
+                "inputStage": {"stage": "IXSCAN", "indexName": "_id_", "indexBounds": {"_id": ["[MinKey, MaxKey]"]}},
+            }
+        }
+    }
+    assert classify(unbounded).kind == PlanKind.COLLECTION_SCAN
+
+
+@pytest.mark.parametrize(
+    ("command", "read"),
+    [
+        (
+            {"findAndModify": "jobs", "query": {"_id": "j1"}, "update": {"$set": {"s": 1}}, "lsid": {}, "$db": "x"},
+            {"find": "jobs", "filter": {"_id": "j1"}, "limit": 1},
+        ),
+        (
+            {"delete": "claims", "deletes": [{"q": {"request_id": "r1"}, "limit": 0}], "ordered": True},
+            {"find": "claims", "filter": {"request_id": "r1"}},
+        ),
+        (
+            {"update": "jobs", "updates": [{"q": {"_id": "j1"}, "u": {"$set": {"s": 1}}}]},
+            {"find": "jobs", "filter": {"_id": "j1"}},
+        ),
+        ({"find": "t", "filter": {"a": 1}, "$db": "x"}, {"find": "t", "filter": {"a": 1}}),
+    ],
+)
+def test_a_write_is_explained_as_the_find_of_what_it_selects(command: dict[str, Any], read: dict[str, Any]) -> None:
+    assert as_read(command) == read
