@@ -1,19 +1,25 @@
 """The gateway's side of the audit trail.
 
 Routes that read a personal record or write anything declare
-``openapi_extra=audited("household.read", "household")``. After such a request is
-answered, :class:`AuditMiddleware` publishes who (from the verified token), what,
-which object, the outcome and the correlation id to the audit service, which chains
-it into the append-only trail. Failed, denied and unauthenticated attempts are
-audited too.
+``openapi_extra=audited("household.read", "household")``, and with it where the
+object's id comes from: by default the path parameter ``<object_type>_id``; else
+``object_id=from_path(...)``, ``from_response("id")`` (the created record's id),
+``from_request(field)`` (a field of the JSON body), or ``COLLECTION`` / ``MANY`` for
+routes over no one object (lists and searches; a file of many). The declaration shows in
+the OpenAPI (``x-audit``), where a unit test checks every route's against its
+parameters and schemas. After such a request is answered, :class:`AuditMiddleware`
+publishes who (from the verified token: user id and username), what, which object, the
+outcome and the correlation id to the audit service, which chains it into the
+append-only trail. Failed, denied and unauthenticated attempts are audited too.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,27 +33,104 @@ log = logging.getLogger(__name__)
 
 AUDIT_KEY = "x-audit"
 AUDIT_FAILURES = Counter("gateway_audit_publish_failures_total", "Audit entries that could not be published.")
+MAX_CAPTURED_BYTES = 256 * 1024  # bodies an id is read from are small JSON records
 
 
-def audited(action: str, object_type: str) -> dict[str, Any]:
+class IdSource(TypedDict):
+    """Where an audited route's object id comes from: ``where`` it is, under which ``names``."""
+
+    where: Literal["path", "response", "request", "collection", "many"]
+    names: list[str]
+
+
+def from_path(*names: str) -> IdSource:
+    """Path parameters; several are joined with ``/`` (a budget: ``code/period/area``)."""
+    return {"where": "path", "names": list(names)}
+
+
+def from_response(field: str = "id") -> IdSource:
+    """A field of a successful answer's JSON, e.g. the created record's ``id``; dots walk
+    into objects and over lists (``lists.id``: one entry per list)."""
+    return {"where": "response", "names": [field]}
+
+
+def from_request(field: str) -> IdSource:
+    """A field of the request's JSON body (known even when the request is refused)."""
+    return {"where": "request", "names": [field]}
+
+
+COLLECTION: IdSource = {"where": "collection", "names": []}  # a list or a search: no one object
+MANY: IdSource = {"where": "many", "names": []}  # a file that writes many objects at once
+
+
+def audited(action: str, object_type: str, object_id: IdSource | None = None) -> dict[str, Any]:
     """``openapi_extra`` marking a route as audited (it shows in the OpenAPI too)."""
-    return {AUDIT_KEY: {"action": action, "object_type": object_type}}
+    source = object_id if object_id is not None else from_path(f"{object_type}_id")
+    return {AUDIT_KEY: {"action": action, "object_type": object_type, "object_id": source}}
 
 
 class EventPublisher(Protocol):
     async def publish(self, event_type: str, data: dict[str, Any]) -> str: ...
 
 
-def _created_id(body: bytes) -> str | None:
+def _json(body: bytes) -> Any:
     try:
-        payload = json.loads(body)
+        return json.loads(body) if body else None
     except ValueError:
         return None
-    return str(payload["id"]) if isinstance(payload, dict) and "id" in payload else None
+
+
+def _walk(value: Any, names: list[str]) -> Iterator[Any]:
+    """The values at a dotted path; lists on the way are walked item by item."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk(item, names)
+    elif not names:
+        yield value
+    elif isinstance(value, dict) and names[0] in value:
+        yield from _walk(value[names[0]], names[1:])
+
+
+def _ids(values: Iterator[Any]) -> list[str]:
+    return [str(v) for v in values if isinstance(v, str | int) and not isinstance(v, bool) and str(v)]
+
+
+def object_ids(
+    source: IdSource, path_params: dict[str, Any], request_body: bytes, response_body: bytes, status: int
+) -> list[str]:
+    """The ids of the objects a request was about, as its route declares (none if unknown)."""
+    where, names = source["where"], source["names"]
+    if where == "path":
+        parts = [str(path_params[name]) for name in names if path_params.get(name) not in (None, "")]
+        return ["/".join(parts)] if parts and len(parts) == len(names) else []
+    if where == "request":
+        return _ids(_walk(_json(request_body), names[0].split(".")))
+    if where == "response" and status < 400:
+        return _ids(_walk(_json(response_body), names[0].split(".")))
+    return []
+
+
+def _spec(scope: Scope) -> dict[str, Any] | None:
+    """The audit declaration of the matched route (set by the router before the body is read)."""
+    spec: dict[str, Any] | None = (getattr(scope.get("route"), "openapi_extra", None) or {}).get(AUDIT_KEY)
+    return spec
+
+
+class _Capture:
+    """Keeps the first bytes of a body, when the route reads its object id from it."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        room = MAX_CAPTURED_BYTES - len(self.data)
+        if room > 0:
+            self.data += chunk[:room]
 
 
 class AuditMiddleware:
-    """Publish an :class:`AuditEntry` for every request to an audited route."""
+    """Publish an :class:`AuditEntry` for every request to an audited route (one per object
+    when the answer names several)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -57,29 +140,46 @@ class AuditMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500
-        body = b""
+        request, response = _Capture(), _Capture()
 
-        async def capture(message: Message) -> None:
-            nonlocal status, body
+        def reads(where: str) -> bool:
+            spec = _spec(scope)
+            return spec is not None and spec["object_id"]["where"] == where
+
+        async def capture_request(message: Message) -> Message:
+            if message["type"] == "http.request" and reads("request"):
+                request.add(message.get("body", b""))
+            return message
+
+        async def receive_captured() -> Message:
+            return await capture_request(await receive())
+
+        async def capture_response(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and scope["method"] == "POST":
-                body += message.get("body", b"")  # small JSON: the created object's id
+            elif message["type"] == "http.response.body" and reads("response"):
+                response.add(message.get("body", b""))
             await send(message)
 
         try:
-            await self.app(scope, receive, capture)
+            await self.app(scope, receive_captured, capture_response)
         finally:
-            spec = (getattr(scope.get("route"), "openapi_extra", None) or {}).get(AUDIT_KEY)
+            spec = _spec(scope)
             if spec is not None:
-                await self._publish(scope, spec, status, body)
+                path_params = scope.get("path_params", {})
+                found = object_ids(spec["object_id"], path_params, bytes(request.data), bytes(response.data), status)
+                targets: list[str | None] = [*found] or [None]  # an entry even when no object is known
+                for object_id in targets:
+                    await self._publish(scope, spec, status, object_id)
 
-    async def _publish(self, scope: Scope, spec: dict[str, str], status: int, body: bytes) -> None:
-        caller: CallerContext | None = scope.get("state", {}).get("caller")
-        path_params = scope.get("path_params", {})
-        object_id = path_params.get(f"{spec['object_type']}_id") or (_created_id(body) if status == 201 else None)
+    async def _publish(self, scope: Scope, spec: dict[str, Any], status: int, object_id: str | None) -> None:
+        state = scope.get("state", {})
+        caller: CallerContext | None = state.get("caller")
+        username = state.get("username")
         entry = AuditEntry(
             actor=caller.user_id if caller else "anonymous",
+            username=username if isinstance(username, str) and username else None,
             roles=list(caller.roles) if caller else [],
             area=caller.area if caller else None,
             action=spec["action"],

@@ -43,6 +43,7 @@ async def get_caller(
         raise Unauthenticated("a bearer token is required")
     verifier: TokenVerifier = request.app.state.verifier
     claims = await verifier.verify(credentials.credentials)
+    request.state.username = claims.get("preferred_username")  # for the audit trail, even if refused below
     caller = caller_from_claims(claims, logs.correlation_id.get())
     request.state.caller = caller
     limiter: UserRateLimiter = request.app.state.rate_limiter

@@ -27,11 +27,14 @@ CHAINED_FIELDS = (
     "correlation_id",
     "event_id",
 )
+# Fields added later: covered when a record has them, so older records still verify.
+OPTIONAL_CHAINED_FIELDS = ("username",)
 
 
 def digest(record: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over the previous hash and the record's canonical JSON."""
     content = {field: record.get(field) for field in CHAINED_FIELDS}
+    content |= {field: record[field] for field in OPTIONAL_CHAINED_FIELDS if record.get(field) is not None}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 

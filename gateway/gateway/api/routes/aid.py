@@ -32,7 +32,7 @@ from common.contracts.aid import (
     RegularisationIn,
     UrgentAidIn,
 )
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc, RpcCaller
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -60,7 +60,7 @@ reconciliations = APIRouter(prefix="/v1/payment-reconciliations", tags=["payment
     status_code=status.HTTP_201_CREATED,
     response_model=AidRequestOut,
     responses=STEP_ERRORS,
-    openapi_extra=audited("aid.request", "aid_request"),
+    openapi_extra=audited("aid.request", "aid_request", from_response()),
 )
 async def create_aid_request(body: AidRequestIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     """Receive a request for a household of your area (reception): state ``received``."""
@@ -73,7 +73,7 @@ async def create_aid_request(body: AidRequestIn, caller: Caller, rpc: Rpc, idemp
     "",
     response_model=AidRequestPage,
     responses=READ_ERRORS,
-    openapi_extra=audited("aid.list", "aid_request"),
+    openapi_extra=audited("aid.list", "aid_request", COLLECTION),
 )
 async def list_aid_requests(filters: Annotated[AidRequestFilter, Query()], caller: Caller, rpc: Rpc) -> Any:
     """Requests in your area by creation (history left out); page with ``after``."""
@@ -263,7 +263,7 @@ async def decision_letter(
     status_code=status.HTTP_201_CREATED,
     response_model=AidRequestOut,
     responses=STEP_ERRORS,
-    openapi_extra=audited("aid.urgent", "aid_request"),
+    openapi_extra=audited("aid.urgent", "aid_request", from_response()),
 )
 async def grant_urgent_aid(body: UrgentAidIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     """Immediate aid by a cell coordinator within the cap (403 above it); regularisation due within days."""
@@ -276,7 +276,7 @@ async def grant_urgent_aid(body: UrgentAidIn, caller: Caller, rpc: Rpc, idempote
     "",
     response_model=PaymentListBuild,
     responses=error_responses(401, 403, 422, 503),
-    openapi_extra=audited("payment_list.build", "payment_list"),
+    openapi_extra=audited("payment_list.build", "payment_list", from_response("lists.id")),
 )
 async def build_payment_list(body: PaymentListIn, caller: Caller, rpc: Rpc) -> Any:
     """List the area's approved cash grants and failed payments for the month; repeating adds only what is new."""
@@ -310,7 +310,7 @@ async def send_payment_list(payment_list_id: str, caller: Caller, rpc: Rpc) -> A
     response_model=ReconciliationReport,
     responses=error_responses(401, 403, 415, 422, 503),
     openapi_extra={
-        **audited("payment.reconcile", "payment_reconciliation"),
+        **audited("payment.reconcile", "payment_reconciliation", from_response()),
         "requestBody": {
             "required": True,
             "description": "The operator's CSV: `reference,status,paid_at[,failure_reason]` (`,` or `;`).",

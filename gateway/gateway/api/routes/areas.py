@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel
 
-from gateway.audit import audited
+from gateway.audit import MANY, audited
 from gateway.deps import Caller, Rpc
 from gateway.errors import COMMON_ERRORS
 
@@ -44,7 +44,7 @@ async def list_areas(caller: Caller, rpc: Rpc, parent: Annotated[str, Query(exam
 @router.post(
     "/communes",
     response_model=CommuneImport,
-    openapi_extra={**audited("area.import", "area"), "requestBody": {"content": {"text/csv": {}}}},
+    openapi_extra={**audited("area.import", "area", MANY), "requestBody": {"content": {"text/csv": {}}}},
 )
 async def import_communes(caller: Caller, rpc: Rpc, csv_text: Annotated[str, Body(media_type="text/csv")]) -> Any:
     """Add or correct communes from ``code;wilaya_code;name_fr;name_ar`` rows (national officers)."""

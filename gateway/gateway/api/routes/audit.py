@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from common.contracts.audit import AuditQuery, AuditRecord
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited
 from gateway.deps import Caller, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=COMMON_ERRORS)
     "/entries",
     response_model=list[AuditRecord],
     responses=error_responses(401, 403, 422, 503),
-    openapi_extra=audited("audit.search", "audit_entry"),
+    openapi_extra=audited("audit.search", "audit_entry", COLLECTION),
 )
 async def search_entries(request: Request, query: Annotated[AuditQuery, Query()], caller: Caller, rpc: Rpc) -> Any:
     """Who read or changed what, newest first; page with ``before_seq``.

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from common.contracts.campaigns import CampaignIn, CampaignOut
-from gateway.audit import audited
+from gateway.audit import audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/campaigns", tags=["solidarity"], responses=COMMON
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=audited("campaign.create", "campaign"),
+    openapi_extra=audited("campaign.create", "campaign", from_response()),
     response_model=CampaignOut,
     responses=error_responses(401, 403, 422, 503),
 )

@@ -27,7 +27,7 @@ from common.contracts.casework import (
     VisitOut,
     VisitRecord,
 )
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited, from_path, from_request, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -51,7 +51,7 @@ async def list_team(commune: Commune, caller: Caller, rpc: Rpc) -> Any:
     "/{commune}/team",
     response_model=TeamMemberOut,
     responses=WRITE_ERRORS,
-    openapi_extra=audited("casework.team", "team_member"),
+    openapi_extra=audited("casework.team", "team_member", from_request("user_id")),
 )
 async def set_team_member(commune: Commune, member: TeamMemberIn, caller: Caller, rpc: Rpc) -> Any:
     """Add a member, or change a member's discipline or active period (posting the same user again)."""
@@ -68,7 +68,7 @@ async def caseload(commune: Commune, caller: Caller, rpc: Rpc) -> Any:
     "/{commune}/caseload/soft-limit",
     response_model=Caseload,
     responses=WRITE_ERRORS,
-    openapi_extra=audited("casework.soft_limit", "cell"),
+    openapi_extra=audited("casework.soft_limit", "cell", from_path("commune")),
 )
 async def set_soft_limit(commune: Commune, body: SoftLimitIn, caller: Caller, rpc: Rpc) -> Any:
     """Set the cell's soft limit: workers above it are flagged, never refused a case."""
@@ -79,7 +79,7 @@ async def set_soft_limit(commune: Commune, body: SoftLimitIn, caller: Caller, rp
     "/{commune}/overdue-visits",
     response_model=list[OverdueVisit],
     responses=READ_ERRORS,
-    openapi_extra=audited("casework.overdue", "cell"),
+    openapi_extra=audited("casework.overdue", "cell", from_path("commune")),
 )
 async def overdue_visits(commune: Commune, caller: Caller, rpc: Rpc) -> Any:
     """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
@@ -91,7 +91,7 @@ async def overdue_visits(commune: Commune, caller: Caller, rpc: Rpc) -> Any:
     status_code=status.HTTP_201_CREATED,
     response_model=CaseOut,
     responses=WRITE_ERRORS,
-    openapi_extra=audited("case.open", "case"),
+    openapi_extra=audited("case.open", "case", from_response()),
 )
 async def open_case(case: CaseIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     """Open a case on a household of your area; ``warnings`` flags caseloads above the soft limit.
@@ -105,7 +105,7 @@ async def open_case(case: CaseIn, caller: Caller, rpc: Rpc, idempotency_key: Ide
     "",
     response_model=list[CaseOut],
     responses=error_responses(401, 403, 422, 503),
-    openapi_extra=audited("case.list", "case"),
+    openapi_extra=audited("case.list", "case", COLLECTION),
 )
 async def list_cases(filters: Annotated[CaseFilter, Query()], caller: Caller, rpc: Rpc) -> Any:
     """Cases in your area, the latest opened first."""

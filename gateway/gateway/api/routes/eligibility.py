@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from common.contracts.jobs import JobOut
 from common.contracts.programmes import EligibilityRunHouseholds
-from gateway.audit import audited
+from gateway.audit import audited, from_path
 from gateway.deps import Caller, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/eligibility-runs", tags=["assistance"], responses
     "/{run_id}",
     response_model=JobOut,
     responses=error_responses(401, 403, 404, 503),
-    openapi_extra=audited("eligibility.run.read", "eligibility_run"),
+    openapi_extra=audited("eligibility.run.read", "eligibility_run", from_path("run_id")),
 )
 async def get_eligibility_run(run_id: str, caller: Caller, rpc: Rpc) -> Any:
     """A run's status and progress; once done, ``result`` counts eligible and not eligible households,
@@ -31,7 +31,7 @@ async def get_eligibility_run(run_id: str, caller: Caller, rpc: Rpc) -> Any:
     "/{run_id}/households",
     response_model=EligibilityRunHouseholds,
     responses=error_responses(401, 403, 404, 422, 503),
-    openapi_extra=audited("eligibility.run.households", "eligibility_run"),
+    openapi_extra=audited("eligibility.run.households", "eligibility_run", from_path("run_id")),
 )
 async def eligibility_run_households(
     run_id: str, caller: Caller, rpc: Rpc, chunk: Annotated[int, Query(ge=0, le=99_999)] = 0

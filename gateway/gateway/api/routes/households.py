@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdOut, HouseholdPage, HouseholdUpdate
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -21,7 +21,7 @@ ERRORS = error_responses(401, 403, 404, 422, 503)
     status_code=status.HTTP_201_CREATED,
     response_model=HouseholdOut,
     responses=ERRORS,
-    openapi_extra=audited("household.register", "household"),
+    openapi_extra=audited("household.register", "household", from_response()),
 )
 async def register_household(household: HouseholdIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     return await rpc.call(
@@ -43,7 +43,7 @@ async def get_household(household_id: str, caller: Caller, rpc: Rpc) -> Any:
     "",
     response_model=HouseholdPage,
     responses=ERRORS,
-    openapi_extra=audited("household.list", "household"),
+    openapi_extra=audited("household.list", "household", COLLECTION),
 )
 async def list_households(filters: Annotated[HouseholdFilter, Query()], caller: Caller, rpc: Rpc) -> Any:
     """Households in the caller's area (optionally a sub-area), by creation; page with ``after``."""

@@ -20,7 +20,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from common.context import CallerContext
 from common.contracts.jobs import JobOut
 from common.errors import DomainError
-from gateway.audit import audited
+from gateway.audit import audited, from_response
 from gateway.deps import Caller, Rpc, RpcCaller
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -107,7 +107,7 @@ class Upload:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
     responses=error_responses(401, 403, 409, 413, 415, 422, 503),
-    openapi_extra={**audited("household.import", "import"), "requestBody": REQUEST_BODY},
+    openapi_extra={**audited("household.import", "import", from_response()), "requestBody": REQUEST_BODY},
 )
 async def start_import(
     request: Request,

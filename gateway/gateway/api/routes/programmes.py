@@ -17,7 +17,7 @@ from common.contracts.programmes import (
     ProgrammeOut,
     RuleSet,
 )
-from gateway.audit import audited
+from gateway.audit import audited, from_path, from_response
 from gateway.deps import Caller, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -33,7 +33,7 @@ AreaPath = Annotated[
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=audited("programme.create", "programme"),
+    openapi_extra=audited("programme.create", "programme", from_response("code")),
     response_model=ProgrammeOut,
     responses=error_responses(401, 403, 409, 422, 503),
 )
@@ -59,7 +59,7 @@ async def get_programme(code: str, caller: Caller, rpc: Rpc) -> Any:
     status_code=status.HTTP_201_CREATED,
     response_model=ProgrammeOut,
     responses=error_responses(401, 403, 404, 409, 422, 503),
-    openapi_extra=audited("programme.rules.publish", "programme"),
+    openapi_extra=audited("programme.rules.publish", "programme", from_path("code")),
 )
 async def publish_rules(code: str, rules: RuleSet, caller: Caller, rpc: Rpc) -> Any:
     """Publish the next rules version; published versions never change (another content for one is 409).
@@ -74,7 +74,7 @@ async def publish_rules(code: str, rules: RuleSet, caller: Caller, rpc: Rpc) -> 
     "/{code}/budgets/{period}/{area:path}",
     response_model=BudgetOut,
     responses=error_responses(401, 403, 404, 409, 422, 503),
-    openapi_extra=audited("budget.set", "budget"),
+    openapi_extra=audited("budget.set", "budget", from_path("code", "period", "area")),
 )
 async def set_budget(code: str, period: Period, area: AreaPath, body: BudgetIn, caller: Caller, rpc: Rpc) -> Any:
     """Set the programme's envelope for an area (yours or below) and period, e.g. ``PUT …/budgets/2026-03/DZ/16``.
@@ -88,7 +88,7 @@ async def set_budget(code: str, period: Period, area: AreaPath, body: BudgetIn, 
     "/{code}/budgets/{period}/{area:path}",
     response_model=BudgetOut,
     responses=error_responses(401, 403, 404, 422, 503),
-    openapi_extra=audited("budget.read", "budget"),
+    openapi_extra=audited("budget.read", "budget", from_path("code", "period", "area")),
 )
 async def get_budget(code: str, period: Period, area: AreaPath, caller: Caller, rpc: Rpc) -> Any:
     """The envelope: allocated, committed, spent and remaining (404 if unset or outside your area)."""
@@ -114,7 +114,7 @@ async def check_eligibility(code: str, household_id: str, caller: Caller, rpc: R
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
     responses=error_responses(401, 403, 404, 409, 422, 503),
-    openapi_extra=audited("eligibility.run", "eligibility_run"),
+    openapi_extra=audited("eligibility.run", "eligibility_run", from_response()),
 )
 async def start_eligibility_run(code: str, body: EligibilityRunIn, caller: Caller, rpc: Rpc) -> Any:
     """Check every household of an area against the programme: a job (``/v1/eligibility-runs/{id}``)."""

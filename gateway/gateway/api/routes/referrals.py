@@ -26,7 +26,7 @@ from common.contracts.referrals import (
     ReferralIn,
     ReferralOut,
 )
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -52,7 +52,7 @@ async def list_institutions(filters: Annotated[InstitutionFilter, Query()], call
     status_code=status.HTTP_201_CREATED,
     response_model=InstitutionOut,
     responses=error_responses(401, 403, 409, 422, 503),
-    openapi_extra=audited("institution.create", "institution"),
+    openapi_extra=audited("institution.create", "institution", from_response("code")),
 )
 async def create_institution(institution: InstitutionIn, caller: Caller, rpc: Rpc) -> Any:
     """Add an institution in your area. Its code makes the call idempotent; another one with the code is 409."""
@@ -85,7 +85,7 @@ async def update_institution(institution_id: Code, institution: InstitutionIn, c
     status_code=status.HTTP_201_CREATED,
     response_model=ReferralOut,
     responses=STEP_ERRORS,
-    openapi_extra=audited("referral.propose", "referral"),
+    openapi_extra=audited("referral.propose", "referral", from_response()),
 )
 async def propose_referral(referral: ReferralIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     """Refer a household member (``<household id>:<index>``) to an institution of your wilaya.
@@ -101,7 +101,7 @@ async def propose_referral(referral: ReferralIn, caller: Caller, rpc: Rpc, idemp
     "",
     response_model=list[ReferralOut],
     responses=error_responses(401, 403, 422, 503),
-    openapi_extra=audited("referral.list", "referral"),
+    openapi_extra=audited("referral.list", "referral", COLLECTION),
 )
 async def list_referrals(filters: Annotated[ReferralFilter, Query()], caller: Caller, rpc: Rpc) -> Any:
     """Referrals in your area (the households' or the institutions' side), the latest first."""

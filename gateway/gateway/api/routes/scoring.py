@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from common.contracts.assessment import Assessment
 from common.contracts.jobs import JobOut
 from common.contracts.scoring import AssessmentResult, ScoreExplanation, ScoringModelOut
-from gateway.audit import audited
+from gateway.audit import audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -61,7 +61,7 @@ async def list_models(caller: Caller, rpc: Rpc) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
     responses=error_responses(401, 403, 409, 503),
-    openapi_extra=audited("scoring.recompute", "score_recompute"),
+    openapi_extra=audited("scoring.recompute", "score_recompute", from_response()),
 )
 async def start_recompute(caller: Caller, rpc: Rpc) -> Any:
     """Rescore every assessed household in your area with the model in force: a job (``/v1/jobs/{id}``).

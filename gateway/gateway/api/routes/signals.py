@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from common.contracts.signals import SignalIn, SignalOut
-from gateway.audit import audited
+from gateway.audit import COLLECTION, audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/signals", tags=["veille"], responses=COMMON_ERROR
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    openapi_extra=audited("signal.report", "signal"),
+    openapi_extra=audited("signal.report", "signal", from_response()),
     response_model=SignalOut,
     responses=error_responses(401, 403, 422, 503),
 )
@@ -29,7 +29,7 @@ async def report_signal(signal: SignalIn, caller: Caller, rpc: Rpc, idempotency_
     "",
     response_model=list[SignalOut],
     responses=error_responses(401, 403, 503),
-    openapi_extra=audited("signal.list", "signal"),
+    openapi_extra=audited("signal.list", "signal", COLLECTION),
 )
 async def list_signals(caller: Caller, rpc: Rpc) -> Any:
     """The most severe, then newest, signals in the caller's area."""

@@ -25,6 +25,7 @@ class AuditEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     actor: str = Field(description="user id (token subject), or 'anonymous'")
+    username: str | None = Field(default=None, description="the actor's username (token's preferred_username)")
     roles: list[str]
     area: str | None
     action: str = Field(examples=["household.read"])
