@@ -23,10 +23,20 @@ class GatewaySettings(BaseSettings):
     rate_limit_storage_uri: str = "async+memory://"  # async+redis://… shares limits across replicas
     cors_origins: str = ""  # comma-separated origins of the front ends
     log_level: str = "INFO"
+    # Services /readyz also waits for: "registry=http://127.0.0.1:8101/readyz,audit=…"
+    # (empty: none). The local run lists every service's ops port.
+    readiness_services: str = ""
+    readiness_timeout_seconds: float = 3.0
 
     @property
     def cors_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def readiness_service_urls(self) -> dict[str, str]:
+        """READINESS_SERVICES as ``{service: readyz URL}``."""
+        pairs = (item.split("=", 1) for item in self.readiness_services.split(",") if "=" in item)
+        return {name.strip(): url.strip() for name, url in pairs if name.strip() and url.strip()}
 
     @property
     def issuer(self) -> str:
