@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pymongo
 from kombu.connection import Connection
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
@@ -16,11 +17,14 @@ from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.metrics import EntrypointMetrics
 from common.nameko_ext.mongo import service_database
 
-PROBE_TIMEOUT_SECONDS = 2.0
+PROBE_TIMEOUT_SECONDS = 1.5
 
 
 class Readiness(DependencyProvider):
-    """Checks that the broker and the service's database answer."""
+    """Checks that the broker and the service's database answer, each within the probe timeout.
+
+    A container that died does not answer at all: ``common.run_service`` restarts it.
+    """
 
     def get_dependency(self, worker_ctx: Any) -> Readiness:
         return self
@@ -29,7 +33,8 @@ class Readiness(DependencyProvider):
         found: dict[str, str] = {}
         config = self.container.config
         try:
-            service_database(config, self.container.service_name).command("ping")
+            with pymongo.timeout(PROBE_TIMEOUT_SECONDS):
+                service_database(config, self.container.service_name).command("ping")
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             found["database"] = type(exc).__name__
         try:
