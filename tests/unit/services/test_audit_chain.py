@@ -147,3 +147,17 @@ def test_the_writer_answers_each_delivery_with_its_seq(repo: MongoAuditRepositor
     finally:
         loop.kill()
     assert sorted(seqs) == list(range(1, 41)) and repo.verify().checked == 40
+
+
+def test_the_username_is_chained_and_records_without_one_still_verify(repo: MongoAuditRepository) -> None:
+    repo.append(entry(1), "ev1")  # as written before entries had a username
+    repo.records.update_one({"_id": seq_key(1)}, {"$unset": {"username": ""}})
+    repo.append(entry(2).model_copy(update={"username": "worker.1601"}), "ev2")
+    repo.append(entry(3).model_copy(update={"username": "director.16"}), "ev3")
+    assert repo.verify().intact and repo.verify().checked == 3
+    assert repo.records.find_one({"_id": seq_key(2)})["username"] == "worker.1601"
+    repo.records.update_one({"_id": seq_key(2)}, {"$set": {"username": "someone.else"}})
+    assert repo.verify().broken_at == 2
+    repo.records.update_one({"_id": seq_key(2)}, {"$set": {"username": "worker.1601"}})
+    repo.records.update_one({"_id": seq_key(3)}, {"$unset": {"username": ""}})
+    assert repo.verify().broken_at == 3
