@@ -68,10 +68,12 @@ async def test_held_reviewed_by_another_and_merged(gateway: httpx.AsyncClient) -
     assert second.status_code == 201, second.text
     held = second.json()
     assert held["status"] == "held_for_review" and held["possible_duplicates"] == [first.json()["id"]]
+    assert held["possible_duplicates_outside_area"] == 0
 
     listed = await gateway.get("/v1/duplicate-reviews", params={"limit": 200}, headers=auth("coordinator.1601"))
     assert listed.status_code == 200, listed.text
-    (review,) = [r for r in listed.json() if r["held"] == held["id"]]
+    (review,) = [r for r in listed.json() if r["held"].get("household_id") == held["id"]]
+    assert review["existing"]["household_id"] == first.json()["id"]
     elsewhere = await gateway.get("/v1/duplicate-reviews", params={"limit": 200}, headers=auth("worker.1602"))
     assert all(r["id"] != review["id"] for r in elsewhere.json())  # another commune never sees it
 
@@ -108,3 +110,89 @@ async def test_scan_is_a_job_for_directors_of_the_area(gateway: httpx.AsyncClien
     assert job["status"] == "succeeded" and job["result"]["wilayas_done"] == 1, job
     hidden = await gateway.get(f"/v1/jobs/{job['id']}", headers=auth("director.31"))
     assert hidden.status_code == 404
+
+
+async def test_a_case_across_wilayas_is_decided_nationally_and_each_side_follows_its_own(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """The issue's case: Alger registers a widow, Oran registers her again with the same national id."""
+    given = _rng.choice([n for n in GIVEN_NAMES if n.sex == "F" and n.latin[0] != GIVEN.latin[0]])
+    family = _rng.choice([n for n in FAMILY_NAMES if n.latin[0] != FAMILY.latin[0]])
+    widow = person_household("/DZ/16/1601", given.latin[0], family.latin[0], given.arabic, family.arabic)
+    widow["members"][0] |= {
+        "national_id": "2" + "".join(str(uuid.uuid4().int)[:17]),
+        "birth_date": (date(1940, 1, 1) + timedelta(days=_rng.randrange(365 * 20))).isoformat(),
+        "phone": f"0662{_rng.randrange(1_000_000):06d}",
+    }
+    alger = await gateway.post("/v1/households", json=widow, headers=auth("worker.1601", **idem()))
+    assert alger.status_code == 201, alger.text
+    alger_id = alger.json()["id"]
+    again = {**widow, "area": "/DZ/31/3101", "address": "Cité Seddikia, bloc 4"}
+    oran = await gateway.post("/v1/households", json=again, headers=auth("worker.3101", **idem()))
+    assert oran.status_code == 201, oran.text
+    oran_id = oran.json()["id"]
+    assert oran.json()["status"] == "held_for_review"
+    assert oran.json()["possible_duplicates"] == [] and oran.json()["possible_duplicates_outside_area"] == 1
+
+    def no_alger_data(response: httpx.Response) -> None:
+        for secret in (alger_id, "Haouch Bouchaoui", "/DZ/16"):
+            assert secret not in response.text, (secret, response.text)
+
+    def no_oran_data(response: httpx.Response) -> None:
+        for secret in (oran_id, "Seddikia", "/DZ/31"):
+            assert secret not in response.text, (secret, response.text)
+
+    mine = await gateway.get("/v1/duplicate-reviews", params={"household_id": oran_id}, headers=auth("worker.3101"))
+    assert mine.status_code == 200, mine.text
+    (review,) = mine.json()
+    assert review["held"]["household_id"] == oran_id and review["existing"] == {"outside_area": True}
+    no_alger_data(mine)
+    review_id = review["id"]
+    assert alger_id not in review_id and oran_id not in review_id
+    queue = await gateway.get("/v1/duplicate-reviews", params={"limit": 200}, headers=auth("director.31"))
+    assert queue.status_code == 200 and review_id in {r["id"] for r in queue.json()}
+    no_alger_data(queue)
+    theirs = await gateway.get(f"/v1/duplicate-reviews/{review_id}", headers=auth("director.16"))
+    assert theirs.status_code == 200, theirs.text
+    assert theirs.json()["existing"]["household_id"] == alger_id and theirs.json()["held"] == {"outside_area": True}
+    no_oran_data(theirs)
+    elsewhere = await gateway.get(f"/v1/duplicate-reviews/{review_id}", headers=auth("worker.1602"))
+    assert elsewhere.status_code == 404 and elsewhere.json()["code"] == "not_found"
+    nationally = await gateway.get(f"/v1/duplicate-reviews/{review_id}", headers=auth("auditor.demo"))
+    assert {nationally.json()["held"]["household_id"], nationally.json()["existing"]["household_id"]} == {
+        oran_id,
+        alger_id,
+    }
+    prying = await gateway.get("/v1/duplicate-reviews", params={"household_id": alger_id}, headers=auth("worker.3101"))
+    assert prying.status_code == 404 and prying.json()["code"] == "not_found"
+
+    path = f"/v1/duplicate-reviews/{review_id}/decision"
+    for director, no_other_data in (("director.31", no_alger_data), ("director.16", no_oran_data)):
+        refused = await gateway.post(path, json={"decision": "same"}, headers=auth(director))
+        assert refused.status_code == 403 and refused.json()["code"] == "cross_area_review", refused.text
+        assert refused.json()["details"]["message_fr"] and refused.json()["details"]["message_ar"]
+        no_other_data(refused)
+    still = await gateway.get(f"/v1/duplicate-reviews/{review_id}", headers=auth("worker.3101"))
+    assert still.json()["status"] == "pending"  # a refused decision changes nothing
+
+    decided = await gateway.post(path, json={"decision": "same"}, headers=auth("national.officer"))
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["household"]["id"] == alger_id
+    assert decided.json()["review"]["held"]["household_id"] == oran_id
+
+    for user in ("worker.3101", "director.31"):
+        own = await gateway.get(f"/v1/households/{oran_id}", headers=auth(user))
+        assert own.status_code == 200, own.text
+        assert (own.json()["id"], own.json()["status"]) == (oran_id, "merged")
+        no_alger_data(own)
+        followed = await gateway.get("/v1/duplicate-reviews", params={"household_id": oran_id}, headers=auth(user))
+        assert [(r["id"], r["status"]) for r in followed.json()] == [(review_id, "same")]
+        assert followed.json()[0]["existing"] == {"outside_area": True}
+        no_alger_data(followed)
+    survivor = await gateway.get(
+        "/v1/duplicate-reviews", params={"household_id": alger_id}, headers=auth("worker.1601")
+    )
+    assert [(r["id"], r["status"]) for r in survivor.json()] == [(review_id, "same")]
+    no_oran_data(survivor)
+    redirected = await gateway.get(f"/v1/households/{oran_id}", headers=auth("national.officer"))
+    assert redirected.json()["id"] == alger_id and redirected.json()["redirected_from"] == oran_id
