@@ -3,9 +3,7 @@
 Each delivery waits until its entry is stored, so a message is still acknowledged only
 once its record exists; but one writer appends everything waiting at that moment (up to
 the service's concurrent deliveries) with one read of the head and one insert command,
-instead of a round of lookups per entry. On FerretDB, where every lookup reads through
-the collection, that is the difference between a trail that keeps up and one that falls
-hours behind.
+instead of a round of lookups per entry.
 """
 
 from __future__ import annotations

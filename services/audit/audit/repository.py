@@ -28,7 +28,6 @@ from common import areas
 from common.contracts.audit import AuditEntry, AuditQuery
 
 MAX_APPEND_ATTEMPTS = 50
-WRITE_CHUNK = 50  # FerretDB never answers a write command of 100 statements or more
 HEAD_ID = "head"
 # One append at a time per process (a green lock under eventlet): the chain is serial,
 # and concurrent appenders would only collide on the next seq. Replicas still race
@@ -37,8 +36,7 @@ _append_lock = threading.Lock()
 
 
 def seq_key(seq: int) -> str:
-    """A record's primary key: zero-padded text sorts like the number, and FerretDB
-    pushes string keys down to SQLite (integer keys are scanned)."""
+    """A record's primary key: zero-padded text, which sorts like the number."""
     return f"{seq:012d}"
 
 
@@ -82,8 +80,8 @@ class MongoAuditRepository:
     def append_many(self, items: Sequence[tuple[AuditEntry, str]]) -> list[int]:
         """One head read, one insert command per batch (and one head move).
 
-        No lookup of the seen events first (on FerretDB it reads the whole collection):
-        a redelivered event meets the records' unique ``event_id``, and from there, as when
+        No lookup of the seen events first: a redelivered event meets the records'
+        unique ``event_id``, and from there, as when
         another appender took a seq meanwhile, what was inserted stands and the rest goes
         through :meth:`append`, which checks and catches up one entry at a time.
         """
@@ -107,11 +105,10 @@ class MongoAuditRepository:
             records.append({"_id": seq_key(seq), **record})
         stored = 0
         try:
-            for start in range(0, len(records), WRITE_CHUNK):
-                self.records.insert_many(records[start : start + WRITE_CHUNK], ordered=True)
-                stored = start + min(WRITE_CHUNK, len(records) - start)
+            self.records.insert_many(records, ordered=True)
+            stored = len(records)
         except BulkWriteError as exc:
-            stored += int(exc.details.get("nInserted", 0))
+            stored = int(exc.details.get("nInserted", 0))
         written = records[:stored]
         if written:
             self._advance(head, written[-1]["seq"], written[-1]["hash"])

@@ -10,10 +10,6 @@ from pymongo.database import Database
 
 from registry.reference.areas import Area, RowError, load_wilayas, parse_communes, reference_areas
 
-# FerretDB 1.24 holds a connection per statement of a write command, from a pool of
-# 100: a command of 100 statements or more never returns. Write in smaller commands.
-WRITE_CHUNK = 50
-
 
 class AreaRepository(Protocol):
     def children(self, parent: str) -> list[dict[str, Any]]:
@@ -39,8 +35,7 @@ class MongoAreaRepository:
         if not found:
             return 0
         ops = [UpdateOne({"_id": a.path}, {"$set": a.as_record()}, upsert=True) for a in found]
-        for start in range(0, len(ops), WRITE_CHUNK):
-            self.areas.bulk_write(ops[start : start + WRITE_CHUNK], ordered=False)
+        self.areas.bulk_write(ops, ordered=False)  # the driver splits it into commands the server takes
         return len(ops)
 
     def children(self, parent: str) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from itertools import islice
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -20,7 +19,7 @@ from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
-from registry.facts import PROJECTION, current_categories, household_facts
+from registry.facts import PROJECTION, household_facts
 
 # history is served on its own, the assessment with its explanation; the rest is internal
 OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
@@ -55,13 +54,15 @@ def public(doc: Household) -> dict[str, Any]:
     return data
 
 
-def has_current_category(members: list[dict[str, Any]], category: str, today: date) -> bool:
-    """A member belongs to ``category`` on ``today``."""
-    return any(category in current_categories(member, today) for member in members)
+def current_category(category: str, today: date) -> dict[str, Any]:
+    """A member belongs to ``category`` on ``today`` (validity dates are stored as ISO text)."""
+    day = today.isoformat()
+    period = {"valid_from": {"$lte": day}, "$or": [{"valid_until": None}, {"valid_until": {"$gte": day}}]}
+    return {"members.categories": {"$elemMatch": {"category": category, **period}}}
 
 
-def list_query(scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
-    """The Mongo filter of a household list: scope, then each filter given."""
+def list_query(scope: dict[str, Any], filters: HouseholdFilter, today: date) -> dict[str, Any]:
+    """The Mongo filter of a household list: scope, then each filter given (categories held on ``today``)."""
     query: dict[str, Any] = dict(scope)
     if filters.area:
         query = {"$and": [scope, {"area_ancestors": filters.area}]}
@@ -69,8 +70,8 @@ def list_query(scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any
         query["status"] = filters.status
     else:
         query["status"] = {"$ne": "merged"}
-    if filters.category:  # a superset: whether the membership is current is checked on the rows
-        query["members.categories.category"] = filters.category
+    if filters.category:
+        query |= current_category(filters.category, today)
     bounds = {op: v for op, v in (("$gte", filters.score_min), ("$lte", filters.score_max)) if v is not None}
     if bounds:
         query["score.score"] = bounds
@@ -277,15 +278,8 @@ class MongoHouseholdRepository:
         return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})
 
     def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
-        today = datetime.now(UTC).date()
-        query = Household.objects(__raw__=list_query(scope, filters)).order_by("id")
-        if filters.category:
-            # FerretDB 1.x refuses $elemMatch on sub-documents: the period is checked here
-            wanted = filters.category
-            matching = (doc for doc in query if has_current_category(doc.members, wanted, today))
-            docs = list(islice(matching, filters.limit + 1))
-        else:
-            docs = list(query.limit(filters.limit + 1))
+        query = Household.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date())).order_by("id")
+        docs = list(query.limit(filters.limit + 1))
         more = len(docs) > filters.limit
         docs = docs[: filters.limit]
         return {

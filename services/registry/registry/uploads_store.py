@@ -4,7 +4,7 @@ The gateway streams a request body to the registry in parts of about 1 MiB
 (``put_upload_part``): each part is one document of ``upload_parts`` keyed
 ``<upload_id>:<seq:06d>``, and one header in ``uploads`` (keyed by the upload id) holds
 the owner, the area, the size and the number of parts. Every read and write names a
-document by its text ``_id``: the only filter FerretDB 1.24 pushes down.
+document by its text ``_id``.
 
 - **Order and ownership**: part ``seq`` must be the next one; a part already stored is
   a redelivered call and changes nothing; a part out of order, for someone else's
@@ -17,8 +17,7 @@ document by its text ``_id``: the only filter FerretDB 1.24 pushes down.
   ends, and :meth:`MongoUploadRepository.sweep` removes uploads left unfinished after
   ``ABANDONED_AFTER``. The job keeps the report, never the file.
 
-Parts are stored zlib-compressed (level 1): CSV and JSON shrink several times, and on
-FerretDB every lookup reads through the collection's bytes until it finds its row.
+Parts are stored zlib-compressed (level 1): CSV and JSON shrink several times.
 """
 
 from __future__ import annotations
@@ -190,8 +189,6 @@ class MongoUploadRepository:
         if header is None:
             return
         # One command for all parts (the one past the count may have been stored uncounted).
-        # FerretDB evaluates an $in by reading the collection once; a delete per part
-        # would read it once per part.
         ids = [part_id(upload_id, seq) for seq in range(int(header["parts"]) + 1)]
         self.parts.delete_many({"_id": {"$in": ids}})
         self.uploads.delete_one({"_id": upload_id})

@@ -1,15 +1,15 @@
 """Transactional outbox without transactions: the event rides in the record itself.
 
 A write that must announce itself stores the event in the record's ``_outbox`` array
-in the same single-document write (atomic in MongoDB and FerretDB alike), then marks
+in the same single-document write (atomic on any MongoDB server), then marks
 the record in the small ``_outbox_pending`` collection. A timer publishes the marked
 records' events, with publisher confirms, and only then pulls them out; a crash in
 between publishes an event again, and consumers deduplicate by ``event_id``.
 
 The marker is a second write, so a crash right after the record's write can leave
 an event unmarked: a periodic full sweep (and one at start) finds every record whose
-``_outbox`` is not empty. Markers keep each tick to a few lookups by key, which
-matters on FerretDB, where any other query scans the whole collection.
+``_outbox`` is not empty (through the sparse index on ``_outbox.event_id``). Markers
+keep each tick to a few lookups by key.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ DUPLICATE_KEY = 11000
 OUTBOX_FIELD = "_outbox"
 PENDING_COLLECTION = "_outbox_pending"
 BATCH = 500
-WRITE_CHUNK = 50
 PENDING_KEY = f"{OUTBOX_FIELD}.event_id"  # sparse-indexed by repositories that use the outbox
 
 Publish = Callable[[str, dict[str, Any]], None]
@@ -43,16 +42,16 @@ def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
     """After writing events into these records: ask the relay to look at them.
 
-    Markers are inserted, a marker already there is left alone: concurrent upserts of one
-    marker break FerretDB's reply (pymongo then fails on a missing ``nModified``).
+    Markers are inserted, a marker already there is left alone (it asks the same).
     """
     markers = [{"_id": f"{collection}:{doc_id}", "collection": collection, "doc_id": doc_id} for doc_id in ids]
-    for start in range(0, len(markers), WRITE_CHUNK):  # FerretDB hangs on commands of 100+ writes
-        try:
-            database[PENDING_COLLECTION].insert_many(markers[start : start + WRITE_CHUNK], ordered=False)
-        except BulkWriteError as exc:
-            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-                raise
+    if not markers:
+        return
+    try:
+        database[PENDING_COLLECTION].insert_many(markers, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+            raise
 
 
 def _publish_record(database: Database[Any], collection: str, doc_id: Any, publish: Publish) -> int:
@@ -60,7 +59,7 @@ def _publish_record(database: Database[Any], collection: str, doc_id: Any, publi
     entries = (doc or {}).get(OUTBOX_FIELD) or []
     for entry in entries:
         publish(entry["event_type"], entry)
-        # Pull the entry by its exact value, as read: FerretDB ignores $pull conditions.
+        # Pull the entry by its exact value, as read: one written meanwhile stays for the next tick.
         database[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: entry}})
     return len(entries)
 

@@ -25,7 +25,6 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from assistance.requests.double_aid import period_bounds
 
-WRITE_CHUNK = 50  # FerretDB: a write command of 100+ statements never returns
 DUPLICATE_KEY = 11000
 
 
@@ -69,7 +68,7 @@ class MongoCoverClaims:
         ordered = sorted(set(keys))  # one order for every claimant, as locks are taken, so one always wins
         start = 0
         while start < len(ordered):
-            chunk = ordered[start : start + WRITE_CHUNK]
+            chunk = ordered[start:]  # one ordered insert: it stops at the first key taken
             try:
                 self.claims.insert_many([{"_id": key, "request_id": request_id} for key in chunk], ordered=True)
                 made.extend(chunk)

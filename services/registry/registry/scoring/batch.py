@@ -20,17 +20,8 @@ Events. ``outbox_event`` turns a change into an outbox entry (or ``None``); the 
 pushed into the household's ``_outbox`` by the same update that changes the score, so an
 event exists exactly when its change was written (see ``common.nameko_ext.outbox``).
 
-FerretDB 1.24 (SQLite backend), used for local runs, needs allowances, chosen
-automatically when the server says it is FerretDB:
-
-- an update command of 100 statements or more never returns: each statement keeps a
-  connection of the database's pool (100) until the command ends, and the next one
-  waits for one forever. Updates go in commands of ``write_batch`` statements (50).
-- ``count`` decodes every document; the total for progress comes from ``collStats``.
-
-The project's build of FerretDB (``deploy/ferretdb``) finds ``_id`` through its index,
-even beside the ``inputs_hash`` guard, and applies each update atomically, so the guard
-holds there too.
+Updates go in commands of ``write_batch`` statements (1000): one batch's writes never
+become one command of unbounded size. Each update finds its household by ``_id``.
 """
 
 from __future__ import annotations
@@ -46,7 +37,6 @@ from typing import Any
 from pymongo import UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import OperationFailure
 
 from common.contracts.assessment import DIMENSIONS
 from common.nameko_ext.outbox import OUTBOX_FIELD
@@ -58,6 +48,7 @@ from registry.scoring.model import ScoringModel
 log = logging.getLogger(__name__)
 
 COLLECTION = "households"
+WRITE_BATCH = 1000  # updates per command
 STORED = ("model_version", "score", "band", "inputs_hash")
 PROJECTION = {"area": 1} | {f"assessment.{d}": 1 for d in DIMENSIONS} | {f"score.{f}": 1 for f in STORED}
 
@@ -110,29 +101,6 @@ class RecomputeReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"per_second": round(self.per_second, 1)}
-
-
-@dataclass(frozen=True)
-class _Server:
-    """How to talk to the database at hand (see the module documentation)."""
-
-    ferretdb: bool
-
-    @classmethod
-    def of(cls, database: Database[Any]) -> _Server:
-        try:
-            return cls("ferretdbVersion" in database.client.admin.command("buildInfo"))
-        except (OperationFailure, NotImplementedError):
-            return cls(False)
-
-    @property
-    def write_batch(self) -> int:
-        return 50 if self.ferretdb else 1000
-
-    def estimated_count(self, collection: Collection[Any]) -> int:
-        if self.ferretdb:
-            return int(collection.database.command("collStats", collection.name).get("count", 0))
-        return collection.estimated_document_count()
 
 
 def _scorable(assessments: Sequence[Mapping[str, Any]]) -> tuple[Columns, list[int]]:
@@ -233,27 +201,25 @@ def recompute_all(
     batch_size: int = 5000,
     *,
     outbox_event: OutboxEvent | None = None,
-    write_batch: int | None = None,
+    write_batch: int = WRITE_BATCH,
     scope: Mapping[str, Any] | None = None,
 ) -> RecomputeReport:
     """Score every assessed household with ``model``; write only what changes.
 
     ``progress(done, total)`` is called after each batch of ``batch_size`` households read
     (``total`` is the collection's estimated size, raised to ``done`` if it was short).
-    ``write_batch`` (updates per command) defaults to what the server supports: 1000, or
-    50 on FerretDB (see the module documentation).
+    ``write_batch`` is the number of updates per command.
     ``scope`` narrows the run to matching households, for one area
     (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
     """
     started = time.perf_counter()
-    server = _Server.of(database)
     collection = database[COLLECTION]
     run = _Run(
         collection,
         model,
-        write_batch=write_batch or server.write_batch,
+        write_batch=write_batch,
         outbox_event=outbox_event,
-        total=collection.count_documents(dict(scope)) if scope else server.estimated_count(collection),
+        total=collection.count_documents(dict(scope)) if scope else collection.estimated_document_count(),
     )
     report = run.report
     query = {**(scope or {}), "assessment": {"$exists": True}}
