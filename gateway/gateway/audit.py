@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 AUDIT_KEY = "x-audit"
 AUDIT_FAILURES = Counter("gateway_audit_publish_failures_total", "Audit entries that could not be published.")
-MAX_CAPTURED_BYTES = 256 * 1024  # bodies an id is read from are small JSON records
+MAX_CAPTURED_BYTES = 16 * 1024 * 1024  # an answer read for ids is already whole in memory (JSON)
 
 
 class IdSource(TypedDict):

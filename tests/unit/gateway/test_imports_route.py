@@ -229,4 +229,8 @@ async def test_openapi_describes_the_file_body(client: httpx.AsyncClient) -> Non
     assert "household_ref" in body["description"] and "head_sex" in body["description"]
     assert {p["name"] for p in operation["parameters"]} == {"source", "format", "dry_run", "all_or_nothing"}
     assert {"202", "409", "413", "415"} <= set(operation["responses"])
-    assert operation["x-audit"] == {"action": "household.import", "object_type": "import"}
+    assert operation["x-audit"] == {
+        "action": "household.import",
+        "object_type": "import",
+        "object_id": {"where": "response", "names": ["id"]},  # the job's id
+    }
