@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility topology
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-smoke topology
 
 run:
 	scripts/platform.sh up
@@ -21,17 +21,26 @@ lint:
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
+# Benchmarks: each prints its figures next to a baseline measured in the same run.
+# BENCH_ARGS passes options (BENCH_ARGS=--smoke: seconds, tiny sizes); bench-smoke runs them all so.
 bench-rpc:
 	scripts/platform.sh up
-	.venv/bin/python -m bench.rpc_bench
+	.venv/bin/python -m bench.rpc_bench $(BENCH_ARGS)
 
 bench-gateway:
 	scripts/platform.sh up
-	.venv/bin/python -m bench.gateway_bench
+	.venv/bin/python -m bench.gateway_bench $(BENCH_ARGS)
 
 bench-eligibility:
 	scripts/platform.sh up
-	.venv/bin/python -m bench.eligibility_bench
+	.venv/bin/python -m bench.eligibility_bench $(BENCH_ARGS)
+
+bench-db:
+	scripts/platform.sh up
+	.venv/bin/python -m bench.db_bench $(BENCH_ARGS)
+
+bench-smoke:
+	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db BENCH_ARGS=--smoke
 
 topology:
 	.venv/bin/python -m common.topology > deploy/rabbitmq/definitions.json

@@ -68,7 +68,7 @@ from registry.repository import FACTS_PROJECTION, MongoHouseholdRepository
 REGISTRY_DB, ASSISTANCE_DB = "bench_eligibility_registry", "bench_eligibility_assistance"
 AREA = "/DZ/16/1601"
 PAGE = 5000
-SEED_CHUNK = 50  # FerretDB: a write of 100+ statements never returns
+SEED_CHUNK = 5000
 TARGET_HOUSEHOLDS = 1_000_000
 TARGET_SECONDS = 10.0
 EXPLAINED_SAMPLE = 20_000
