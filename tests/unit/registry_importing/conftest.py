@@ -21,7 +21,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.pii import NationalIdProtector
-from registry.importing.writer import HouseholdWriter, IndexedLookup, Lookup, SourceSnapshot, ensure_indexes
+from registry.importing.writer import HouseholdWriter, ensure_indexes
 
 NIN = "109870123456789012"
 
@@ -142,19 +142,10 @@ def households() -> BulkCollection:
     return BulkCollection(collection)
 
 
-@pytest.fixture(params=["indexed", "snapshot"])
-def lookup_kind(request: pytest.FixtureRequest) -> str:
-    """Both lookups must decide the same: MongoDB's per-chunk query and FerretDB's snapshot."""
-    return str(request.param)
-
-
 @pytest.fixture
-def make_writer(households: BulkCollection, protector: NationalIdProtector, lookup_kind: str) -> Any:
+def make_writer(households: BulkCollection, protector: NationalIdProtector) -> Any:
     def make(source: str = "survey-2025", within: str = "/DZ", user_id: str = "agent-1") -> HouseholdWriter:
         collection: Any = households
-        lookup: Lookup = IndexedLookup(collection) if lookup_kind == "indexed" else SourceSnapshot(collection, source)
-        return HouseholdWriter(
-            collection, source=source, user_id=user_id, protector=protector, within=within, lookup=lookup
-        )
+        return HouseholdWriter(collection, source=source, user_id=user_id, protector=protector, within=within)
 
     return make

@@ -46,11 +46,10 @@ from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
 from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import check_source
-from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter, pushes_down_ids_only
+from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
 from registry.reviews_store import ReviewRepository
 from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
 
-FERRETDB_CHUNK = 50  # FerretDB 1.x never answers a write command of 100 statements or more
 MAX_SEQ = 999_999  # part ids hold six digits
 SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
 
@@ -72,9 +71,8 @@ class ScreeningWriter:
     """The import's :class:`HouseholdWriter`, screening each written chunk's households.
 
     Two reads per chunk whatever its size: the households created or updated (by
-    ``_id``), then every stored household sharing one of their blocking keys. FerretDB
-    1.x answers the second by reading the collection once; one lookup per household
-    would read it once per household.
+    ``_id``), then every stored household sharing one of their blocking keys (through
+    the ``dedup_keys`` index).
     """
 
     def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:
@@ -259,7 +257,7 @@ class ImportEntrypoints(RegistryBase):
                 screening,
                 dry_run=request.dry_run,
                 all_or_nothing=request.all_or_nothing,
-                chunk_size=FERRETDB_CHUNK if pushes_down_ids_only(collection) else DEFAULT_CHUNK,
+                chunk_size=DEFAULT_CHUNK,
                 on_progress=progress,
             )
         finally:

@@ -9,25 +9,17 @@ event; the relay's markers follow in one batch insert. Unchanged rows send nothi
 
 Creates are inserts, not upserts: an insert that meets a household created meanwhile
 under the same import key fails on the unique index and is reported (``ref_conflict``),
-never counted as created, and FerretDB stores a batch of inserts in one SQLite
-transaction where it runs each upsert as a query plus a write.
+never counted as created.
 
-Lookups come in two kinds, picked from the server (:func:`lookup_for`):
-
-- :class:`IndexedLookup` (MongoDB): ``$in`` on the ``import_key`` and ``_id`` indexes,
-  once per chunk;
-- :class:`SourceSnapshot` (FerretDB 1.x, which uses no index but ``_id``'s, and scans
-  the whole collection for any other filter): the source's keys and
-  digests are read in one scan when the writer first needs them, and documents are
-  fetched by ``_id`` one at a time, only for rows that change. Memory: about 200 bytes
-  per household of the source.
+Lookups (:class:`IndexedLookup`) are one ``$in`` on the ``import_key`` index and one on
+``_id`` per chunk.
 
 Scope: ``within`` is the caller's area. A row whose area lies outside it, or a
 ``household_id`` outside it (reported as unknown: an import never confirms that a
 household exists elsewhere), is refused. An import never moves a household to another
 area (``area_change_not_allowed``) nor touches a merged one (``household_merged``).
 
-Concurrency: updates match ``_id`` alone (a filter FerretDB can push down), so an edit
+Concurrency: updates match ``_id`` alone, so an edit
 made between the lookup and the write is overwritten by the import, with both events
 published; two imports of one source should not run at once (the service runs them
 one at a time per source), and if they do, the loser's creates fail as ``ref_conflict``.
@@ -35,7 +27,6 @@ one at a time per source), and if they do, the loser's creates fail as ``ref_con
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -44,7 +35,7 @@ from typing import Any, NamedTuple, Protocol
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError, OperationFailure
+from pymongo.errors import BulkWriteError
 
 from common import areas
 from common.nameko_ext.outbox import OUTBOX_FIELD, mark
@@ -80,7 +71,7 @@ class Lookup(Protocol):
 
 
 class IndexedLookup:
-    """For servers that use indexes: one ``$in`` query per call."""
+    """One ``$in`` query per call, through the ``import_key`` or ``_id`` index."""
 
     def __init__(self, collection: Collection[Any]) -> None:
         self.collection = collection
@@ -95,45 +86,6 @@ class IndexedLookup:
         if not ids:
             return {}
         return {doc["_id"]: doc for doc in self.collection.find({"_id": {"$in": list(ids)}}, DOCUMENT_FIELDS)}
-
-
-class SourceSnapshot:
-    """For FerretDB 1.x: the source's keys read in one scan; documents by ``_id`` one by one."""
-
-    def __init__(self, collection: Collection[Any], source: str) -> None:
-        self.collection = collection
-        self.source = source
-        self._keys: dict[str, Stored] | None = None
-
-    def _load(self) -> dict[str, Stored]:
-        prefix = {"$regex": f"^{re.escape(self.source)}:"}
-        docs = self.collection.find({"import_key": prefix}, {"import_key": 1, "content_hash": 1}).batch_size(10_000)
-        return {doc["import_key"]: Stored(doc["_id"], doc.get("content_hash")) for doc in docs}
-
-    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
-        if self._keys is None:
-            self._keys = self._load()
-        known = self._keys
-        return {key: known[key] for key in keys if key in known}
-
-    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-        found = (self.collection.find_one({"_id": oid}, DOCUMENT_FIELDS) for oid in ids)
-        return {doc["_id"]: doc for doc in found if doc is not None}
-
-
-def pushes_down_ids_only(collection: Collection[Any]) -> bool:
-    """True on FerretDB 1.x, whose SQLite backend uses no index but ``_id``."""
-    try:
-        version = str(collection.database.client.admin.command("buildInfo").get("ferretdbVersion", ""))
-    except (OperationFailure, NotImplementedError):
-        return False
-    return version.lstrip("v").startswith("1.")
-
-
-def lookup_for(collection: Collection[Any], source: str) -> Lookup:
-    if pushes_down_ids_only(collection):
-        return SourceSnapshot(collection, source)
-    return IndexedLookup(collection)
 
 
 def ensure_indexes(collection: Collection[Any]) -> None:
@@ -217,7 +169,7 @@ class HouseholdWriter:
         self.user_id = user_id
         self.protector = protector
         self.within = areas.validate(within)
-        self.lookup = lookup if lookup is not None else lookup_for(collection, source)
+        self.lookup = lookup if lookup is not None else IndexedLookup(collection)
 
     def apply(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkResult:
         return self.commit(self.plan(rows, dry_run))
