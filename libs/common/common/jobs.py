@@ -1,9 +1,9 @@
 """Jobs: long runs (imports, scans, recomputes, eligibility runs) whose progress callers can follow.
 
-A job is one document keyed by a random text ``_id`` (the only filter FerretDB pushes
-down). The process running it rewrites ``progress`` and ``heartbeat_at`` as it goes; a job
-whose heartbeat stops (its process died) is marked ``interrupted`` by the next sweep
-(:meth:`MongoJobRepository.interrupt_stale`, on a timer) or when next read.
+A job is one document keyed by a random text ``_id``. The process running it rewrites
+``progress`` and ``heartbeat_at`` as it goes; a job whose heartbeat stops (its process
+died) is marked ``interrupted`` by the next sweep (:meth:`MongoJobRepository.interrupt_stale`,
+on a timer, through the ``status``/``heartbeat_at`` index) or when next read.
 Imports and recomputes are resumable by running them again, so an interrupted job is
 answered by starting a new one.
 

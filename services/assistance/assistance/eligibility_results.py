@@ -1,7 +1,7 @@
 """The households an eligibility run found, kept beside its job (``common.jobs``).
 
 Up to :data:`RESULT_CHUNK` per document keyed ``<run id>:<chunk number, 5 digits>``, so
-a whole run is read chunk by chunk with ``_id`` lookups only (the filter FerretDB pushes down).
+a whole run is read chunk by chunk with ``_id`` lookups only.
 """
 
 from __future__ import annotations

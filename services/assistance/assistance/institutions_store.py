@@ -9,10 +9,7 @@ is repeated. Releasing deletes the holder's document. Occupancy is the count of 
 documents: it is computed from the placements themselves.
 
 Why not a counter with a conditional ``$inc``: a counter can drift from the placements
-it counts, where the places' documents cannot. (This design also dates from upstream
-FerretDB 1.24, which applied concurrent updates of one document without isolation:
-eight concurrent ``{"occupied": {"$lt": 1}}`` increments each reported a modification.
-The project's build now serializes them, see ``deploy/ferretdb``.)
+it counts, where the places' documents cannot.
 """
 
 from __future__ import annotations
@@ -135,8 +132,8 @@ class MongoInstitutionRepository:
     def load_reference(self, found: list[InstitutionIn]) -> int:
         """Insert or refresh the reference entries; those a user edited (``manual``) are left alone.
 
-        One write per entry: the list is short, and FerretDB misreports bulk upserts that
-        hit a duplicate key.
+        One write per entry: the list is short, and an entry a user edited meanwhile meets
+        the unique ``_id`` and is skipped alone.
         """
         now = _now()
         loaded = 0

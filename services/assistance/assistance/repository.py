@@ -1,6 +1,6 @@
 """Programme catalogue storage: programmes with their rule versions, and budgets per area and period.
 
-Programmes are keyed by their code (``_id``), the only filter FerretDB pushes down.
+Programmes are keyed by their code (``_id``).
 Rule versions live inside the programme document and are appended with a conditional
 update on the version count, so two publishers cannot both write version *n*.
 

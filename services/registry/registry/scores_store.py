@@ -2,8 +2,7 @@
 
 An assessment and its score are written together with the history entry and, when the
 score or band changes, the ``score_changed`` event, in one single-document update (see
-``common.nameko_ext.outbox``). Every filter is ``{_id: value}``: the only one FerretDB
-1.24 pushes down.
+``common.nameko_ext.outbox``). Every filter is ``{_id: value}``.
 
 Idempotency. A request claims its caller's key in ``assessment_requests`` (``_id`` =
 ``<user id>|<key>``, with the request's fingerprint, see ``common.idempotency``) before
@@ -15,8 +14,7 @@ A delivery that died between the household's write and the recorded answer is fi
 by the next one: the history entry names the key, so the household shows whether that
 write happened; the claim's time is the score's ``computed_at`` and the entry's ``at``,
 so two deliveries running together write the same values and one entry (``$addToSet``).
-Claims are kept 30 days where the server expires them (MongoDB); FerretDB 1.24 has no
-TTL index and keeps them.
+Claims are kept 30 days (a TTL index expires them).
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError
 
 from common.contracts.assessment import Assessment
 from common.contracts.events import SCORE_CHANGED
@@ -46,7 +44,6 @@ log = logging.getLogger(__name__)
 HOUSEHOLDS = "households"
 REQUESTS = "assessment_requests"
 REQUESTS_KEPT_SECONDS = 30 * 24 * 3600
-NOT_IMPLEMENTED = 238  # FerretDB's answer to index options it lacks
 HOUSEHOLD_FIELDS = {"area": 1, "status": 1, "merged_into": 1, "assessment": 1, "score": 1}
 
 Progress = Callable[[int, int], None]
@@ -128,12 +125,7 @@ class MongoScoreRepository:
 
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
-        try:
-            database[REQUESTS].create_index("at", expireAfterSeconds=REQUESTS_KEPT_SECONDS)
-        except OperationFailure as exc:
-            if exc.code != NOT_IMPLEMENTED:
-                raise
-            log.info("assessment requests are kept: the server has no TTL index")
+        database[REQUESTS].create_index("at", expireAfterSeconds=REQUESTS_KEPT_SECONDS)
 
     def household(self, household_id: str) -> dict[str, Any] | None:
         oid = _object_id(household_id)

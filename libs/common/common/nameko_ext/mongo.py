@@ -18,7 +18,7 @@ RepoT = TypeVar("RepoT")
 
 SERVER_SELECTION_TIMEOUT_MS = 3000
 # nameko starts a service's providers concurrently; index builds and seeding of one
-# database run one at a time (FerretDB's SQLite backend deadlocks on concurrent DDL).
+# database run one at a time: DDL on one database never races itself.
 _schema_lock = threading.Lock()
 
 
