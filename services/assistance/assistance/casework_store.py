@@ -182,6 +182,7 @@ class MongoCaseworkRepository:
         cases.create_index([("open_key", ASCENDING)], unique=True, sparse=True)
         cases.create_index([("area_ancestors", ASCENDING), ("opened_at", DESCENDING)])
         cases.create_index([("cell", ASCENDING), ("status", ASCENDING)])
+        cases.create_index([("household_id", ASCENDING)])  # a household's cases
         visits = database["visits"]
         visits.create_index([("idempotency_key", ASCENDING)], unique=True, sparse=True)
         visits.create_index([("cell", ASCENDING), ("status", ASCENDING), ("planned_for", ASCENDING)])

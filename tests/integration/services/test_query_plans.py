@@ -425,3 +425,94 @@ def test_reporting_count_by_area(dbs: Databases) -> None:
     )
     repo = MongoHouseholdFacts(database)
     assert_indexed(dbs, lambda: repo.count({"area_ancestors": COMMUNE}))
+
+
+# --- case work, referrals, payments ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def casework(dbs: Databases) -> Database[Any]:
+    from assistance.casework_store import MongoCaseworkRepository
+    from assistance.referrals_store import MongoReferralRepository
+    from assistance.requests.payments_store import MongoPaymentRepository
+
+    database = dbs["casework"]
+    for repository in (MongoCaseworkRepository, MongoReferralRepository, MongoPaymentRepository):
+        repository.ensure_indexes(database)
+    database["cases"].insert_many(
+        {
+            "_id": f"case-{i}",
+            "cell": commune_of(i),
+            "area_ancestors": ancestors(commune_of(i)),
+            "household_id": f"{i % 2500:024x}",
+            "status": "open" if i % 4 else "closed",
+            "lead": f"worker-{i % 40}",
+            "team": [f"worker-{i % 40}"],
+            "opened_at": NOW - timedelta(days=i % 300),
+        }
+        for i in range(DOCUMENTS)
+    )
+    database["visits"].insert_many(
+        {
+            "_id": f"visit-{i}",
+            "case_id": f"case-{i}",
+            "cell": commune_of(i),
+            "status": "planned" if i % 3 else "done",
+            "planned_at": NOW - timedelta(days=90),
+            "planned_for": (TODAY - timedelta(days=(i // len(COMMUNES)) % 60 - 10)).isoformat(),
+        }
+        for i in range(DOCUMENTS)
+    )
+    database["visit_outcomes"].insert_many({"_id": f"visit-{i}", "outcome": "done"} for i in range(0, DOCUMENTS, 3))
+    database["referrals"].insert_many(
+        {
+            "_id": f"ref-{i}",
+            "area_ancestors": ancestors(commune_of(i)),
+            "institution": f"inst-{i % 300:03d}",
+            "state": ("proposed", "accepted", "placed", "ended")[i % 4],
+            "proposed_at": NOW - timedelta(minutes=i),
+        }
+        for i in range(DOCUMENTS)
+    )
+    database["payments"].insert_many(
+        {
+            "_id": f"PAY-{i:07d}",
+            "list_id": f"list-{i % 400}",
+            "area_ancestors": ancestors(commune_of(i)),
+            "status": "failed" if i % 10 == 0 else "paid",
+            "reissued_as": None,
+        }
+        for i in range(DOCUMENTS)
+    )
+    return database
+
+
+def test_cases_and_visits_of_a_cell(dbs: Databases, casework: Database[Any]) -> None:
+    from assistance.casework_store import MongoCaseworkRepository
+    from common.contracts.casework import CaseFilter
+
+    repo = MongoCaseworkRepository(casework)
+    scope = {"area_ancestors": COMMUNE}
+    assert_indexed(dbs, lambda: repo.list_cases(scope, CaseFilter(status="open")))
+    by_household = CaseFilter(household_id=f"{17:024x}")
+    assert_indexed(dbs, lambda: repo.list_cases({"area_ancestors": "/DZ"}, by_household), uses="household_id")
+    assert_indexed(dbs, lambda: repo.caseload(COMMUNE))
+    assert_indexed(dbs, lambda: repo.overdue(COMMUNE, TODAY))
+
+
+def test_referrals_by_area_institution_and_state(dbs: Databases, casework: Database[Any]) -> None:
+    from assistance.referrals_store import MongoReferralRepository
+    from common.contracts.referrals import ReferralFilter
+
+    repo = MongoReferralRepository(casework)
+    assert_indexed(dbs, lambda: repo.list_in({"area_ancestors": COMMUNE}, ReferralFilter(state="proposed")))
+    national = {"area_ancestors": "/DZ"}
+    by_institution = ReferralFilter(institution="inst-017", state="accepted")
+    assert_indexed(dbs, lambda: repo.list_in(national, by_institution), uses="institution")
+
+
+def test_payments_to_reissue_in_an_area(dbs: Databases, casework: Database[Any]) -> None:
+    from assistance.requests.payments_store import MongoPaymentRepository
+
+    repo = MongoPaymentRepository(casework)
+    assert_indexed(dbs, lambda: repo.to_reissue({"area_ancestors": COMMUNE}))
