@@ -3,7 +3,7 @@
 Four collections: ``team_members`` (keyed ``<cell>|<user id>``), ``cells`` (the soft
 limit, keyed by the cell's area), ``cases`` and ``visits``. Visits are documents of their
 own, not an array in the case, so "planned and overdue in this cell" is one plain query
-(FerretDB refuses ``$elemMatch`` on sub-documents).
+through the ``cell``/``status``/``planned_for`` index.
 
 Closing a case and recording (or cancelling) a visit are final, and decided by an
 insert: ``case_closures`` and ``visit_outcomes`` are keyed by the case's or visit's id,

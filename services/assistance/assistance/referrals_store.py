@@ -6,9 +6,7 @@ step's idempotency key and the referral as the step left it (``outcome``). The u
 ``_id`` lets one step win from a given version; only then is the referral updated. A
 reader that finds a claim for the version it read applies it first, so a crash between
 the claim and the update, or an update lost to a concurrent writer, heals on the next
-read. (Upstream FerretDB 1.24 did not isolate concurrent updates of one document; the
-project's build does, see ``deploy/ferretdb``. The claim also keeps each step's outcome
-for its replays.)
+read. The claim also keeps each step's outcome for its replays.
 
 The same key therefore replays the stored outcome, even after later steps. While a
 referral is open (proposed, accepted or placed) it holds ``open_key``

@@ -1,9 +1,8 @@
 """Pages of a long read streamed from one service to another through a private queue.
 
 A batch job (an eligibility run over a wilaya) needs every record of an area from the
-service that owns them. Asking page by page means one query per page, and a database
-that cannot seek by cursor (FerretDB 1.x scans its collection for each query) makes the
-read quadratic. Streamed instead, the owner walks one database cursor and publishes
+service that owns them. Asking page by page means one query and one round trip per page.
+Streamed instead, the owner walks one database cursor and publishes
 each page to a queue the reader declared for this read only:
 
 - the reader declares an exclusive, server-named queue, asks the owner (by RPC) to

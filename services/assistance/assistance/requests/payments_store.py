@@ -109,7 +109,7 @@ class MongoPaymentRepository:
     def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
         for number in range(1, MAX_LISTS_PER_POINT + 1):
             candidate = list_id if number == 1 else f"{list_id}.{number}"
-            # an insert, not an upsert: concurrent upserts of one document break FerretDB's reply
+            # an insert, not an upsert: of two openers of one number, exactly one gets it
             with contextlib.suppress(DuplicateKeyError):
                 self.lists_.insert_one(
                     {

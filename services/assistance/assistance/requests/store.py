@@ -3,8 +3,7 @@
 Every step is one ``find_one_and_update`` filtered by ``_id`` and guarded on the state
 and version the step was decided from: the new state, the history entry (with the
 step's idempotency key) and the event (outbox) land together or not at all, and of two
-concurrent steps only one applies. The filter is ``_id`` plus guards, which FerretDB
-evaluates on the one document the key finds.
+concurrent steps only one applies. The filter is ``_id`` plus guards.
 """
 
 from __future__ import annotations
