@@ -138,9 +138,15 @@ init_cluster() {
     --auth-local=trust --auth-host=scram-sha-256 --pwfile=/var/lib/postgresql/.pwfile >"$RUN/initdb.log" 2>&1 \
     || { rm -f "$INSTANCE/var/lib/postgresql/.pwfile"; tail -20 "$RUN/initdb.log" >&2; return 1; }
   rm -f "$INSTANCE/var/lib/postgresql/.pwfile"
-  cat >>"$INSTANCE$PGDATA_IN/postgresql.conf" <<'CONF'
+  printf "\ninclude = 'embedded.conf'  # written by scripts/embedded_db.sh at each start\n" \
+    >>"$INSTANCE$PGDATA_IN/postgresql.conf"
+  (umask 077 && printf 'postgres://postgres:%s@127.0.0.1:%s/postgres\n' "$password" "$PG_PORT" >"$URL_FILE")
+}
 
-# The embedded database (scripts/embedded_db.sh); the port is given at start.
+# The server's settings, rewritten at each start so a changed script applies to existing clusters;
+# the port is given on the command line.
+write_settings() {
+  cat >"$INSTANCE$PGDATA_IN/embedded.conf" <<'CONF'
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '/var/lib/postgresql/socket'
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
@@ -148,8 +154,10 @@ cron.database_name = 'postgres'
 cron.host = '/var/lib/postgresql/socket'
 documentdb.localhost_connection_string = 'host=/var/lib/postgresql/socket'
 dynamic_shared_memory_type = mmap
+# Writes racing for one key of a unique index (DocumentDB: an exclusion constraint) can deadlock;
+# find it in 0.1 s instead of 1 s so that the refused write is retried soon (common.deadlocks).
+deadlock_timeout = '100ms'
 CONF
-  (umask 077 && printf 'postgres://postgres:%s@127.0.0.1:%s/postgres\n' "$password" "$PG_PORT" >"$URL_FILE")
 }
 
 pg_running() { [[ -f $INSTANCE$PGDATA_IN/PG_VERSION ]] && in_chroot postgres pg_ctl -D "$PGDATA_IN" status >/dev/null 2>&1; }
@@ -160,6 +168,7 @@ start_postgres() {
     echo "port $PG_PORT is taken by another program; set EMBEDDED_PG_PORT" >&2
     return 1
   fi
+  write_settings
   rotate_log "$INSTANCE$PGLOG_IN"
   # pg_ctl starts the server in a session of its own, its output to the log file (never to our caller's pipe).
   in_chroot postgres pg_ctl -D "$PGDATA_IN" -l "$PGLOG_IN" -o "-p $PG_PORT" -w -t 120 start \

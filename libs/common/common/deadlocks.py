@@ -1,0 +1,70 @@
+"""Send a write again when the database refused it for a transient reason.
+
+Two writes racing for one key of a unique index other than ``_id`` can meet a PostgreSQL
+"deadlock detected" on the embedded database: DocumentDB enforces those indexes with exclusion
+constraints, whose checks can wait on each other; PostgreSQL then aborts one of the writes.
+MongoDB has its own transient failures (``WriteConflict``, errors labelled
+``TransientTransactionError``). In every case the refused write changed nothing, and its
+caller, not the database, must send it again.
+
+An upsert racing another upsert on a unique field other than ``_id`` may also be refused as a
+duplicate: MongoDB retries such an upsert itself, DocumentDB answers E11000 (or, for
+``find_one_and_update``, its exclusion constraint's message). Sent again, it finds the
+document the other write created and updates it: ``retry_transient(..., upsert=True)``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+
+T = TypeVar("T")
+
+# PostgreSQL's SQLSTATEs as DocumentDB reports them (five 6-bit characters packed in an int).
+DEADLOCK_DETECTED = 16908292  # 40P01
+SERIALIZATION_FAILURE = 16777220  # 40001
+WRITE_CONFLICT = 112  # MongoDB
+TRANSIENT_CODES = frozenset({DEADLOCK_DETECTED, SERIALIZATION_FAILURE, WRITE_CONFLICT})
+# Writers refused together would meet again if sent again together: each waits a random while, up to
+# PAUSE_SECONDS doubled at each attempt (0.1 s, 0.2 s, 0.4 s ... at most MAX_PAUSE_SECONDS), longer than
+# the engine takes to find a deadlock. Eight writers racing for one key needed up to 8 attempts.
+PAUSE_SECONDS = 0.05
+MAX_PAUSE_SECONDS = 1.0
+ATTEMPTS = 10
+
+
+def is_transient(error: PyMongoError) -> bool:
+    """Whether ``error`` says the write did nothing and may simply be sent again."""
+    if error.has_error_label("TransientTransactionError"):
+        return True
+    if isinstance(error, OperationFailure):
+        return error.code in TRANSIENT_CODES or "deadlock detected" in str(error)
+    return False
+
+
+def is_upsert_race(error: PyMongoError) -> bool:
+    """Whether an upsert lost a race to create its document (MongoDB itself would have retried it)."""
+    if isinstance(error, DuplicateKeyError):
+        return True
+    return isinstance(error, OperationFailure) and "violates exclusion constraint" in str(error)
+
+
+def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert: bool = False) -> T:
+    """``write()``, sent again (up to ``attempts`` in all, after short random pauses) while it fails transiently.
+
+    With ``upsert=True`` a lost race to create the upserted document is retried as well.
+    Any other error, or the last attempt's, is raised.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except PyMongoError as error:
+            retry = is_transient(error) or (upsert and is_upsert_race(error))
+            if not retry or attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)))
+    raise AssertionError("unreachable")  # pragma: no cover
