@@ -183,6 +183,29 @@ def test_two_imports_of_one_source_never_run_at_once(database: Any, uploads: Mon
     assert svc.start_import(second, "csv", "survey-2026")["params"]["source"] == "survey-2026"
 
 
+def test_a_clash_names_the_running_job_only_inside_the_callers_area(
+    database: Any, uploads: MongoUploadRepository
+) -> None:
+    oran = registry(
+        database,
+        uploads,
+        CallerContext(user_id="director-31", roles=("wilaya-director",), area="/DZ/31", correlation_id="c-2"),
+    )
+    running = oran.start_import(uploaded(oran, b"a"), "csv", "survey-2025")
+    alger = registry(database, uploads, agent())
+    with pytest.raises(Conflict) as elsewhere:
+        alger.start_import(uploaded(alger, b"b"), "csv", "survey-2025")
+    assert elsewhere.value.details == {}  # not even the id of Oran's job
+    national = registry(
+        database,
+        uploads,
+        CallerContext(user_id="officer", roles=("national-officer",), area="/DZ", correlation_id="c-3"),
+    )
+    with pytest.raises(Conflict) as above:
+        national.start_import(uploaded(national, b"c"), "csv", "survey-2025")
+    assert above.value.details == {"job_id": running["id"]}
+
+
 # --- the upload store ----------------------------------------------------------------
 
 

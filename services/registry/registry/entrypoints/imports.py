@@ -34,9 +34,9 @@ from bson import ObjectId
 from nameko.timer import timer
 from pymongo.collection import Collection
 
-from common import policy
+from common import areas, policy
 from common.context import CallerContext
-from common.errors import NotFound, ValidationFailed
+from common.errors import Conflict, NotFound, ValidationFailed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from registry.base import RegistryBase
@@ -203,7 +203,8 @@ class ImportEntrypoints(RegistryBase):
         ``source`` names the survey or export: with each row's ``household_ref`` it is the
         match key, so importing a corrected file again updates instead of duplicating.
         Rows outside the caller's area are refused. Two imports of one source never run
-        at once (Conflict). See :mod:`registry.importing.job` for ``dry_run`` and
+        at once (Conflict, naming the running job only if it is inside the caller's area).
+        See :mod:`registry.importing.job` for ``dry_run`` and
         ``all_or_nothing``.
         """
         caller = policy.authorize(self.caller, "household.import")
@@ -221,7 +222,13 @@ class ImportEntrypoints(RegistryBase):
             "all_or_nothing": request.all_or_nothing,
             "size": header["size"],
         }
-        job = self.jobs.start("import", caller.area, caller.user_id, params, exclusive=f"import:{request.source}")
+        try:
+            job = self.jobs.start("import", caller.area, caller.user_id, params, exclusive=f"import:{request.source}")
+        except Conflict as clash:
+            held = self.jobs.get(str(clash.details.get("job_id")))
+            if held is None or not areas.contains(caller.area, held["area"]):
+                raise Conflict(clash.message) from None  # another area's job: not even its id
+            raise
         job_id = job["id"]
         self.uploads.attach(request.upload_id, job_id)
 
