@@ -7,7 +7,8 @@ agent's computer. The platform stores what it is given (it is data, and the regi
 never evaluates it), and:
 
 - **on export**, every text cell goes through :func:`neutralise`, which prefixes such a
-  value with an apostrophe: spreadsheets show it as text, as typed;
+  value with an apostrophe: spreadsheets show it as text, as typed (:func:`csv_text`
+  writes a whole export so);
 - **on import**, :func:`formula_like` says which values would be evaluated, so the
   import report warns about them (``formula_like``) without refusing the row.
 
@@ -19,8 +20,10 @@ cell, so at worst a spreadsheet computes it. Phones (``+213 550 12 34 56``, E.16
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,9 +41,18 @@ def neutralise(value: Any) -> Any:
     return f"'{value}" if formula_like(value) else value
 
 
-def neutralise_row(cells: Mapping[str, Any]) -> dict[str, Any]:
-    """Every cell of an export row through :func:`neutralise`."""
-    return {name: neutralise(value) for name, value in cells.items()}
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """An export as CSV for a spreadsheet: BOM, ``;`` (Excel in a French or Arabic locale), every cell neutralised.
+
+    ``None`` is an empty cell; a column a row lacks too.
+    """
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 (Arabic names) only with it
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if row.get(name) is None else neutralise(row[name]) for name in columns])
+    return out.getvalue()
 
 
 def formula_fields(values: Mapping[str, Any], prefix: str = "") -> Iterator[str]:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from common.contracts.households import HouseholdIn, HouseholdUpdate
 from common.contracts.people import IndividualOut
-from common.spreadsheet import formula_fields, formula_like, neutralise, neutralise_row
+from common.spreadsheet import csv_text, formula_fields, formula_like, neutralise
 
 HOUSEHOLD: dict[str, Any] = {
     "area": "/DZ/16/1601",
@@ -131,12 +131,24 @@ def test_phones_numbers_and_plain_text_are_left_alone(value: object) -> None:
     assert neutralise(value) == value
 
 
-def test_rows_and_nested_records_are_searched_field_by_field() -> None:
-    row = {"reference": "r-1", "failure": "=HYPERLINK(1)", "amount": -5}
-    assert neutralise_row(row) == {"reference": "r-1", "failure": "'=HYPERLINK(1)", "amount": -5}
+def test_nested_records_are_searched_field_by_field() -> None:
     nested = {
         "address": "@x",
         "members": [{"given_name_lat": "Ali", "phone": "+213550123456"}, {"family_name_lat": "=A1"}],
         "tags": ["-x", "ok"],
     }
     assert list(formula_fields(nested)) == ["address", "members.1.family_name_lat", "tags.0"]
+
+
+def test_a_csv_export_neutralises_every_cell_and_opens_in_excel() -> None:
+    rows = [
+        {"reference": "r-1", "failure": "=HYPERLINK(1)", "amount_dzd": 15000, "account": None},
+        {"reference": "r-2", "failure": "ملف مغلق; compte clos", "amount_dzd": -5},
+    ]
+    text = csv_text(["reference", "amount_dzd", "failure", "account"], rows)
+    assert text.startswith("\ufeff")  # Excel reads UTF-8 (Arabic) only with a BOM
+    assert text[1:].splitlines() == [
+        "reference;amount_dzd;failure;account",
+        "r-1;15000;'=HYPERLINK(1);",
+        'r-2;-5;"ملف مغلق; compte clos";',
+    ]

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 
+from common import spreadsheet
 from common.context import CallerContext
 from common.contracts.aid import (
     AidMotiveIn,
@@ -27,6 +28,7 @@ from common.contracts.aid import (
     PaymentListBuild,
     PaymentListIn,
     PaymentListOut,
+    PaymentOut,
     ProposalIn,
     ReconciliationReport,
     RegularisationIn,
@@ -37,6 +39,7 @@ from gateway.deps import Caller, IdempotencyKey, Rpc, RpcCaller
 from gateway.errors import COMMON_ERRORS, error_responses
 
 READ_ERRORS = error_responses(401, 403, 404, 422, 503)
+PAYMENT_COLUMNS = tuple(PaymentOut.model_fields)
 STEP_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
 
 
@@ -292,6 +295,23 @@ async def build_payment_list(body: PaymentListIn, caller: Caller, rpc: Rpc) -> A
 async def get_payment_list(payment_list_id: str, caller: Caller, rpc: Rpc) -> Any:
     """A payment list with its payments, for the operator."""
     return await rpc.call("assistance", "get_payment_list", payment_list_id, context=caller)
+
+
+@payment_lists.get(
+    "/{payment_list_id}/csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **READ_ERRORS},
+    openapi_extra=audited("payment_list.export", "payment_list"),
+)
+async def export_payment_list(payment_list_id: str, caller: Caller, rpc: Rpc) -> Response:
+    """The payment list as a CSV file for the operator: one payment a row, cells a spreadsheet would run as text."""
+    listed = await rpc.call("assistance", "get_payment_list", payment_list_id, context=caller)
+    filename = "".join(char for char in str(listed["id"]) if char.isalnum() or char in "-_")
+    return Response(
+        spreadsheet.csv_text(PAYMENT_COLUMNS, listed["payments"]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="payments_{filename}.csv"'},
+    )
 
 
 @payment_lists.post(
