@@ -6,10 +6,14 @@ import copy
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from common.contracts.campaigns import CampaignIn
+from common.contracts.casework import TeamMemberIn
 from common.contracts.households import HouseholdIn, HouseholdUpdate
 from common.contracts.people import IndividualOut
+from common.contracts.programmes import ProgrammeIn
+from common.contracts.referrals import Contact
 from common.spreadsheet import csv_text, formula_fields, formula_like, neutralise
 
 HOUSEHOLD: dict[str, Any] = {
@@ -152,3 +156,52 @@ def test_a_csv_export_neutralises_every_cell_and_opens_in_excel() -> None:
         "r-1;15000;'=HYPERLINK(1);",
         'r-2;-5;"ملف مغلق; compte clos";',
     ]
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "field"),
+    [
+        (
+            ProgrammeIn,
+            {"code": "winter-aid", "name_fr": "Aide\u202e hivernale", "name_ar": "\x00\x00", "benefit_type": "cash"},
+            "name_ar",
+        ),
+        (
+            CampaignIn,
+            {
+                "kind": "winter",
+                "name_fr": "\u200b\u200b\u200b",
+                "name_ar": "شتاء",
+                "starts_on": "2026-01-01",
+                "ends_on": "2026-02-01",
+            },
+            "name_fr",
+        ),
+        (Contact, {"address": "Route\x1b[2J nationale 5"}, "address"),
+        (
+            TeamMemberIn,
+            {
+                "user_id": "worker-1",
+                "display_name": "\u2066\u2069",
+                "discipline": "social_worker",
+                "active_from": "2026-01-01",
+            },
+            "display_name",
+        ),
+    ],
+)
+def test_names_of_places_and_programmes_and_other_addresses_follow_the_same_rules(
+    model: type[BaseModel], payload: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(payload)
+    assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
+        ((field,), "invalid_address" if field == "address" else "invalid_name")
+    ]
+
+
+def test_an_override_in_a_programme_name_is_removed() -> None:
+    programme = ProgrammeIn.model_validate(
+        {"code": "winter-aid", "name_fr": "Aide\u202e hivernale", "name_ar": "منحة الشتاء", "benefit_type": "cash"}
+    )
+    assert programme.name_fr == "Aide hivernale"

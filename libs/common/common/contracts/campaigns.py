@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common import areas
+from common.text import Name
 
 CampaignKind = Literal["ramadan", "winter", "school_year", "disaster", "other"]
 
@@ -16,8 +17,8 @@ class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: CampaignKind
-    name_fr: str = Field(min_length=3, max_length=120, examples=["Ramadan 1448"])
-    name_ar: str = Field(min_length=2, max_length=120, examples=["رمضان 1448"])
+    name_fr: Name = Field(min_length=3, max_length=120, examples=["Ramadan 1448"])
+    name_ar: Name = Field(min_length=2, max_length=120, examples=["رمضان 1448"])
     area: str = Field(default=areas.NATIONAL, examples=["/DZ/16"])
     starts_on: date
     ends_on: date

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.text import Name
+
 Discipline = Literal["doctor", "psychologist", "sociologist", "social_worker", "legal_adviser"]
 CaseStatus = Literal["open", "closed"]
 VisitStatus = Literal["planned", "recorded", "cancelled"]
@@ -40,7 +42,7 @@ class TeamMemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     user_id: str = Field(pattern=USER_PATTERN, description="the member's account id (token subject)")
-    display_name: str | None = Field(default=None, min_length=2, max_length=120)
+    display_name: Name | None = Field(default=None, min_length=2, max_length=120)
     discipline: Discipline
     active_from: date
     active_until: date | None = Field(default=None, description="last active day; none while still active")

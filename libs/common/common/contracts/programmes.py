@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from common import areas
 from common.contracts.assessment import Tenure
 from common.contracts.people import Relationship, Severity, Sex, VulnerableCategory
+from common.text import Name
 
 BenefitType = Literal["cash", "in_kind", "service"]
 Need = Literal[
@@ -244,8 +245,8 @@ class ProgrammeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{2,47}$", examples=["winter-aid"])
-    name_fr: str = Field(min_length=3, max_length=120, examples=["Aide hivernale"])
-    name_ar: str = Field(min_length=2, max_length=120, examples=["منحة الشتاء"])
+    name_fr: Name = Field(min_length=3, max_length=120, examples=["Aide hivernale"])
+    name_ar: Name = Field(min_length=2, max_length=120, examples=["منحة الشتاء"])
     benefit_type: BenefitType
     area: str = Field(default=areas.NATIONAL, examples=["/DZ"])
     need: Need | None = Field(

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas, phones
+from common.text import Address, Name
 
 InstitutionType = Literal["elderly_home", "children_home", "child_protection", "women_centre", "disability_centre"]
 ReferralState = Literal["proposed", "accepted", "refused", "placed", "ended", "withdrawn"]
@@ -44,7 +45,7 @@ FINAL_STATES = frozenset(state for state, steps in TRANSITIONS.items() if not st
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    address: str = Field(min_length=3, max_length=300)
+    address: Address = Field(min_length=3, max_length=300)
     phone: str | None = Field(default=None, max_length=32, description="stored as E.164", examples=["021 23 45 67"])
     email: str | None = Field(default=None, pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[a-z]{2,24}$", max_length=254)
 
@@ -64,8 +65,8 @@ class InstitutionIn(BaseModel):
 
     code: str = Field(pattern=CODE_PATTERN, examples=["fpa-16-dely-ibrahim"])
     type: InstitutionType
-    name_fr: str = Field(min_length=3, max_length=160, examples=["Foyer pour personnes âgées de Dely Ibrahim"])
-    name_ar: str = Field(min_length=2, max_length=160, examples=["دار الأشخاص المسنين دالي إبراهيم"])
+    name_fr: Name = Field(min_length=3, max_length=160, examples=["Foyer pour personnes âgées de Dely Ibrahim"])
+    name_ar: Name = Field(min_length=2, max_length=160, examples=["دار الأشخاص المسنين دالي إبراهيم"])
     area: str = Field(description="the wilaya or commune it is in", examples=["/DZ/16/1623"])
     capacity: int = Field(ge=1, le=5000, description="places in all")
     places_by_kind: dict[str, int] | None = Field(
