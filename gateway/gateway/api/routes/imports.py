@@ -136,6 +136,11 @@ async def start_import(
     are registered already are held for review (`held_for_review`); updated ones that
     now resemble another household are queued for review but stay active
     (`updated_in_review`). One import of a source runs at a time (409).
+
+    Values a spreadsheet would run as formulas (`=`, `+`, `-`, `@`…) are imported as
+    given and listed in the result's `warnings` (`formula_like`); exports write them as
+    text. An XLSX that would inflate past 256 MiB, or a part of it compressed more than
+    200 to 1, is refused before it is read (`file_error.code`: `archive_bomb`).
     """
     chosen = file_format(request.headers.get("content-type"), given_format)
     upload = Upload(rpc, caller)
