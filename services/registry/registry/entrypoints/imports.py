@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,16 +106,16 @@ class ScreeningWriter:
             return
         query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
         pool = list(self.collection.find(query, SCREEN_FIELDS).limit(CANDIDATE_LIMIT * len(written)))
+        blocks = _blocks(pool)
         new = set(created)
         for doc in written:
-            own = set(doc.get("dedup_keys") or [])
+            sharing = dict(pair for key in doc.get("dedup_keys") or [] for pair in blocks.get(key, ()))
             candidates = [
                 other
-                for other in pool
+                for _, other in sorted(sharing.items())
                 if other["_id"] != doc["_id"]
                 # a household created in this chunk is screened itself, against the older ones
                 and not (other["_id"] in new and (doc["_id"] not in new or other["_id"] > doc["_id"]))
-                and own.intersection(other.get("dedup_keys") or [])
             ][:CANDIDATE_LIMIT]
             found = findings(person_records(str(doc["_id"]), doc["area"], doc.get("members", [])), candidates)
             if not found:
@@ -130,6 +131,19 @@ class ScreeningWriter:
     def counts(self) -> dict[str, int]:
         """What screening did, for the job's progress and result."""
         return {"held_for_review": self.held, "updated_in_review": self.updated_in_review}
+
+
+def _blocks(pool: list[dict[str, Any]]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """The pool's households by blocking key, each with its place in the pool.
+
+    A household's candidates are the union of its keys' blocks, in pool order: the work
+    grows with the blocks' sizes, not with the chunk times the pool.
+    """
+    blocks: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for index, other in enumerate(pool):
+        for key in other.get("dedup_keys") or []:
+            blocks[key].append((index, other))
+    return blocks
 
 
 def _id(doc: dict[str, Any]) -> Any:
