@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Start or stop the whole platform on this machine, on embedded defaults.
 #   scripts/platform.sh up     install what is missing, start everything, wait until ready
+#   scripts/platform.sh install  only install what is missing
 #   scripts/platform.sh down   stop exactly what `up` started (data is kept)
 #   scripts/platform.sh status show what is running
 #   scripts/platform.sh restart  restart the services and the gateway (new code), not the infrastructure
-# Idempotent: a second `up` reuses what is installed and running.
+# Idempotent: a second `up` reuses what is installed and running. Each start keeps the previous
+# logs (.run/logs/<name>.log.1 ...); the database is scripts/embedded_db.sh unless MONGO_URI is set.
+# Every daemon is started detached: a session of its own, stdin from /dev/null, output to its log.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/log_rotation.sh
+source "$ROOT/scripts/log_rotation.sh"
 
 TOOLS="$ROOT/.tools"
 DATA="$ROOT/.data"
@@ -16,7 +21,6 @@ RUN="$ROOT/.run"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 
-FERRETDB_VERSION="v1.24.0"
 KEYCLOAK_VERSION="26.4.7"
 KEYCLOAK_HOME="$TOOLS/keycloak-$KEYCLOAK_VERSION"
 
@@ -64,7 +68,6 @@ install_debian_packages() {
   command -v prometheus >/dev/null || missing+=(prometheus)
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)
-  command -v patch >/dev/null || missing+=(patch)
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)  # letters: Arabic glyphs
   if (( ${#missing[@]} )); then
     say "installing Debian packages: ${missing[*]}"
@@ -88,27 +91,6 @@ install_python() {
     return 1
   fi
   echo "$want" > "$stamp"
-}
-
-# FerretDB is built with deploy/ferretdb/*.patch applied (atomic single-document writes,
-# lookups by _id through its index: deploy/ferretdb/README.md); a change of version or
-# patch rebuilds it.
-install_ferretdb() {
-  local build
-  build="$FERRETDB_VERSION $(cat deploy/ferretdb/*.patch | sha256sum | cut -c1-16)"
-  [[ -x $TOOLS/ferretdb && "$(cat "$TOOLS/ferretdb.build" 2>/dev/null)" == "$build" ]] && return
-  say "building FerretDB $FERRETDB_VERSION from the Go module proxy, with deploy/ferretdb patches"
-  local dir
-  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  local src="$TOOLS/src/ferretdb" patch
-  rm -rf "$src" && mkdir -p "$TOOLS/src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
-  for patch in deploy/ferretdb/*.patch; do
-    patch --quiet --forward -p1 -d "$src" <"$patch"
-  done
-  echo "$FERRETDB_VERSION" > "$src/build/version/version.txt"  # normally written by its own task runner
-  (cd "$src" && go build -o "$TOOLS/ferretdb" ./cmd/ferretdb)
-  echo "$build" >"$TOOLS/ferretdb.build"
-  rm -rf "$src"
 }
 
 install_keycloak() {
@@ -145,16 +127,22 @@ declare_topology() {
   fi
 }
 
-start_ferretdb() {
-  if [[ $MONGO_URI != "mongodb://127.0.0.1:27017/" ]]; then return; fi  # a real MongoDB was given
-  if alive ferretdb || port_open 27017; then return; fi
-  say "starting FerretDB (SQLite backend, data in .data/ferretdb)"
-  mkdir -p "$DATA/ferretdb" "$RUN/logs"
-  nohup "$TOOLS/ferretdb" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/?_txlock=immediate" \
-    --listen-addr=127.0.0.1:27017 --state-dir="$DATA/ferretdb" --telemetry=disable \
-    --debug-addr=127.0.0.1:8088 --log-level=warn >"$RUN/logs/ferretdb.log" 2>&1 &
-  echo $! >"$RUN/ferretdb.pid"
-  wait_for FerretDB 30 port_open 27017
+# The embedded database (scripts/embedded_db.sh: FerretDB 2 over PostgreSQL 18 with DocumentDB, data in
+# .data/embedded-db, logs in .run/logs/embedded-db), unless MONGO_URI names another database.
+embedded_database() { [[ $MONGO_URI == "mongodb://127.0.0.1:27017/" ]]; }
+
+start_database() {
+  embedded_database || return 0
+  if alive ferretdb; then  # started by an earlier version of this script; `make stop` ends it
+    say "FerretDB 1 still serves 27017: make stop, then make run, to move to the embedded database"
+    return
+  fi
+  EMBEDDED_DB_RUN="$RUN/logs/embedded-db" scripts/embedded_db.sh start
+}
+
+stop_database() {
+  embedded_database || return 0
+  EMBEDDED_DB_RUN="$RUN/logs/embedded-db" scripts/embedded_db.sh stop
 }
 
 start_keycloak() {
@@ -165,12 +153,13 @@ start_keycloak() {
   say "starting Keycloak (realm import from deploy/keycloak)"
   mkdir -p "$KEYCLOAK_HOME/data/import" "$RUN/logs"
   cp deploy/keycloak/*.json "$KEYCLOAK_HOME/data/import/"
+  rotate_log "$RUN/logs/keycloak.log"
   KC_BOOTSTRAP_ADMIN_USERNAME="${KC_BOOTSTRAP_ADMIN_USERNAME:-admin}" \
   KC_BOOTSTRAP_ADMIN_PASSWORD="${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}" \
   KC_HEALTH_ENABLED=true \
-    nohup "$KEYCLOAK_HOME/bin/kc.sh" start-dev --http-port=8080 --http-host=127.0.0.1 --hostname="$KEYCLOAK_URL" \
+    setsid "$KEYCLOAK_HOME/bin/kc.sh" start-dev --http-port=8080 --http-host=127.0.0.1 --hostname="$KEYCLOAK_URL" \
     --import-realm \
-    >"$RUN/logs/keycloak.log" 2>&1 &
+    </dev/null >"$RUN/logs/keycloak.log" 2>&1 &
   echo $! >"$RUN/keycloak.pid"
   wait_for "Keycloak realm" 240 http_ok "$KEYCLOAK_URL/realms/solidarity/.well-known/openid-configuration"
 }
@@ -179,8 +168,9 @@ start_prometheus() {
   if alive prometheus || port_open 9090; then return; fi
   say "starting Prometheus"
   mkdir -p "$DATA/prometheus" "$RUN/logs"
-  nohup prometheus --config.file=deploy/prometheus/prometheus.yml --storage.tsdb.path="$DATA/prometheus" \
-    --web.listen-address=127.0.0.1:9090 >"$RUN/logs/prometheus.log" 2>&1 &
+  rotate_log "$RUN/logs/prometheus.log"
+  setsid prometheus --config.file=deploy/prometheus/prometheus.yml --storage.tsdb.path="$DATA/prometheus" \
+    --web.listen-address=127.0.0.1:9090 </dev/null >"$RUN/logs/prometheus.log" 2>&1 &
   echo $! >"$RUN/prometheus.pid"
   wait_for Prometheus 60 http_ok http://127.0.0.1:9090/-/ready
 }
@@ -190,7 +180,8 @@ start_services() {
   for s in "${SERVICES[@]}"; do
     alive "$s" && continue
     say "starting service $s"
-    OPS_PORT="${OPS_PORTS[$s]}" nohup "$PY" -m common.run_service "$s" >"$RUN/logs/$s.log" 2>&1 &
+    rotate_log "$RUN/logs/$s.log"
+    OPS_PORT="${OPS_PORTS[$s]}" setsid "$PY" -m common.run_service "$s" </dev/null >"$RUN/logs/$s.log" 2>&1 &
     echo $! >"$RUN/$s.pid"
   done
   for s in "${SERVICES[@]}"; do
@@ -201,8 +192,9 @@ start_services() {
 start_gateway() {
   if ! alive gateway; then
     say "starting the gateway"
-    nohup "$VENV/bin/uvicorn" gateway.main:create_app --factory --host 127.0.0.1 --port "$GATEWAY_PORT" \
-      --no-access-log >"$RUN/logs/gateway.log" 2>&1 &
+    rotate_log "$RUN/logs/gateway.log"
+    setsid "$VENV/bin/uvicorn" gateway.main:create_app --factory --host 127.0.0.1 --port "$GATEWAY_PORT" \
+      --no-access-log </dev/null >"$RUN/logs/gateway.log" 2>&1 &
     echo $! >"$RUN/gateway.pid"
   fi
   wait_for gateway 60 http_ok "http://127.0.0.1:$GATEWAY_PORT/readyz"
@@ -214,18 +206,22 @@ seed_demo() {
     return
   fi
   say "seeding demo data (idempotent; SEED_DEMO=0 to skip)"
-  "$PY" "$ROOT/scripts/seed_demo.py" "$DATA/demo-seed.stamp"
+  "$PY" "$ROOT/scripts/seed_demo.py"
 }
 
-up() {
+install_all() {
   mkdir -p "$TOOLS" "$DATA" "$RUN/logs"
   install_debian_packages
   install_python
-  install_ferretdb
   install_keycloak
+  if embedded_database; then EMBEDDED_DB_RUN="$RUN/logs/embedded-db" scripts/embedded_db.sh install; fi
+}
+
+up() {
+  install_all
   start_rabbitmq
   declare_topology
-  start_ferretdb
+  start_database
   start_keycloak
   start_prometheus
   start_services
@@ -238,7 +234,7 @@ The platform is up.
   Keycloak         $KEYCLOAK_URL/admin  (admin / admin), realm "solidarity"
   Prometheus       http://127.0.0.1:9090
   RabbitMQ         $AMQP_URI
-  Database         $MONGO_URI
+  Database         $MONGO_URI$(embedded_database && echo "  (embedded: FerretDB 2 over PostgreSQL 18 + DocumentDB)")
   Service ops      $(for s in "${SERVICES[@]}"; do printf '%s=:%s ' "$s" "${OPS_PORTS[$s]}"; done)
   Logs             $RUN/logs/
 Demo users (password: demo-<username>): national.officer, director.16, director.31, agent.16,
@@ -263,7 +259,8 @@ down() {
   for s in "${SERVICES[@]}"; do stop_pid "$s"; done
   stop_pid prometheus
   stop_pid keycloak
-  stop_pid ferretdb
+  stop_database
+  stop_pid ferretdb  # a FerretDB 1 started by an earlier version of this script
   if [[ -f $RUN/rabbitmq.started ]]; then
     rabbitmqctl -q stop "$RABBITMQ_PID_FILE" >/dev/null 2>&1 || true
     rm -f "$RUN/rabbitmq.started"
@@ -278,7 +275,8 @@ restart() {
 }
 
 status() {
-  for name in ferretdb keycloak prometheus "${SERVICES[@]}" gateway; do
+  if embedded_database; then EMBEDDED_DB_RUN="$RUN/logs/embedded-db" scripts/embedded_db.sh status; fi
+  for name in keycloak prometheus "${SERVICES[@]}" gateway; do
     if alive "$name"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: not running"; fi
   done
   if rabbitmqctl -q status >/dev/null 2>&1; then echo "rabbitmq: running"; else echo "rabbitmq: not running"; fi
@@ -286,8 +284,9 @@ status() {
 
 case "${1:-up}" in
   up) up ;;
+  install) install_all ;;
   down) down ;;
   status) status ;;
   restart) restart ;;
-  *) echo "usage: $0 up|down|restart|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|install|down|restart|status" >&2; exit 2 ;;
 esac

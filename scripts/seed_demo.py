@@ -1,8 +1,9 @@
 """Seed the demo data set (``registry.demo_data``) through the gateway, as the demo users.
 
 Run by ``scripts/platform.sh up`` unless ``SEED_DEMO=0``. Every request carries a fixed
-idempotency key, so seeding again changes nothing; with a stamp file (the first
-argument), a set already seeded is not even sent again. Going through the gateway means the
+idempotency key, so seeding again changes nothing; a set already seeded is not even sent
+again: a marker in the registry's database (``demo_seed``) says which version it holds, so a
+fresh database is seeded whatever the machine seeded before. Going through the gateway means the
 seed takes the path real clients take: tokens, scopes, duplicate detection, audit.
 """
 
@@ -12,16 +13,24 @@ import os
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
+from pymongo import MongoClient
+from pymongo.collection import Collection
 
 from registry import demo_data
 
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 KEYCLOAK_URL = os.environ.get("KEYCLOAK_URL", "http://127.0.0.1:8080")
 TOKEN_URL = f"{KEYCLOAK_URL}/realms/solidarity/protocol/openid-connect/token"
+MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
+MONGO_DB_PREFIX = os.environ.get("MONGO_DB_PREFIX", "solidarity_")
+
+
+def seed_marker(client: MongoClient[dict[str, Any]]) -> Collection[dict[str, Any]]:
+    """Where the database says which demo data version it holds (one document, ``_id`` "demo")."""
+    return client[f"{MONGO_DB_PREFIX}registry"]["demo_seed"]
 
 
 def token(client: httpx.Client, user: str, cache: dict[str, str]) -> str:
@@ -44,9 +53,11 @@ def send(client: httpx.Client, method: str, path: str, payload: Any, headers: di
     return response
 
 
-def main(stamp: Path | None) -> int:
-    if stamp is not None and stamp.exists() and stamp.read_text().strip() == demo_data.VERSION:
-        print(f"demo data: {demo_data.VERSION} already seeded ({stamp})")
+def main() -> int:
+    database: MongoClient[dict[str, Any]] = MongoClient(MONGO_URI)
+    marker = seed_marker(database)
+    if marker.find_one({"_id": "demo", "version": demo_data.VERSION}) is not None:
+        print(f"demo data: {demo_data.VERSION} already seeded")
         return 0
     items = demo_data.households()
     answers = demo_data.assessments(items)
@@ -71,10 +82,9 @@ def main(stamp: Path | None) -> int:
                 return 1
     held = statuses["held_for_review"]
     print(f"demo data: {len(items)} households ({held} held as probable duplicates), {len(answers)} assessed")
-    if stamp is not None:
-        stamp.write_text(demo_data.VERSION)
+    marker.replace_one({"_id": "demo"}, {"_id": "demo", "version": demo_data.VERSION}, upsert=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
+    sys.exit(main())
