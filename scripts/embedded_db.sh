@@ -138,14 +138,15 @@ init_cluster() {
     --auth-local=trust --auth-host=scram-sha-256 --pwfile=/var/lib/postgresql/.pwfile >"$RUN/initdb.log" 2>&1 \
     || { rm -f "$INSTANCE/var/lib/postgresql/.pwfile"; tail -20 "$RUN/initdb.log" >&2; return 1; }
   rm -f "$INSTANCE/var/lib/postgresql/.pwfile"
-  printf "\ninclude = 'embedded.conf'  # written by scripts/embedded_db.sh at each start\n" \
-    >>"$INSTANCE$PGDATA_IN/postgresql.conf"
   (umask 077 && printf 'postgres://postgres:%s@127.0.0.1:%s/postgres\n' "$password" "$PG_PORT" >"$URL_FILE")
 }
 
-# The server's settings, rewritten at each start so a changed script applies to existing clusters;
-# the port is given on the command line.
+# The server's settings, rewritten at each start so a changed script applies to existing clusters
+# (postgresql.conf includes them, last); the port is given on the command line.
 write_settings() {
+  local conf="$INSTANCE$PGDATA_IN/postgresql.conf"
+  grep -q "^include = 'embedded.conf'" "$conf" ||
+    printf "\ninclude = 'embedded.conf'  # written by scripts/embedded_db.sh at each start\n" >>"$conf"
   cat >"$INSTANCE$PGDATA_IN/embedded.conf" <<'CONF'
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '/var/lib/postgresql/socket'
