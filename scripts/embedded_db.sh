@@ -222,6 +222,21 @@ MongoClient(port=int(sys.argv[1]), serverSelectionTimeoutMS=2000).admin.command(
 PY
 }
 
+# FerretDB's startup warnings about its storage (it expects its own DocumentDB build), said at each start.
+storage_warnings() {
+  local py="$ROOT/.venv/bin/python"
+  [[ -x $py ]] || return 0
+  "$py" - "$DB_PORT" <<'PY' 2>/dev/null || true
+import json, sys
+from pymongo import MongoClient
+log = MongoClient(port=int(sys.argv[1]), serverSelectionTimeoutMS=5000).admin.command("getLog", "startupWarnings")
+for line in log["log"]:
+    message = json.loads(line)["msg"]
+    if "DocumentDB" in message and "requires" in message:
+        print(f"warning (FerretDB): {message}")
+PY
+}
+
 start() {
   mkdir -p "$RUN"
   install_all
@@ -230,6 +245,7 @@ start() {
   init_cluster
   start_postgres
   start_ferretdb
+  storage_warnings
   say "embedded database on mongodb://127.0.0.1:$DB_PORT/ (FerretDB $FERRETDB_VERSION, PostgreSQL on 127.0.0.1:$PG_PORT, data in $DATA)"
 }
 
