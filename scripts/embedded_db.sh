@@ -130,8 +130,10 @@ init_cluster() {
   local password
   password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
   rm -rf "${INSTANCE:?}$PGDATA_IN"
-  mkdir -p -m 700 "$INSTANCE/var/lib/postgresql/socket" "$INSTANCE/var/lib/postgresql/log"
-  chown --reference="$INSTANCE/var/lib/postgresql" "$INSTANCE/var/lib/postgresql/socket" "$INSTANCE/var/lib/postgresql/log"
+  local dir
+  for dir in "$INSTANCE/var/lib/postgresql/socket" "$INSTANCE/var/lib/postgresql/log"; do
+    mkdir -p "$dir" && chmod 700 "$dir" && chown --reference="$INSTANCE/var/lib/postgresql" "$dir"
+  done
   (umask 077 && printf '%s\n' "$password" >"$INSTANCE/var/lib/postgresql/.pwfile")
   chown --reference="$INSTANCE/var/lib/postgresql" "$INSTANCE/var/lib/postgresql/.pwfile"
   in_chroot postgres initdb -D "$PGDATA_IN" -E UTF8 --locale=C.UTF-8 -U postgres \

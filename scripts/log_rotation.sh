@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/platform.sh and scripts/embedded_db.sh: logs are kept across restarts.
 # rotate_log FILE: FILE -> FILE.1 -> FILE.2 ... up to LOG_KEEP (default 5) older logs; FILE is then absent,
 # so the process started next writes a fresh one and the previous runs' logs stay readable.
