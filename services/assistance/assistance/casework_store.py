@@ -25,7 +25,8 @@ from pymongo.errors import DuplicateKeyError
 
 from common import areas
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
-from common.errors import Conflict
+from common.errors import Conflict, IdempotencyKeyReused
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
 CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opened_by", "closed_by", "closure_note")
 VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
@@ -80,7 +81,14 @@ def public_visit(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def new_case(
-    *, household_id: str, household_area: str, lead: str, team: list[str], goals: list[str], user_id: str, key: str
+    *,
+    household_id: str,
+    household_area: str,
+    lead: str,
+    team: list[str],
+    goals: list[str],
+    user_id: str,
+    key: KeyedRequest,
 ) -> dict[str, Any]:
     """An open case followed by the cell of the household's commune; the lead is part of the team."""
     return {
@@ -93,14 +101,14 @@ def new_case(
         "goals": goals,
         "status": "open",
         "open_key": household_id,
-        "idempotency_key": key,
+        **key.stamp(),
         "opened_at": _now(),
         "opened_by": user_id,
     }
 
 
 def new_visit(
-    *, case: dict[str, Any], planned_for: str, purpose: str, visitor: str, user_id: str, key: str
+    *, case: dict[str, Any], planned_for: str, purpose: str, visitor: str, user_id: str, key: KeyedRequest
 ) -> dict[str, Any]:
     return {
         "_id": new_id(),
@@ -111,7 +119,7 @@ def new_visit(
         "purpose": purpose,
         "visitor": visitor,
         "status": "planned",
-        "idempotency_key": key,
+        **key.stamp(),
         "planned_at": _now(),
         "planned_by": user_id,
     }
@@ -129,10 +137,11 @@ class CaseworkRepository(Protocol):
 
     def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int: ...
 
-    def open_case(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a case once per idempotency key: ``(stored document, created)``.
+    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        """Store a case once per caller's idempotency key: ``(stored document, created)``.
 
-        Conflict if the household already has an open case, or the key was used for another household.
+        Conflict if the household already has an open case; IdempotencyKeyReused if the
+        caller used the key for another request.
         """
 
     def get_case(self, case_id: str) -> dict[str, Any] | None:
@@ -144,20 +153,20 @@ class CaseworkRepository(Protocol):
     def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
         """The cell's open cases: ``(count, cases per member involved, cases per lead)``."""
 
-    def close_case(self, case_id: str, note: str, key: str, user_id: str) -> dict[str, Any] | None:
+    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
         """Close the case and cancel its planned visits; None if it was closed already."""
 
     def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a planned visit once per idempotency key: ``(stored document, created)``."""
+        """Store a planned visit once per caller's idempotency key: ``(stored document, created)``."""
 
     def get_visit(self, visit_id: str) -> dict[str, Any] | None:
         """The stored visit document, an outcome already decided applied."""
 
-    def visit_for_key(self, key: str) -> dict[str, Any] | None:
-        """The visit planned under this idempotency key, if any."""
+    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+        """The visit its caller planned under this idempotency key, if any (another request's: refused)."""
 
     def record_visit(
-        self, visit_id: str, visited_on: str, outcome: str, key: str, user_id: str
+        self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
     ) -> dict[str, Any] | None:
         """Record the visit; None if it was recorded or cancelled already."""
 
@@ -214,16 +223,19 @@ class MongoCaseworkRepository:
         )
         return soft_limit
 
-    def open_case(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        legacy = self.cases.find_one(key.legacy_query("opened_by"))
+        if legacy is not None:
+            return legacy, False
         try:
             self.cases.insert_one(doc)
             return doc, True
         except DuplicateKeyError:
             pass
-        earlier = self.cases.find_one({"idempotency_key": doc["idempotency_key"]})
+        earlier = self.cases.find_one({"idempotency_key": key.scoped})
         if earlier is not None:
-            if earlier["household_id"] != doc["household_id"]:
-                raise Conflict("this idempotency key was used for another case") from None
+            if not key.matches(earlier, "opened_by"):
+                raise IdempotencyKeyReused("this idempotency key was used for another case") from None
             return earlier, False
         open_one = self.cases.find_one({"open_key": doc["open_key"]}, {"_id": 1})
         raise Conflict(
@@ -257,8 +269,9 @@ class MongoCaseworkRepository:
             leading[doc["lead"]] += 1
         return count, involved, leading
 
-    def close_case(self, case_id: str, note: str, key: str, user_id: str) -> dict[str, Any] | None:
-        closure = {"_id": case_id, "key": key, "note": note, "by": user_id, "at": _now()}
+    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
+        closure = {"_id": case_id, "key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
+        closure |= {"note": note, "by": user_id, "at": _now()}
         try:
             self.closures.insert_one(closure)
         except DuplicateKeyError:
@@ -273,6 +286,7 @@ class MongoCaseworkRepository:
             "closed_by": closure["by"],
             "closure_note": closure["note"],
             "close_key": closure["key"],
+            "close_fingerprint": closure.get(FINGERPRINT_FIELD),
         }
         self.cases.update_one({"_id": closure["_id"]}, {"$set": closed, "$unset": {"open_key": ""}})
         for visit in self.visits.find({"case_id": closure["_id"], "status": "planned"}, {"_id": 1}):
@@ -289,8 +303,8 @@ class MongoCaseworkRepository:
             return doc, True
         except DuplicateKeyError:
             earlier = self.visits.find_one({"idempotency_key": doc["idempotency_key"]})
-            if earlier is None or earlier["case_id"] != doc["case_id"]:
-                raise Conflict("this idempotency key was used for another visit") from None
+            if earlier is None or earlier.get(FINGERPRINT_FIELD) != doc[FINGERPRINT_FIELD]:
+                raise IdempotencyKeyReused("this idempotency key was used for another visit") from None
             return earlier, False
 
     def get_visit(self, visit_id: str) -> dict[str, Any] | None:
@@ -300,16 +314,20 @@ class MongoCaseworkRepository:
             doc = self.visits.find_one({"_id": visit_id})
         return doc
 
-    def visit_for_key(self, key: str) -> dict[str, Any] | None:
-        return self.visits.find_one({"idempotency_key": key})
+    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+        found = self.visits.find_one({"idempotency_key": key.scoped}) or self.visits.find_one(
+            key.legacy_query("planned_by")
+        )
+        return found if found is not None and key.matches(found, "planned_by") else None
 
     def record_visit(
-        self, visit_id: str, visited_on: str, outcome: str, key: str, user_id: str
+        self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
     ) -> dict[str, Any] | None:
         recorded = {
             "_id": visit_id,
             "status": "recorded",
-            "key": key,
+            "key": key.scoped,
+            FINGERPRINT_FIELD: key.fingerprint,
             "visited_on": visited_on,
             "outcome": outcome,
             "by": user_id,
@@ -331,6 +349,7 @@ class MongoCaseworkRepository:
                 "recorded_at": outcome["at"],
                 "recorded_by": outcome["by"],
                 "record_key": outcome["key"],
+                "record_fingerprint": outcome.get(FINGERPRINT_FIELD),
             }
         self.visits.update_one({"_id": outcome["_id"]}, {"$set": change})
 

@@ -25,7 +25,8 @@ from pymongo.errors import DuplicateKeyError
 
 from common import areas
 from common.contracts.referrals import FINAL_STATES, TRANSITIONS, ReferralFilter
-from common.errors import Conflict, ValidationFailed
+from common.errors import Conflict, IdempotencyKeyReused, ValidationFailed
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
 PUBLIC_FIELDS = (
     "person_key",
@@ -69,7 +70,7 @@ def new_referral(
     reason: str,
     place_kind: str | None,
     user_id: str,
-    idempotency_key: str,
+    idempotency_key: KeyedRequest,
 ) -> dict[str, Any]:
     """A proposed referral, seen inside the household's area and the institution's wilaya."""
     household_id = person_key.split(":")[0]
@@ -89,7 +90,7 @@ def new_referral(
         "version": 1,
         "area_ancestors": sorted(set(areas.ancestors(household_area)) | set(reach)),
         "open_key": f"{person_key}|{institution['code']}",
-        "idempotency_key": idempotency_key,
+        **idempotency_key.stamp(),
         "proposed_at": now,
         "proposed_by": user_id,
         "updated_at": now,
@@ -110,13 +111,14 @@ def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def replay(doc: dict[str, Any], idempotency_key: str) -> dict[str, Any] | None:
-    """The history entry written under ``idempotency_key``, if any."""
-    return next((entry for entry in doc.get("history") or [] if entry.get("key") == idempotency_key), None)
+def replay(doc: dict[str, Any], idempotency_key: KeyedRequest) -> dict[str, Any] | None:
+    """The history entry its caller wrote under ``idempotency_key``, if any (another request's: refused)."""
+    entry = idempotency_key.entry_in(doc.get("history") or [])
+    return dict(entry) if entry is not None else None
 
 
 def apply_step(
-    doc: dict[str, Any], step: str, body: dict[str, Any], idempotency_key: str, user_id: str
+    doc: dict[str, Any], step: str, body: dict[str, Any], idempotency_key: KeyedRequest, user_id: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What ``step`` writes: ``(fields to set, history entry)``; the entry's ``outcome`` is the result.
 
@@ -124,7 +126,8 @@ def apply_step(
     """
     state = TRANSITIONS[doc["state"]][step]
     now = _now()
-    entry: dict[str, Any] = {"step": step, "state": state, "at": now.isoformat(), "by": user_id, "key": idempotency_key}
+    entry: dict[str, Any] = {"step": step, "state": state, "at": now.isoformat(), "by": user_id}
+    entry |= {"key": idempotency_key.scoped, FINGERPRINT_FIELD: idempotency_key.fingerprint}
     changes: dict[str, Any] = {"state": state, "version": doc["version"] + 1, "updated_at": now}
     if step == "accept":
         entry["note"] = body.get("note")
@@ -145,11 +148,11 @@ def apply_step(
 
 
 class ReferralRepository(Protocol):
-    def propose(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a new referral once per idempotency key: ``(stored document, created by this call)``.
+    def propose(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        """Store a new referral once per caller's idempotency key: ``(stored document, created by this call)``.
 
-        Conflict if the key was used for another referral, or if the person already has
-        an open referral to the institution.
+        IdempotencyKeyReused if the caller used the key for another referral; Conflict if
+        the person already has an open referral to the institution.
         """
 
     def get(self, referral_id: str) -> dict[str, Any] | None:
@@ -175,16 +178,19 @@ class MongoReferralRepository:
         referrals.create_index([("area_ancestors", ASCENDING), ("proposed_at", DESCENDING)])
         referrals.create_index([("institution", ASCENDING), ("state", ASCENDING)])
 
-    def propose(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def propose(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        legacy = self.referrals.find_one(key.legacy_query("proposed_by"))
+        if legacy is not None:
+            return legacy, False
         try:
             self.referrals.insert_one(doc)
             return doc, True
         except DuplicateKeyError:
             pass
-        earlier = self.referrals.find_one({"idempotency_key": doc["idempotency_key"]})
+        earlier = self.referrals.find_one({"idempotency_key": key.scoped})
         if earlier is not None:
-            if (earlier["person_key"], earlier["institution"]) != (doc["person_key"], doc["institution"]):
-                raise Conflict("this idempotency key was used for another referral") from None
+            if not key.matches(earlier, "proposed_by"):
+                raise IdempotencyKeyReused("this idempotency key was used for another referral") from None
             return earlier, False
         open_one = self.referrals.find_one({"open_key": doc["open_key"]}, {"_id": 1})
         raise Conflict(

@@ -30,8 +30,8 @@ from common.contracts.casework import (
     VisitRecord,
     commune_area,
 )
-from common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from common.idempotency import check_key
+from common.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound, ValidationFailed
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest, check_key, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 
@@ -48,6 +48,15 @@ def cell_of(commune: object) -> str:
     if not isinstance(commune, str) or not _COMMUNE.match(commune):
         raise ValidationFailed("a cell is named by its commune's four-digit code", {"commune": commune})
     return commune_area(commune)
+
+
+def done_under(key: KeyedRequest, doc: dict[str, Any], author_field: str, prefix: str) -> bool:
+    """Whether the closing or recording ``doc`` holds (``<prefix>_key``) was this caller's under ``key``.
+
+    IdempotencyKeyReused if the caller did it under this key with another request.
+    """
+    held = {"by": doc.get(author_field), "key": doc.get(f"{prefix}_key")}
+    return key.matches({**held, FINGERPRINT_FIELD: doc.get(f"{prefix}_fingerprint")}, "by", "key")
 
 
 class CaseworkEntrypoints(AssistanceBase):
@@ -105,8 +114,9 @@ class CaseworkEntrypoints(AssistanceBase):
         whose caseload is now above the cell's soft limit.
         """
         caller = policy.authorize(self.caller, "casework.manage")
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         payload = parse(CaseIn, case)
+        key = keyed(caller.user_id, idempotency_key, "open_case", payload)
         facts = household_facts(self.registry, payload.household_id)
         policy.require_within(caller, facts["area"])
         doc = new_case(
@@ -123,7 +133,7 @@ class CaseworkEntrypoints(AssistanceBase):
             raise ValidationFailed(
                 "the lead and the team must be active members of the cell", {"not_members": strangers}
             )
-        stored, _ = self.casework.open_case(doc)
+        stored, _ = self.casework.open_case(doc, key)
         return {**public_case(stored), "warnings": self._caseload_warnings(stored["cell"], stored["team"])}
 
     @rpc
@@ -141,14 +151,15 @@ class CaseworkEntrypoints(AssistanceBase):
     def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Close an open case with a note; its planned visits are cancelled."""
         caller = policy.authorize(self.caller, "casework.manage")
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         payload = parse(CaseClose, details)
+        key = keyed(caller.user_id, idempotency_key, "close_case", case_id, payload)
         doc = self._visible_case(caller, case_id)
-        if doc.get("close_key") != key:
+        if not done_under(key, doc, "closed_by", "close"):
             self._case_must_be_open(doc)
             closed = self.casework.close_case(case_id, payload.note, key, caller.user_id)
             doc = closed or self._visible_case(caller, case_id)
-            if doc.get("close_key") != key:  # closed meanwhile by another call
+            if not done_under(key, doc, "closed_by", "close"):  # closed meanwhile by another call
                 self._case_must_be_open(doc)
                 raise Conflict("the case changed during this step: try again")
         return public_case(doc)
@@ -157,13 +168,14 @@ class CaseworkEntrypoints(AssistanceBase):
     def plan_visit(self, case_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Plan a visit of an open case by one of its members (the lead unless named)."""
         caller = policy.authorize(self.caller, "casework.visit")
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         payload = parse(VisitIn, visit)
+        key = keyed(caller.user_id, idempotency_key, "plan_visit", case_id, payload)
         case = self._visible_case(caller, case_id)
         earlier = self.casework.visit_for_key(key)
         if earlier is not None:
-            if earlier["case_id"] != case["_id"]:
-                raise Conflict("this idempotency key was used for another visit")
+            if earlier["case_id"] != case["_id"]:  # a visit from before fingerprints
+                raise IdempotencyKeyReused("this idempotency key was used for another visit")
             return public_visit(earlier)
         self._case_must_be_open(case)
         visitor = payload.visitor or case["lead"]
@@ -190,13 +202,14 @@ class CaseworkEntrypoints(AssistanceBase):
     def record_visit(self, case_id: str, visit_id: str, record: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Record a planned visit with its outcome notes; a visit is recorded once."""
         caller = policy.authorize(self.caller, "casework.visit")
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         payload = parse(VisitRecord, record)
+        key = keyed(caller.user_id, idempotency_key, "record_visit", case_id, visit_id, payload)
         case = self._visible_case(caller, case_id)
         visit = self.casework.get_visit(visit_id) if isinstance(visit_id, str) else None
         if visit is None or visit["case_id"] != case["_id"]:
             raise NotFound("visit not found")
-        if visit.get("record_key") == key:
+        if done_under(key, visit, "recorded_by", "record"):
             return public_visit(visit)
         self._visit_must_be_planned(visit)
         self._case_must_be_open(case)
@@ -207,7 +220,7 @@ class CaseworkEntrypoints(AssistanceBase):
         )
         if recorded is None:  # recorded or cancelled meanwhile by another call
             visit = self.casework.get_visit(visit_id) or visit
-            if visit.get("record_key") == key:
+            if done_under(key, visit, "recorded_by", "record"):
                 return public_visit(visit)
             self._visit_must_be_planned(visit)
             raise Conflict("the visit changed during this step: try again")

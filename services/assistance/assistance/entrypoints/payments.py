@@ -23,7 +23,7 @@ from common.context import CallerContext
 from common.contracts.aid import PaymentListIn, PaymentPoint
 from common.contracts.events import AID_DISBURSED
 from common.errors import DomainError, NotFound, ValidationFailed
-from common.idempotency import check_key
+from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 
@@ -141,7 +141,7 @@ class PaymentEntrypoints(AidSupport):
         payments of the caller's area, and rows that cannot be applied, are reported.
         """
         caller = policy.authorize(self.caller, "aid.disburse")
-        key = f"{caller.user_id}|{check_key(idempotency_key)}"
+        key = keyed(caller.user_id, idempotency_key, "reconcile_payments", csv_text)
         kept = self.payments.report(key)
         if kept is not None:
             return kept

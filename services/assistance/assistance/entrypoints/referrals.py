@@ -29,8 +29,8 @@ from common.contracts.referrals import (
     ReferralFilter,
     ReferralIn,
 )
-from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from common.idempotency import check_key
+from common.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound, ValidationFailed
+from common.idempotency import check_key, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.remote import remote_errors
 from common.validation import parse
@@ -102,8 +102,9 @@ class ReferralEntrypoints(AssistanceBase):
         and institution (Conflict otherwise).
         """
         caller = policy.authorize(self.caller, "referral.manage")
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         payload = parse(ReferralIn, referral)
+        key = keyed(caller.user_id, idempotency_key, "propose_referral", payload)
         household_id = payload.person_key.split(":")[0]
         facts = household_facts(self.registry, household_id)
         if all(member["person_key"] != payload.person_key for member in facts["members"]):
@@ -127,7 +128,7 @@ class ReferralEntrypoints(AssistanceBase):
             user_id=caller.user_id,
             idempotency_key=key,
         )
-        stored, _ = self.referrals.propose(doc)
+        stored, _ = self.referrals.propose(doc, key)
         return public(stored)
 
     @rpc
@@ -155,14 +156,17 @@ class ReferralEntrypoints(AssistanceBase):
         caller = policy.authorize(self.caller, "institution.manage" if step in INSTITUTION_STEPS else "referral.manage")
         if step not in STEP_BODIES:
             raise ValidationFailed("unknown step", {"step": step, "steps": sorted(STEP_BODIES)})
-        key = check_key(idempotency_key)
+        check_key(idempotency_key)
         body = parse(STEP_BODIES[step], details or {}).model_dump(mode="json")
+        key = keyed(caller.user_id, idempotency_key, "advance_referral", referral_id, step, body)
         for _ in range(STEP_ATTEMPTS):
             doc = self._visible_referral(caller, referral_id)
             earlier = replay(doc, key)
             if earlier is not None:
-                if earlier["step"] != step:
-                    raise Conflict("this idempotency key was used for another step", {"step": earlier["step"]})
+                if earlier["step"] != step:  # an entry from before fingerprints
+                    raise IdempotencyKeyReused(
+                        "this idempotency key was used for another step", {"step": earlier["step"]}
+                    )
                 self._release_if_final(doc)
                 outcome: dict[str, Any] = earlier["outcome"]
                 return outcome

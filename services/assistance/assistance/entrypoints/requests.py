@@ -34,7 +34,6 @@ from assistance.lifecycle import (
 from assistance.requests.store import Change, now
 from assistance.requests.support import AidSupport, event_data, need_of, snapshot
 from common import areas, policy
-from common.context import CallerContext
 from common.contracts.aid import (
     AidMotiveIn,
     AidRequestFilter,
@@ -46,16 +45,11 @@ from common.contracts.aid import (
 )
 from common.contracts.events import AID_DECIDED, AID_DISBURSED, AID_REQUESTED
 from common.errors import Conflict, InvalidTransition, ValidationFailed
-from common.idempotency import check_key
+from common.idempotency import FINGERPRINT_FIELD, check_key, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 
 RELEASING = frozenset({State.REJECTED, State.CANCELLED, State.WITHDRAWN})
-
-
-def user_key(caller: CallerContext, idempotency_key: str) -> str:
-    """Creation keys are the client's, per user: two users never collide on one."""
-    return f"{caller.user_id}|{check_key(idempotency_key)}"
 
 
 class RequestEntrypoints(AidSupport):
@@ -63,9 +57,10 @@ class RequestEntrypoints(AidSupport):
     def create_aid_request(self, request: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Receive a request for a household (reception): ``received``, ``aid_requested``."""
         caller = policy.authorize(self.caller, "aid.request")
-        key = user_key(caller, idempotency_key)
+        check_key(idempotency_key)
         payload = parse(AidRequestIn, request)
         policy.require_within(caller, payload.area)
+        key = keyed(caller.user_id, idempotency_key, "create_aid_request", payload)
         programme = self._programme(payload.programme, payload.area)
         facts = self._household(payload.household_id, payload.area)
         at = now()
@@ -84,11 +79,11 @@ class RequestEntrypoints(AidSupport):
             "received_by": caller.user_id,
             "received_at": at,
             "updated_at": at,
-            "idempotency_key": key,
+            **key.stamp(),
             "visits": [],
             "history": [
                 {
-                    "key": key,
+                    "key": key.scoped,
                     "step": "receive",
                     "by": caller.user_id,
                     "at": at,
@@ -97,7 +92,9 @@ class RequestEntrypoints(AidSupport):
                 }
             ],
         }
-        stored, _ = self.aid_requests.create(doc, [(AID_REQUESTED, event_data(doc, channel=payload.channel))])
+        stored, created = self.aid_requests.create(doc, [(AID_REQUESTED, event_data(doc, channel=payload.channel))])
+        if not created:
+            key.ensure_same(stored.get(FINGERPRINT_FIELD))
         policy.visible(caller, stored["area"], "aid request")
         return self._answer(stored)
 
@@ -149,7 +146,7 @@ class RequestEntrypoints(AidSupport):
             record = {"by": caller.user_id, "at": now(), "notes": payload.notes, "facts": snapshot(facts)}
             return Change(state=target, set={"diagnosis": record, "eligibility": None})
 
-        doc, _ = self._step(caller, request_id, Step.DIAGNOSE, key, decide)
+        doc, _ = self._step(caller, request_id, Step.DIAGNOSE, key, decide, payload)
         return self._answer(doc)
 
     @rpc
@@ -223,7 +220,7 @@ class RequestEntrypoints(AidSupport):
                 )
             return Change(state=target, set={"proposal": record}, motive=payload.motive)
 
-        doc, _ = self._step(caller, request_id, Step.PROPOSE, key, decide)
+        doc, _ = self._step(caller, request_id, Step.PROPOSE, key, decide, payload)
         return self._answer(doc)
 
     @rpc
@@ -283,7 +280,7 @@ class RequestEntrypoints(AidSupport):
             return Change(state=target, set={"decision": record}, events=[(AID_DECIDED, data)], motive=payload.motive)
 
         try:
-            doc, _ = self._step(caller, request_id, Step.APPROVE, key, decide)
+            doc, _ = self._step(caller, request_id, Step.APPROVE, key, decide, payload)
         except Exception:
             if held:  # a later check failed, or a concurrent step won: give back unless it was granted
                 self._release_unless_granted(request_id, lambda d: d["state"] in GRANTED)
@@ -319,7 +316,7 @@ class RequestEntrypoints(AidSupport):
             )
             return Change(state=target, set={"decision": record}, events=[(AID_DECIDED, data)], motive=payload.motive)
 
-        doc, _ = self._step(caller, request_id, Step.REJECT, key, decide)
+        doc, _ = self._step(caller, request_id, Step.REJECT, key, decide, payload)
         self._release(request_id)
         return self._answer(doc)
 
@@ -351,7 +348,7 @@ class RequestEntrypoints(AidSupport):
                 changes["regularisation.next_escalation_at"] = None
             return Change(state=target, set=changes, motive=payload.motive)
 
-        doc, _ = self._step(caller, request_id, step, key, decide)
+        doc, _ = self._step(caller, request_id, step, key, decide, payload)
         if doc["state"] in RELEASING:
             self._release(request_id)  # again on a replay: a crash may have come between
         return self._answer(doc)
@@ -376,7 +373,7 @@ class RequestEntrypoints(AidSupport):
                 state=target, set={"disbursement": record}, events=[(AID_DISBURSED, data)], motive=payload.notes
             )
 
-        doc, _ = self._step(caller, request_id, Step.DELIVER, key, decide)
+        doc, _ = self._step(caller, request_id, Step.DELIVER, key, decide, payload)
         self._spend(request_id)
         return self._answer(doc)
 
@@ -392,7 +389,7 @@ class RequestEntrypoints(AidSupport):
             record = {"by": caller.user_id, "at": now(), **payload.model_dump(mode="json")}
             return Change(state=target, push={"visits": record})
 
-        doc, _ = self._step(caller, request_id, Step.FOLLOW_UP_VISIT, key, decide)
+        doc, _ = self._step(caller, request_id, Step.FOLLOW_UP_VISIT, key, decide, payload)
         return self._answer(doc)
 
     @rpc
@@ -405,7 +402,7 @@ class RequestEntrypoints(AidSupport):
         def decide(doc: dict[str, Any]) -> Change:
             return Change(state=advance(doc["state"], Step.CLOSE), motive=payload.motive)
 
-        doc, _ = self._step(caller, request_id, Step.CLOSE, key, decide)
+        doc, _ = self._step(caller, request_id, Step.CLOSE, key, decide, payload)
         return self._answer(doc)
 
     @rpc

@@ -25,7 +25,7 @@ from common import areas, policy
 from common.contracts.aid import RegularisationIn, UrgentAidIn
 from common.contracts.events import AID_DECIDED, URGENT_AID_GRANTED
 from common.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
-from common.idempotency import check_key
+from common.idempotency import FINGERPRINT_FIELD, check_key, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
 
@@ -40,26 +40,24 @@ class SettingsTimer(Timer):
 settings_timer = SettingsTimer.decorator
 
 
-def user_key(user_id: str, idempotency_key: str) -> str:
-    return f"{user_id}|{check_key(idempotency_key)}"
-
-
 class UrgentEntrypoints(AidSupport):
     @rpc
     def grant_urgent_aid(self, grant: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Grant immediate aid: an ``approved`` urgent request, ``urgent_aid_granted`` and ``aid_decided``."""
         caller = policy.authorize(self.caller, "aid.urgent")
-        key = user_key(caller.user_id, idempotency_key)
+        check_key(idempotency_key)
         payload = parse(UrgentAidIn, grant)
         policy.require_within(caller, payload.area)
+        key = keyed(caller.user_id, idempotency_key, "grant_urgent_aid", payload)
         settings = self.aid_settings
         if payload.amount_dzd > settings.urgent_cap_dzd:
             raise Forbidden(
                 "urgent aid is capped: a larger amount goes through a regular decision",
                 {"cap_dzd": settings.urgent_cap_dzd, "amount_dzd": payload.amount_dzd},
             )
-        existing = self.aid_requests.by_key(key)
+        existing = self.aid_requests.by_key(key.scoped)
         if existing is not None:
+            key.ensure_same(existing.get(FINGERPRINT_FIELD))
             policy.visible(caller, existing["area"], "aid request")
             return self._answer(existing)
         programme = self._programme(payload.programme, payload.area)
@@ -80,7 +78,8 @@ class UrgentEntrypoints(AidSupport):
             try:
                 self._claim_cover(request_id, facts.household_id, facts, "urgent", period)
             except Conflict:
-                if (repeat := self.aid_requests.by_key(key)) is not None:  # this very call, made twice at once
+                if (repeat := self.aid_requests.by_key(key.scoped)) is not None:  # this very call, twice at once
+                    key.ensure_same(repeat.get(FINGERPRINT_FIELD))
                     return self._answer(repeat)
                 raise
         level = deciding_level(caller.roles, 0)
@@ -101,7 +100,7 @@ class UrgentEntrypoints(AidSupport):
             "received_by": caller.user_id,
             "received_at": at,
             "updated_at": at,
-            "idempotency_key": key,
+            **key.stamp(),
             "proposal": {
                 "by": caller.user_id,
                 "at": at,
@@ -134,7 +133,7 @@ class UrgentEntrypoints(AidSupport):
             "visits": [],
             "history": [
                 {
-                    "key": key,
+                    "key": key.scoped,
                     "step": "grant_urgent",
                     "by": caller.user_id,
                     "at": at,
@@ -159,6 +158,7 @@ class UrgentEntrypoints(AidSupport):
             raise
         if not created:  # a concurrent repeat of the same call won: its commitment and claims stand, not ours
             self._release(request_id)
+            key.ensure_same(stored.get(FINGERPRINT_FIELD))
         return self._answer(stored)
 
     @rpc
@@ -192,7 +192,7 @@ class UrgentEntrypoints(AidSupport):
             }
             return Change(state=state, set=changes, motive=payload.motive)
 
-        doc, _ = self._step(caller, request_id, "regularise", key, decide)
+        doc, _ = self._step(caller, request_id, "regularise", key, decide, payload)
         if doc["state"] == State.CANCELLED:
             self._release(request_id)
         return self._answer(doc)

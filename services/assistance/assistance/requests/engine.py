@@ -16,7 +16,8 @@ from nameko.exceptions import RemoteError
 
 from assistance.requests.store import AidRequestRepository, Change, applied_entry
 from common.contracts.facts import HouseholdFacts
-from common.errors import Conflict, NotFound, ServiceUnavailable, UpstreamError
+from common.errors import Conflict, IdempotencyKeyReused, NotFound, ServiceUnavailable, UpstreamError
+from common.idempotency import KeyedRequest
 from common.nameko_ext.remote import remote_errors
 
 ATTEMPTS = 5
@@ -28,25 +29,28 @@ def run_step(
     store: AidRequestRepository,
     request_id: str,
     step: str,
-    key: str,
+    key: KeyedRequest | str,
     user_id: str,
     decide: Decide,
     visible: Callable[[dict[str, Any]], None],
 ) -> tuple[dict[str, Any], bool]:
     """Apply ``step`` once per ``key``: ``(the request after it, applied by this call)``.
 
-    ``visible`` raises NotFound for a request outside the caller's area; ``decide`` raises
-    the domain error that refuses the step (InvalidTransition, Forbidden, Conflict…).
+    ``key`` is a client's (its caller's own, fingerprinted: see ``common.idempotency``) or,
+    as text, the platform's own for a step it takes itself (``paid:<reference>``), which
+    applies once whoever triggers it. ``visible`` raises NotFound for a request outside the
+    caller's area; ``decide`` raises the domain error that refuses the step
+    (InvalidTransition, Forbidden, Conflict…).
     """
     for _ in range(ATTEMPTS):
         doc = store.get(request_id)
         if doc is None:
             raise NotFound("aid request not found")
         visible(doc)
-        entry = applied_entry(doc, key)
+        entry = key.entry_in(doc.get("history", ())) if isinstance(key, KeyedRequest) else applied_entry(doc, key)
         if entry is not None:
             if entry["step"] != step:
-                raise Conflict("this idempotency key was used for another step", {"step": entry["step"]})
+                raise IdempotencyKeyReused("this idempotency key was used for another step", {"step": entry["step"]})
             return doc, False
         updated = store.apply(doc, step, key, user_id, decide(doc))
         if updated is not None:

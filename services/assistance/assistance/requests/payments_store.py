@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from assistance.requests.store import now, plain
 from common import areas
 from common.errors import Conflict
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
 PAYMENTS = "payments"
 LISTS = "payment_lists"
@@ -61,10 +62,11 @@ class PaymentRepository(Protocol):
     ) -> bool:
         """Move a payment from ``from_status`` to ``paid`` or ``failed``; False if it was no longer there."""
 
-    def report(self, key: str) -> dict[str, Any] | None: ...
+    def report(self, key: KeyedRequest) -> dict[str, Any] | None:
+        """The report kept under the caller's ``key``; IdempotencyKeyReused if it was for another file."""
 
-    def save_report(self, key: str, report: dict[str, Any], user_id: str) -> dict[str, Any]:
-        """Keep the report under ``key``; the first one kept wins (a concurrent repeat)."""
+    def save_report(self, key: KeyedRequest, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """Keep the report under the caller's ``key``; the first one kept wins (a concurrent repeat)."""
 
 
 class MongoPaymentRepository:
@@ -169,13 +171,17 @@ class MongoPaymentRepository:
         )
         return result.modified_count == 1
 
-    def report(self, key: str) -> dict[str, Any] | None:
-        doc = self.reports.find_one({"_id": key})
-        return doc["report"] if doc else None
+    def report(self, key: KeyedRequest) -> dict[str, Any] | None:
+        doc = self.reports.find_one({"_id": key.scoped})  # reports were always kept per user
+        if doc is None:
+            return None
+        key.ensure_same(doc.get(FINGERPRINT_FIELD))
+        return dict(doc["report"])
 
-    def save_report(self, key: str, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+    def save_report(self, key: KeyedRequest, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+        kept = {"_id": key.scoped, FINGERPRINT_FIELD: key.fingerprint, "report": report, "by": user_id, "at": now()}
         try:
-            self.reports.insert_one({"_id": key, "report": report, "by": user_id, "at": now()})
+            self.reports.insert_one(kept)
         except DuplicateKeyError:
             return self.report(key) or report
         return report

@@ -22,11 +22,12 @@ from pymongo.errors import DuplicateKeyError
 
 from assistance import lifecycle
 from common.contracts.events import REGULARISATION_OVERDUE
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.nameko_ext import outbox
 
 COLLECTION = "aid_requests"
 OUTBOX_COLLECTIONS = (COLLECTION,)
-INTERNAL = frozenset({"_id", "area_ancestors", "idempotency_key", "version", outbox.OUTBOX_FIELD})
+INTERNAL = frozenset({"_id", "area_ancestors", "idempotency_key", FINGERPRINT_FIELD, "version", outbox.OUTBOX_FIELD})
 
 
 def now() -> datetime:
@@ -65,7 +66,9 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     """A request as the service answers: bookkeeping dropped, history without keys, accounts masked."""
     data = {k: plain(v) for k, v in doc.items() if k not in INTERNAL}
     data["id"] = str(doc["_id"])
-    data["history"] = [{k: v for k, v in entry.items() if k != "key"} for entry in data.get("history", [])]
+    data["history"] = [
+        {k: v for k, v in entry.items() if k not in ("key", FINGERPRINT_FIELD)} for entry in data.get("history", [])
+    ]
     task = doc.get("regularisation") or {}
     data["allowed_steps"] = lifecycle.allowed_steps(
         doc["state"], doc.get("benefit_type")
@@ -73,6 +76,13 @@ def public(doc: dict[str, Any]) -> dict[str, Any]:
     if data.get("proposal"):
         data["proposal"]["payment_point"] = mask_account(doc["proposal"].get("payment_point"))
     return data
+
+
+def step_key(key: KeyedRequest | str) -> dict[str, str]:
+    """What a history entry keeps of its step's key: a client's scoped with its fingerprint, or the platform's."""
+    if isinstance(key, KeyedRequest):
+        return {"key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
+    return {"key": key}
 
 
 def applied_entry(doc: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -108,7 +118,9 @@ class AidRequestRepository(Protocol):
     ) -> list[dict[str, Any]]:
         """Raw requests inside ``scope`` matching ``filters``, by id, after the cursor."""
 
-    def apply(self, doc: dict[str, Any], step: str, key: str, user_id: str, change: Change) -> dict[str, Any] | None:
+    def apply(
+        self, doc: dict[str, Any], step: str, key: KeyedRequest | str, user_id: str, change: Change
+    ) -> dict[str, Any] | None:
         """Write ``change`` if ``doc`` is still at the state and version it was read at; else ``None``."""
 
     def grants(self, household_ids: Iterable[str], need: str) -> list[dict[str, Any]]:
@@ -178,10 +190,12 @@ class MongoAidRequestRepository:
             query["_id"] = {"$gt": oid}
         return list(self.requests.find(query, {"history": 0}).sort("_id", ASCENDING).limit(limit))
 
-    def apply(self, doc: dict[str, Any], step: str, key: str, user_id: str, change: Change) -> dict[str, Any] | None:
+    def apply(
+        self, doc: dict[str, Any], step: str, key: KeyedRequest | str, user_id: str, change: Change
+    ) -> dict[str, Any] | None:
         at = now()
         entry = {
-            "key": key,
+            **step_key(key),
             "step": step,
             "by": user_id,
             "at": at,

@@ -15,6 +15,7 @@ from common import areas, policy
 from common.context import CallerContext
 from common.contracts.facts import HouseholdFacts
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.idempotency import keyed
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +114,17 @@ class AidSupport(AssistanceBase):
         )
 
     def _step(
-        self, caller: CallerContext, request_id: str, step: str, key: str, decide: Decide
+        self, caller: CallerContext, request_id: str, step: str, key: str, decide: Decide, body: Any = None
     ) -> tuple[dict[str, Any], bool]:
+        """Run ``step`` once per caller's ``key``; the key's fingerprint is the step, the request and ``body``."""
+
         def visible(doc: dict[str, Any]) -> None:
             policy.visible(caller, doc["area"], "aid request")
 
         if not isinstance(request_id, str):
             raise NotFound("aid request not found")
-        return run_step(self.aid_requests, request_id, step, key, caller.user_id, decide, visible)
+        request = keyed(caller.user_id, key, step, request_id, body)
+        return run_step(self.aid_requests, request_id, step, request, caller.user_id, decide, visible)
 
     def _visible_request(self, caller: CallerContext, request_id: str) -> dict[str, Any]:
         doc = self.aid_requests.get(request_id) if isinstance(request_id, str) else None
