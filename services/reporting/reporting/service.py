@@ -6,10 +6,10 @@ from typing import Any
 
 from common import policy
 from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLDS_MERGED, SCORE_CHANGED, EventEnvelope
-from common.nameko_ext.dead_letter import event_handler
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
+from common.nameko_ext.transient import event_handler
 from reporting.repository import HouseholdFacts, MongoHouseholdFacts
 
 
