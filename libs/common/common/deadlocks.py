@@ -11,6 +11,9 @@ An upsert racing another upsert on a unique field other than ``_id`` may also be
 duplicate: MongoDB retries such an upsert itself, DocumentDB answers E11000 (or, for
 ``find_one_and_update``, its exclusion constraint's message). Sent again, it finds the
 document the other write created and updates it: ``retry_transient(..., upsert=True)``.
+
+mongoengine raises its own errors (``OperationError``, ``NotUniqueError``) from pymongo's;
+the driver's error is found in the chain, so a ``document.save()`` is retried the same way.
 """
 
 from __future__ import annotations
@@ -37,20 +40,32 @@ MAX_PAUSE_SECONDS = 1.0
 ATTEMPTS = 10
 
 
-def is_transient(error: PyMongoError) -> bool:
+def driver_error(error: BaseException) -> PyMongoError | None:
+    """The driver's error that ``error`` is, or was raised from (mongoengine wraps them)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, PyMongoError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def is_transient(error: BaseException) -> bool:
     """Whether ``error`` says the write did nothing and may simply be sent again."""
-    if error.has_error_label("TransientTransactionError"):
+    found = driver_error(error)
+    if found is None:
+        return False
+    if found.has_error_label("TransientTransactionError"):
         return True
-    if isinstance(error, OperationFailure):
-        return error.code in TRANSIENT_CODES or "deadlock detected" in str(error)
-    return False
+    return isinstance(found, OperationFailure) and (found.code in TRANSIENT_CODES or "deadlock detected" in str(found))
 
 
-def is_upsert_race(error: PyMongoError) -> bool:
+def is_upsert_race(error: BaseException) -> bool:
     """Whether an upsert lost a race to create its document (MongoDB itself would have retried it)."""
-    if isinstance(error, DuplicateKeyError):
+    found = driver_error(error)
+    if isinstance(found, DuplicateKeyError):
         return True
-    return isinstance(error, OperationFailure) and "violates exclusion constraint" in str(error)
+    return isinstance(found, OperationFailure) and "violates exclusion constraint" in str(found)
 
 
 def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert: bool = False) -> T:
@@ -62,7 +77,7 @@ def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert:
     for attempt in range(1, attempts + 1):
         try:
             return write()
-        except PyMongoError as error:
+        except Exception as error:
             retry = is_transient(error) or (upsert and is_upsert_race(error))
             if not retry or attempt == attempts:
                 raise

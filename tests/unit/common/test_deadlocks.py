@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from mongoengine.errors import OperationError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from common import deadlocks
 from common.deadlocks import DEADLOCK_DETECTED, WRITE_CONFLICT, is_transient, retry_transient
@@ -16,7 +17,7 @@ def no_pause(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deadlocks, "PAUSE_SECONDS", 0.0)
 
 
-def failing(errors: list[PyMongoError]) -> tuple[Callable[[], str], list[int]]:
+def failing(errors: list[Exception]) -> tuple[Callable[[], str], list[int]]:
     """A write that raises ``errors`` one per call, then answers "done"; and its call count."""
     calls = [0]
 
@@ -67,3 +68,12 @@ def test_the_last_attempt_s_error_is_raised() -> None:
     with pytest.raises(OperationFailure, match="deadlock"):
         retry_transient(write, attempts=3)
     assert calls[0] == 3
+
+
+def test_a_deadlock_under_a_mongoengine_error_is_sent_again() -> None:
+    wrapped = OperationError("Could not save document (deadlock detected)")
+    wrapped.__context__ = deadlock()  # as mongoengine raises it, inside its handler of pymongo's error
+    write, calls = failing([wrapped])
+    assert retry_transient(write) == "done"
+    assert calls[0] == 2
+    assert not is_transient(OperationError("Could not save document (invalid field)"))
