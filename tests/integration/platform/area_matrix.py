@@ -185,10 +185,9 @@ def import_file(area: str) -> bytes:
     return f"{header}\r\n{row}\r\n".encode()
 
 
-async def created(response: httpx.Response, *statuses: int) -> dict[str, Any]:
+async def created(response: httpx.Response, *statuses: int) -> Any:
     assert response.status_code in (statuses or (200, 201, 202)), (response.request.url, response.text)
-    body: dict[str, Any] = response.json()
-    return body
+    return response.json()
 
 
 async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
@@ -221,9 +220,9 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     budget = {"allocated_dzd": 10_000_000}
     await created(await gateway.put(f"/v1/programmes/{code}/budgets/{YEAR}{commune}", json=budget, headers=officer))
 
-    async def register() -> str:
+    async def register(body: dict[str, Any] | None = None) -> str:
         response = await gateway.post(
-            "/v1/households", json=stranger_household(commune), headers=auth(staff.worker, **idem())
+            "/v1/households", json=body or stranger_household(commune), headers=auth(staff.worker, **idem())
         )
         return str((await created(response, 201))["id"])
 
@@ -233,6 +232,14 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
             f"/v1/households/{household}/assessment", json=answers(), headers=auth(staff.worker, **idem())
         )
     )
+
+    twin = stranger_household(commune)
+    twin["members"][0]["national_id"] = "2" + str(uuid.uuid4().int)[:17]  # the same person twice: a review
+    site.keep("twin_household_id", await register(twin))
+    held = site.keep("held_household_id", await register(twin))
+    reviews = await gateway.get("/v1/duplicate-reviews", params={"household_id": held}, headers=auth(staff.worker))
+    (review,) = await created(reviews, 200)
+    site.keep("review_id", review["id"])
 
     async def step(request_id: str, name: str, user: str, body: Any = None) -> dict[str, Any]:
         response = await gateway.post(f"/v1/aid-requests/{request_id}/{name}", json=body, headers=auth(user, **idem()))
