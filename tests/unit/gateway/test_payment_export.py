@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import httpx
 
@@ -11,7 +12,7 @@ from common.errors import NotFound
 from tests.unit.gateway.conftest import FakePublisher, FakeRpc, Keys, bearer, claims
 
 LIST_ID = "2026-03_DZ-16_ccp"
-PAYMENT = {
+PAYMENT: dict[str, Any] = {
     "reference": "66b0c2f1e4a1b2c3d4e5f601-1",
     "request_id": "66b0c2f1e4a1b2c3d4e5f601",
     "area": "/DZ/16/1601",
