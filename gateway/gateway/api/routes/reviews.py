@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/duplicate-reviews", tags=["duplicates"], response
 @router.get(
     "",
     response_model=list[ReviewOut],
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(401, 403, 404, 422, 503),
     openapi_extra=audited("review.list", "duplicate_review", COLLECTION),
 )
 async def list_reviews(
@@ -26,7 +26,8 @@ async def list_reviews(
     rpc: Rpc,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     household_id: Annotated[
-        str | None, Query(max_length=64, description="every review of this household of your area, decided too")
+        str | None,
+        Query(min_length=1, max_length=64, description="every review of this household of your area, decided too"),
     ] = None,
 ) -> Any:
     """Pending pairs with a household in your area, strongest evidence first; or every review of one household.
