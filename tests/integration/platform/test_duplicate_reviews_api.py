@@ -196,3 +196,42 @@ async def test_a_case_across_wilayas_is_decided_nationally_and_each_side_follows
     no_oran_data(survivor)
     redirected = await gateway.get(f"/v1/households/{oran_id}", headers=auth("national.officer"))
     assert redirected.json()["id"] == alger_id and redirected.json()["redirected_from"] == oran_id
+
+
+async def test_a_case_across_communes_is_decided_by_the_wilaya(gateway: httpx.AsyncClient) -> None:
+    """Commune 1601 and commune 1602 of Alger: cell staff see their commune's side only."""
+    given = _rng.choice([n for n in GIVEN_NAMES if n.sex == "M"])
+    family = _rng.choice(FAMILY_NAMES)
+    man = person_household("/DZ/16/1601", given.latin[0], family.latin[0], given.arabic, family.arabic)
+    man["members"][0] |= {
+        "sex": "M",
+        "national_id": "3" + "".join(str(uuid.uuid4().int)[:17]),
+        "birth_date": (date(1945, 1, 1) + timedelta(days=_rng.randrange(365 * 20))).isoformat(),
+        "phone": f"0663{_rng.randrange(1_000_000):06d}",
+    }
+    first = await gateway.post("/v1/households", json=man, headers=auth("worker.1601", **idem()))
+    assert first.status_code == 201, first.text
+    again = {**man, "area": "/DZ/16/1602", "address": "Rue des Frères Bouadou, 9"}
+    second = await gateway.post("/v1/households", json=again, headers=auth("worker.1602", **idem()))
+    assert second.status_code == 201 and second.json()["status"] == "held_for_review", second.text
+    assert second.json()["possible_duplicates"] == [] and second.json()["possible_duplicates_outside_area"] == 1
+    first_id, second_id = first.json()["id"], second.json()["id"]
+
+    neighbour = await gateway.get(
+        "/v1/duplicate-reviews", params={"household_id": second_id}, headers=auth("worker.1602")
+    )
+    (review,) = neighbour.json()
+    assert review["existing"] == {"outside_area": True} and first_id not in neighbour.text
+    cell = await gateway.get(f"/v1/duplicate-reviews/{review['id']}", headers=auth("coordinator.1601"))
+    assert cell.json()["held"] == {"outside_area": True} and second_id not in cell.text
+
+    path = f"/v1/duplicate-reviews/{review['id']}/decision"
+    refused = await gateway.post(path, json={"decision": "different"}, headers=auth("coordinator.1601"))
+    assert refused.status_code == 403 and refused.json()["code"] == "cross_area_review", refused.text
+    assert second_id not in refused.text and "1602" not in refused.text
+    elsewhere = await gateway.post(path, json={"decision": "different"}, headers=auth("director.31"))
+    assert elsewhere.status_code == 404  # neither household is in Oran
+    released = await gateway.post(path, json={"decision": "different"}, headers=auth("agent.16"))
+    assert released.status_code == 200, released.text
+    assert released.json()["household"]["id"] == second_id and released.json()["household"]["status"] == "active"
+    assert released.json()["review"]["existing"]["household_id"] == first_id  # the wilaya reads both sides
