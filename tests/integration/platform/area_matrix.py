@@ -334,6 +334,24 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     return site
 
 
+async def build_cross_review(gateway: httpx.AsyncClient, sites: dict[str, Site]) -> str:
+    """One person registered in Alger, then again in Oran: a review spanning two wilayas (its id)."""
+    person = stranger_household(SITES["alger"].commune)
+    person["members"][0]["national_id"] = "2" + str(uuid.uuid4().int)[:17]
+    ids = {}
+    for name in ("alger", "oran"):
+        staff = sites[name].staff
+        body = {**person, "area": staff.commune}
+        response = await gateway.post("/v1/households", json=body, headers=auth(staff.worker, **idem()))
+        ids[name] = sites[name].keep("cross_household_id", (await created(response, 201))["id"])
+    reviews = await gateway.get(
+        "/v1/duplicate-reviews", params={"household_id": ids["oran"]}, headers=auth("national.officer")
+    )
+    (review,) = await created(reviews, 200)
+    assert {review["held"]["household_id"], review["existing"]["household_id"]} == set(ids.values()), review
+    return str(review["id"])
+
+
 async def build_world(gateway: httpx.AsyncClient) -> dict[str, Site]:
     budget = {"allocated_dzd": 1_000_000_000}
     urgent_budget = await gateway.put(
@@ -341,4 +359,8 @@ async def build_world(gateway: httpx.AsyncClient) -> dict[str, Site]:
     )
     assert urgent_budget.status_code == 200, urgent_budget.text
     alger, oran = await asyncio.gather(*(build_site(gateway, staff) for staff in SITES.values()))
-    return {"alger": alger, "oran": oran}
+    sites = {"alger": alger, "oran": oran}
+    cross = await build_cross_review(gateway, sites)
+    for site in sites.values():
+        site.params["cross_review_id"] = cross  # both sides may follow it: hidden from neither
+    return sites

@@ -637,3 +637,51 @@ async def test_the_walk_finds_what_an_outsider_must_not_read(client: httpx.Async
         found = leaks("director.31", answer.json(), world)
         assert f"id {alger['household_id']}" in found and "area /DZ/16/1601" in found, found
         assert not leaks("director.16", answer.json(), world)
+
+
+@pytest.mark.parametrize("user", USERS)
+async def test_a_review_across_wilayas_shows_each_user_only_its_side(
+    client: httpx.AsyncClient, world: dict[str, Site], user: str
+) -> None:
+    """A person registered in Alger and again in Oran: each side sees its own household, never the other.
+
+    A user of neither side gets 404 as for a missing review; a user of one side reads the
+    review (its role permitting) and may not decide it; nobody here changes it.
+    """
+    review = world["oran"].params["cross_review_id"]
+    sides = [site for site in world.values() if visible(user, site.staff.commune)]
+    path = f"/v1/duplicate-reviews/{review}"
+    probes = {
+        "read": (
+            await client.get(path, headers=auth(user)),
+            await client.get(f"/v1/duplicate-reviews/{MISSING_ID}", headers=auth(user)),
+        ),
+    }
+    if len(sides) < len(world):  # deciding is a write: only for users who may not see both sides
+        decide = {"decision": "different"}
+        probes["decide"] = (
+            await client.post(f"{path}/decision", json=decide, headers=auth(user)),
+            await client.post(f"/v1/duplicate-reviews/{MISSING_ID}/decision", json=decide, headers=auth(user)),
+        )
+    for what, (answer, missing) in probes.items():
+        assert not leaks(user, answer_json(answer), world), (what, answer.text)
+        if not sides:
+            assert answer.status_code in (403, 404), (what, answer.text)
+            assert normalised(answer, {review}) == normalised(missing, {MISSING_ID}), (what, answer.text, missing.text)
+        elif what == "decide":
+            assert answer.status_code == 403, answer.text  # its role, or cross_area_review
+        else:
+            assert answer.status_code in (200, 403), answer.text
+    for site in world.values():
+        followed = await client.get(
+            "/v1/duplicate-reviews", params={"household_id": site.params["cross_household_id"]}, headers=auth(user)
+        )
+        assert not leaks(user, answer_json(followed), world), followed.text
+        if followed.status_code == 403:
+            continue  # the role reads no reviews
+        if site in sides:
+            assert followed.status_code == 200 and review in [r["id"] for r in followed.json()], followed.text
+        else:
+            assert followed.status_code == 404 and followed.json()["code"] == "not_found", followed.text
+    still = await client.get(path, headers=auth("national.officer"))
+    assert still.json()["status"] == "pending", still.text
