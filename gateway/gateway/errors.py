@@ -2,8 +2,8 @@
 
 A failure of the platform itself (5xx) tells the caller what happened and, when it is
 transient (503 ``service_unavailable``: a service, the broker or a database is
-unreachable), when to retry with ``Retry-After``; never which component failed or
-how: that goes to the log.
+unreachable), when to retry with ``Retry-After``; at most which service did not
+answer, never how it failed (exception names, hosts): that goes to the log.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ _HTTP_CODES = {
 # Seconds a client should wait before retrying a 503: a restarted broker, service or
 # database is usually back within this.
 RETRY_AFTER_SECONDS = 5
+# Details a 5xx answer may keep: which platform service did not answer, nothing of how.
+_PUBLIC_FAILURE_DETAILS = ("service",)
 _PLATFORM_FAILURES = {
     502: "a service failed to handle the request",
     503: "the service is temporarily unavailable, retry later",
@@ -87,14 +89,15 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _platform_failure(request: Request, exc: DomainError) -> JSONResponse:
-    """A 5xx answer: a fixed message per code, the details only in the log."""
+    """A 5xx answer: a fixed message per code, the details (but the service's name) only in the log."""
     log.warning(
         "upstream failure",
         extra={"code": exc.code, "path": request.url.path, "reason": exc.message, "details": exc.details},
     )
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.http_status == 503 else None
     message = _PLATFORM_FAILURES.get(exc.http_status, "an unexpected error occurred")
-    return error_response(exc.http_status, exc.code, message, headers=headers)
+    details = {key: exc.details[key] for key in _PUBLIC_FAILURE_DETAILS if key in exc.details}
+    return error_response(exc.http_status, exc.code, message, details or None, headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -49,7 +49,8 @@ def check_outage_answer(response: httpx.Response) -> None:
     assert int(response.headers["Retry-After"]) > 0
     body: dict[str, Any] = response.json()
     assert body["code"] == "service_unavailable", body
-    assert set(body) <= {"code", "message", "correlation_id"}, body
+    assert set(body) <= {"code", "message", "correlation_id", "details"}, body
+    assert set(body.get("details", {})) <= {"service"}, body
     for name in INTERNALS:
         assert name not in response.text, (name, response.text)
 
