@@ -148,4 +148,4 @@ def test_racing_records_of_one_visit_record_it_once(services: None, rpc_as: Call
     assert len(won) == 1 and sorted(o for o in outcomes if not isinstance(o, dict)) == ["InvalidTransition"] * 3
     (n, winner), body = won[0], {"visited_on": day(0), "outcome": f"Compte rendu {won[0][0]}"}
     assert winner["outcome"] == f"Compte rendu {n}"
-    assert cell.worker.assistance.record_visit(case["id"], visit["id"], body, f"race-{n}-{visit['id']}") == winner
+    assert workers[n].record_visit(case["id"], visit["id"], body, f"race-{n}-{visit['id']}") == winner  # its replay

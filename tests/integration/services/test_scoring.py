@@ -121,13 +121,13 @@ def test_same_key_acts_once_even_when_delivered_together(
     replies = [rpc.assess_household.call_async(hid, answers(), key) for _ in range(4)]
     first, *others = [reply.result() for reply in replies]
     assert all(other == first for other in others)
-    again = rpc.assess_household(hid, answers(SALARIED_OWNERS), key)  # same key, other answers: the first answer
-    assert again == first and rpc.get_household(hid)["score"]["band"] == "extreme"
+    reused = remote_error(lambda: rpc.assess_household(hid, answers(SALARIED_OWNERS), key))  # other answers
+    assert reused == "IdempotencyKeyReused" and rpc.get_household(hid)["score"]["band"] == "extreme"
     history = households.find_one({"_id": ObjectId(hid)})["history"]
-    assert [e["request"] for e in history] == [key]
+    assert [e["request"] for e in history] == [f"it-user|{key}"]  # the caller's own key
 
     other = rpc.register_household(household(area), uuid.uuid4().hex)["id"]
-    assert remote_error(lambda: rpc.assess_household(other, answers(), key)) == "Conflict"
+    assert remote_error(lambda: rpc.assess_household(other, answers(), key)) == "IdempotencyKeyReused"
 
 
 def test_a_delivery_that_died_is_finished_by_the_next(
@@ -141,14 +141,16 @@ def test_a_delivery_that_died_is_finished_by_the_next(
 
     written = uuid.uuid4().hex  # died after writing the household, before recording its answer
     first = rpc.assess_household(hid, answers(), written)
-    requests.update_one({"_id": written}, {"$unset": {"answer": ""}})
+    requests.update_one({"_id": f"it-user|{written}"}, {"$unset": {"answer": ""}})
     assert rpc.assess_household(hid, answers(), written) == first
 
     claimed = uuid.uuid4().hex  # died right after claiming the key
-    requests.insert_one({"_id": claimed, "household_id": hid, "at": datetime.now(UTC).replace(microsecond=0)})
+    at = datetime.now(UTC).replace(microsecond=0)
+    requests.insert_one({"_id": f"it-user|{claimed}", "household_id": hid, "at": at})
     second = rpc.assess_household(hid, answers(SALARIED_OWNERS), claimed)
     assert second["score"]["band"] == "low" and rpc.get_household(hid)["score"] == second["score"]
-    assert [e["request"] for e in households.find_one({"_id": ObjectId(hid)})["history"]] == [written, claimed]
+    requests_seen = [e["request"] for e in households.find_one({"_id": ObjectId(hid)})["history"]]
+    assert requests_seen == [f"it-user|{written}", f"it-user|{claimed}"]
 
 
 def test_scope_and_state_are_enforced(
