@@ -71,8 +71,16 @@ def main() -> None:
     signal.signal(signal.SIGINT, _on_signal)
     runner = ServiceRunner(settings.nameko_config())
     runner.add_service(service_class(name))
+    starting = eventlet.spawn(runner.start)  # waits for the broker while it is away
+    while not stop.ready() and not starting.dead:
+        eventlet.sleep(POLL_SECONDS)
+    if stop.ready():  # stopped before it ever started
+        starting.kill()
+        with contextlib.suppress(Exception):
+            runner.kill()
+        return
     try:
-        runner.start()
+        starting.wait()
     except Exception as exc:  # noqa: BLE001 - whatever stops the start, try again later
         log.error("service could not start", extra={"service": name, "error": type(exc).__name__})
         with contextlib.suppress(Exception):
