@@ -51,10 +51,12 @@ async def test_assess_then_read_the_explained_score(gateway: httpx.AsyncClient, 
     assert (result["score"]["model_version"], result["score"]["band"]) == ("v1", "extreme")
     assert sum(d["contribution"] for d in result["explanation"]) == pytest.approx(result["score"]["score"])
 
-    repeated = await gateway.put(
+    repeated = await gateway.put(f"/v1/households/{household_id}/assessment", json=answers(), headers=headers)
+    assert repeated.status_code == 200 and repeated.json() == result  # same key: acts once, same answer
+    reused = await gateway.put(
         f"/v1/households/{household_id}/assessment", json=answers(housing__condition="degraded"), headers=headers
     )
-    assert repeated.status_code == 200 and repeated.json() == result  # same key: acts once, same answer
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"  # other answers
 
     read = await gateway.get(f"/v1/households/{household_id}", headers=auth("worker.1601"))
     assert read.json()["score"] == result["score"]
