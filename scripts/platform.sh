@@ -193,7 +193,9 @@ start_gateway() {
   if ! alive gateway; then
     say "starting the gateway"
     rotate_log "$RUN/logs/gateway.log"
-    setsid "$VENV/bin/uvicorn" gateway.main:create_app --factory --host 127.0.0.1 --port "$GATEWAY_PORT" \
+    # The gateway is ready when every service is (a local choice: see READINESS_SERVICES in the README).
+    readiness=$(for s in "${SERVICES[@]}"; do printf '%s=http://127.0.0.1:%s/readyz,' "$s" "${OPS_PORTS[$s]}"; done)
+    READINESS_SERVICES="${readiness%,}" setsid "$VENV/bin/uvicorn" gateway.main:create_app --factory --host 127.0.0.1 --port "$GATEWAY_PORT" \
       --no-access-log </dev/null >"$RUN/logs/gateway.log" 2>&1 &
     echo $! >"$RUN/gateway.pid"
   fi

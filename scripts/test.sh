@@ -24,6 +24,8 @@ echo "==> services: unit + integration (eventlet process)"
 echo "==> common, gateway, pure registry modules: unit + platform end-to-end (asyncio process)"
 "$VENV/bin/python" -m pytest tests/unit --ignore=tests/unit/services tests/integration/platform \
   --junitxml="$REPORTS/gateway.xml" || status=1
+echo "==> faults: broker restart, database outage, dead letters (private broker, database, services, gateway)"
+"$VENV/bin/python" -m pytest tests/integration/faults --junitxml="$REPORTS/faults.xml" || status=1
 echo "==> deployment manifests (static)"
 "$VENV/bin/python" -m pytest tests/deploy --junitxml="$REPORTS/deploy.xml" || status=1
 

@@ -1,7 +1,9 @@
-"""Failed messages go to the dead-letter exchange, never silently away.
+"""Failed events go to the dead-letter exchange, never silently away.
 
-Queues get ``dead-letter-exchange`` from a broker policy (deploy/rabbitmq), so a
-message *rejected* without requeue lands in the ``dead-letters`` queue. nameko itself
+Event queues get ``dead-letter-exchange`` from a broker policy (deploy/rabbitmq), so an
+event *rejected* without requeue lands in the ``dead-letters`` queue. RPC queues are
+outside the policy: a rejected request (its caller has given up or it cannot be read)
+is dropped, since it carries personal data and no value. nameko itself
 never rejects: an undecodable body crashes its consumer (and the redelivered message
 crashes it again), and an event handler that raises acks the event. This module makes
 both reject instead.
