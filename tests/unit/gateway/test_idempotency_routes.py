@@ -155,6 +155,8 @@ async def test_the_table_names_every_keyed_route(client: httpx.AsyncClient) -> N
         if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
     }
     assert keyed == {(method, path) for method, path, _, _ in ROUTES}
+    undocumented = {(m, p) for m, p in keyed if "409" not in spec["paths"][p][m.lower()]["responses"]}
+    assert not undocumented, "a keyed route answers 409 idempotency_key_reused: document it"
 
 
 @pytest.mark.parametrize(("method", "path", "rpc_method", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _, _ in ROUTES])

@@ -328,7 +328,7 @@ async def send_payment_list(payment_list_id: str, caller: Caller, rpc: Rpc) -> A
 @reconciliations.post(
     "",
     response_model=ReconciliationReport,
-    responses=error_responses(401, 403, 415, 422, 503),
+    responses=error_responses(401, 403, 409, 415, 422, 503),  # 409: the key was used for another file
     openapi_extra={
         **audited("payment.reconcile", "payment_reconciliation", from_response()),
         "requestBody": {

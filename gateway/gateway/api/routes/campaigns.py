@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/campaigns", tags=["solidarity"], responses=COMMON
     status_code=status.HTTP_201_CREATED,
     openapi_extra=audited("campaign.create", "campaign", from_response()),
     response_model=CampaignOut,
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(401, 403, 409, 422, 503),  # 409: the key was used for another request
 )
 async def create_campaign(campaign: CampaignIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     return await rpc.call(

@@ -20,7 +20,7 @@ ERRORS = error_responses(401, 403, 404, 422, 503)
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=HouseholdOut,
-    responses=ERRORS,
+    responses=error_responses(401, 403, 404, 409, 422, 503),  # 409: the key was used for another request
     openapi_extra=audited("household.register", "household", from_response()),
 )
 async def register_household(household: HouseholdIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/signals", tags=["veille"], responses=COMMON_ERROR
     status_code=status.HTTP_201_CREATED,
     openapi_extra=audited("signal.report", "signal", from_response()),
     response_model=SignalOut,
-    responses=error_responses(401, 403, 422, 503),
+    responses=error_responses(401, 403, 409, 422, 503),  # 409: the key was used for another request
 )
 async def report_signal(signal: SignalIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     return await rpc.call("veille", "report_signal", signal.model_dump(mode="json"), idempotency_key, context=caller)
