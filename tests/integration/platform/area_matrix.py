@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 
 from common import areas
-from tests.integration.platform.conftest import auth, idem
+from tests.integration.platform.conftest import auth, idem, token_for
 from tests.integration.strangers import stranger_birth_date, stranger_name
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER
 
@@ -79,11 +80,14 @@ class Site:
     ids: set[str] = field(default_factory=set)
     # identifier -> area of the object it names (institutions sit at the wilaya)
     areas: dict[str, str] = field(default_factory=dict)
+    published: set[str] = field(default_factory=set)  # also seen by the areas below theirs
 
-    def keep(self, name: str, value: str, area: str | None = None) -> str:
+    def keep(self, name: str, value: str, area: str | None = None, published: bool = False) -> str:
         self.params[name] = value
         self.ids.add(value)
         self.areas[value] = area or self.staff.commune
+        if published:
+            self.published.add(value)
         return value
 
 
@@ -93,13 +97,19 @@ def visible(user: str, area: str, published: bool = False) -> bool:
     return areas.contains(mine, area) or (published and areas.contains(area, mine))
 
 
+def subject(user: str) -> str:
+    """The user's account id (the token's subject), as histories name who acted."""
+    claims = jwt.decode(token_for(user), options={"verify_signature": False})
+    return str(claims["sub"])
+
+
 def hidden_ids(user: str, sites: dict[str, Site]) -> set[str]:
     """The identifiers of every matrix object ``user`` may not see."""
     return {
         ident
         for site in sites.values()
         for ident, area in site.areas.items()
-        if not visible(user, area, published=area == site.staff.wilaya)
+        if not visible(user, area, published=ident in site.published)
     }
 
 
@@ -278,7 +288,7 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     urgent = await created(await gateway.post("/v1/urgent-aid", json=grant, headers=auth(staff.checker, **idem())), 201)
     site.keep("urgent_id", urgent["id"])
 
-    home = site.keep("institution_id", f"mx-{tag}", staff.wilaya)
+    home = site.keep("institution_id", f"mx-home-{tag}", staff.wilaya, published=True)  # it serves the wilaya
     await created(
         await gateway.post("/v1/institutions", json=institution(home, staff.wilaya), headers=auth(staff.manager))
     )
@@ -307,7 +317,7 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
         ),
         202,
     )
-    site.keep("job_id", job["id"])
+    site.keep("job_id", job["id"], USERS[staff.checker])  # a job belongs to its starter's area
     run = await created(
         await gateway.post(
             f"/v1/programmes/{code}/eligibility-runs", json={"area": commune}, headers=auth(staff.disburser)
