@@ -81,6 +81,7 @@ class Site:
     # identifier -> area of the object it names (institutions sit at the wilaya)
     areas: dict[str, str] = field(default_factory=dict)
     published: set[str] = field(default_factory=set)  # also seen by the areas below theirs
+    answers: list[tuple[str, Any]] = field(default_factory=list)  # (user, answer) made while building
 
     def keep(self, name: str, value: str, area: str | None = None, published: bool = False) -> str:
         self.params[name] = value
@@ -353,7 +354,9 @@ async def build_cross_review(gateway: httpx.AsyncClient, sites: dict[str, Site])
         staff = sites[name].staff
         body = {**person, "area": staff.commune}
         response = await gateway.post("/v1/households", json=body, headers=auth(staff.worker, **idem()))
-        ids[name] = sites[name].keep("cross_household_id", (await created(response, 201))["id"])
+        answer = await created(response, 201)
+        sites[name].answers.append((staff.worker, answer))
+        ids[name] = sites[name].keep("cross_household_id", answer["id"])
     reviews = await gateway.get(
         "/v1/duplicate-reviews", params={"household_id": ids["oran"]}, headers=auth("national.officer")
     )

@@ -730,3 +730,10 @@ async def test_a_review_across_wilayas_shows_each_user_only_its_side(
             assert followed.status_code == 404 and followed.json()["code"] == "not_found", followed.text
     still = await client.get(path, headers=auth("national.officer"))
     assert still.json()["status"] == "pending", still.text
+
+
+async def test_registering_a_person_of_another_wilaya_names_nothing_of_it(world: dict[str, Site]) -> None:
+    """Oran registers a person Alger registered before: the answer holds her for review, and names nothing of Alger."""
+    (held,) = [answer for _, answer in world["oran"].answers]
+    assert held["status"] == "held_for_review", held
+    assert not leaks("worker.3101", held, world), held
