@@ -11,6 +11,11 @@ parameters and schemas. After such a request is answered, :class:`AuditMiddlewar
 publishes who (from the verified token: user id and username), what, which object, the
 outcome and the correlation id to the audit service, which chains it into the
 append-only trail. Failed, denied and unauthenticated attempts are audited too.
+
+An entry the broker cannot take is kept in the gateway's local spool and republished
+when the broker is back (:mod:`gateway.audit_spool`); while that spool is full the
+gateway answers audited routes 503 (``service_unavailable``, ``details.service:
+"audit"``) without running them, since it could not record them.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, TypedDict
 
+from fastapi import Request
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,11 +34,13 @@ from common import logs
 from common.context import CallerContext
 from common.contracts.audit import AuditEntry, outcome_of
 from common.contracts.events import AUDIT_ENTRY
+from common.errors import ServiceUnavailable
+from gateway.audit_spool import REFUSED, SpoolingPublisher
 
 log = logging.getLogger(__name__)
 
 AUDIT_KEY = "x-audit"
-AUDIT_FAILURES = Counter("gateway_audit_publish_failures_total", "Audit entries that could not be published.")
+AUDIT_FAILURES = Counter("gateway_audit_publish_failures_total", "Audit entries lost: neither published nor spooled.")
 MAX_CAPTURED_BYTES = 16 * 1024 * 1024  # an answer read for ids is already whole in memory (JSON)
 
 
@@ -116,6 +124,19 @@ def _spec(scope: Scope) -> dict[str, Any] | None:
     return spec
 
 
+REFUSED_KEY = "audit_refused"
+
+
+async def require_audit_room(request: Request) -> None:
+    """App-wide dependency: an audited route is refused (503) while the audit spool is full,
+    since its entry could be neither published nor kept."""
+    publisher = request.app.state.audit
+    if _spec(request.scope) is not None and isinstance(publisher, SpoolingPublisher) and publisher.full:
+        REFUSED.inc()
+        setattr(request.state, REFUSED_KEY, True)  # nothing to record: the route did not run
+        raise ServiceUnavailable("the audit spool is full", {"service": "audit"})
+
+
 class _Capture:
     """Keeps the first bytes of a body, when the route reads its object id from it."""
 
@@ -166,7 +187,7 @@ class AuditMiddleware:
             await self.app(scope, receive_captured, capture_response)
         finally:
             spec = _spec(scope)
-            if spec is not None:
+            if spec is not None and not scope.get("state", {}).get(REFUSED_KEY):
                 path_params = scope.get("path_params", {})
                 found = object_ids(spec["object_id"], path_params, bytes(request.data), bytes(response.data), status)
                 targets: list[str | None] = [*found] or [None]  # an entry even when no object is known
@@ -191,8 +212,8 @@ class AuditMiddleware:
             correlation_id=logs.correlation_id.get(),
         )
         publisher: EventPublisher = scope["app"].state.audit
-        try:
+        try:  # the gateway's publisher spools what the broker cannot take
             await publisher.publish(AUDIT_ENTRY, entry.model_dump(mode="json"))
         except Exception:
             AUDIT_FAILURES.inc()
-            log.exception("audit entry could not be published", extra={"action": entry.action})
+            log.exception("audit entry lost: neither published nor spooled", extra={"action": entry.action})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from common import logs
@@ -31,7 +32,8 @@ from gateway.api.routes import (
     signals,
 )
 from gateway.api.routes import audit as audit_routes
-from gateway.audit import AuditMiddleware, EventPublisher
+from gateway.audit import AuditMiddleware, EventPublisher, require_audit_room
+from gateway.audit_spool import AuditSpool, SpoolingPublisher
 from gateway.auth import TokenVerifier, keycloak_jwks_fetcher
 from gateway.deps import RpcCaller
 from gateway.middleware import BodyLimitMiddleware, CorrelationMiddleware, MetricsMiddleware
@@ -68,10 +70,19 @@ def create_app(
             client = owned
         publisher = audit
         owned_publisher: AsyncEventPublisher | None = None
+        spooling: SpoolingPublisher | None = None
         if publisher is None:
             owned_publisher = AsyncEventPublisher(settings.amqp_uri, source="gateway")
             await owned_publisher.start()
-            publisher = owned_publisher
+            spool = AuditSpool(Path(settings.audit_spool_dir), settings.audit_spool_max_entries)
+            spooling = SpoolingPublisher(
+                owned_publisher,
+                spool,
+                publish_timeout=settings.audit_publish_timeout_seconds,
+                retry_seconds=settings.audit_spool_retry_seconds,
+            )
+            await spooling.start()
+            publisher = spooling
         app.state.rpc = client
         app.state.settings = settings
         app.state.audit = publisher
@@ -84,6 +95,8 @@ def create_app(
         yield
         if owned is not None:
             await owned.close()
+        if spooling is not None:
+            await spooling.close()
         if owned_publisher is not None:
             await owned_publisher.close()
 
@@ -93,6 +106,7 @@ def create_app(
         description="Social action and national solidarity: registry, assistance, solidarity, "
         "social watch and reporting, scoped to the caller's directorate and area.",
         lifespan=lifespan,
+        dependencies=[Depends(require_audit_room)],
     )
     errors.install(app)
     app.add_middleware(AuditMiddleware)

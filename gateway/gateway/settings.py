@@ -27,6 +27,11 @@ class GatewaySettings(BaseSettings):
     # (empty: none). The local run lists every service's ops port.
     readiness_services: str = ""
     readiness_timeout_seconds: float = 3.0
+    # Audit entries the broker cannot take wait here (one file per process) until it is back.
+    audit_spool_dir: str = ".run/audit-spool"
+    audit_spool_max_entries: int = 100_000  # then audited routes answer 503
+    audit_spool_retry_seconds: float = 5.0
+    audit_publish_timeout_seconds: float = 5.0  # an entry not confirmed by then is spooled
 
     @property
     def cors_origin_list(self) -> list[str]:

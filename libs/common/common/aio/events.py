@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -28,16 +29,31 @@ class AsyncEventPublisher:
             event_exchange(self.source), aio_pika.ExchangeType.TOPIC, durable=True
         )
 
+    @property
+    def connected(self) -> bool:
+        """True while the connection to the broker is up (false during a reconnection)."""
+        connection = self._connection
+        return connection is not None and not connection.is_closed and connection.connected.is_set()
+
+    def on_reconnect(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` each time the robust connection is back (channels restored)."""
+        if self._connection is None:
+            raise RuntimeError("the event publisher is not started")
+        self._connection.reconnect_callbacks.add(lambda *_: callback())
+
     async def close(self) -> None:
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
 
-    async def publish(self, event_type: str, data: dict[str, Any]) -> str:
-        """Publish and wait for the broker's confirm; return the event id."""
+    async def publish(self, event_type: str, data: dict[str, Any], event_id: str | None = None) -> str:
+        """Publish and wait for the broker's confirm; return the event id (``event_id``
+        when given: a republished event keeps its id, the consumers' deduplication key)."""
         if self._exchange is None:
             raise RuntimeError("the event publisher is not started")
         envelope = EventEnvelope.new(event_type, data)
+        if event_id is not None:
+            envelope = envelope.model_copy(update={"event_id": event_id})
         message = aio_pika.Message(
             json.dumps(envelope.model_dump(mode="json")).encode(),
             content_type=CONTENT_TYPE,
