@@ -737,3 +737,28 @@ async def test_registering_a_person_of_another_wilaya_names_nothing_of_it(world:
     (held,) = [answer for _, answer in world["oran"].answers]
     assert held["status"] == "held_for_review", held
     assert not leaks("worker.3101", held, world), held
+
+
+MIXED = [("worker.1601", "alger", "oran"), ("director.16", "alger", "oran"), ("worker.3101", "oran", "alger")]
+
+
+@pytest.mark.parametrize(("user", "own", "other"), MIXED)
+async def test_a_programme_of_another_area_is_unknown_for_ones_own_household(
+    client: httpx.AsyncClient, world: dict[str, Site], user: str, own: str, other: str
+) -> None:
+    """One's own household against a programme published only in the other area: as a missing programme."""
+    household, commune = world[own].params["household_id"], world[own].staff.commune
+    hidden, missing = world[other].params["code"], MISSING_CODE
+
+    async def check(code: str) -> httpx.Response:
+        return await client.get(f"/v1/programmes/{code}/eligibility/{household}", headers=auth(user))
+
+    async def request(code: str) -> httpx.Response:
+        body = {"household_id": household, "area": commune, "programme": code, "channel": "walk_in", "reason": "Essai"}
+        return await client.post("/v1/aid-requests", json=body, headers=auth(user, **idem()))
+
+    for probe in (check, request):
+        answer, blank = await probe(hidden), await probe(missing)
+        assert answer.status_code in (404, 422), (probe.__name__, answer.text)
+        assert normalised(answer, {hidden}) == normalised(blank, {missing}), (answer.text, blank.text)
+        assert not leaks(user, answer.json(), world, {hidden}), answer.text  # its own code, echoed

@@ -62,6 +62,8 @@ PROGRAMMES: dict[str, dict[str, Any]] = {
         "formula": {"base_dzd": 6000},
     },
     "urgent-aid": {"need": "urgent", "benefit_type": "cash", "period_kind": "one_off", "formula": {"base_dzd": 10000}},
+    "oran-aid": {"need": "housing", "benefit_type": "in_kind", "area": "/DZ/31/3101", "formula": {"base_dzd": 5000}},
+    "alger-aid": {"need": "housing", "benefit_type": "in_kind", "area": "/DZ/16/1602", "formula": {"base_dzd": 5000}},
 }
 CCP = {"kind": "ccp", "ref": "0012345678 45"}
 
@@ -633,6 +635,16 @@ def test_unknown_household_and_programme(world: World) -> None:
         agent.create_aid_request({**base, "household_id": "not-an-id", "programme": "afs"}, key())
     with pytest.raises(ValidationFailed):
         agent.create_aid_request({**base, "household_id": world.registry.add(), "programme": "afs"}, "short")
+
+
+def test_a_programme_of_another_area_is_not_found_one_of_ones_own_not_offered_here(world: World) -> None:
+    body = {"area": COMMUNE, "channel": "walk_in", "reason": "Demande", "household_id": world.registry.add()}
+    with pytest.raises(NotFound) as elsewhere:  # as a missing one: nothing says Oran offers it
+        world.as_("agent").create_aid_request({**body, "programme": "oran-aid"}, key())
+    assert elsewhere.value.details == {"programme": "oran-aid"}
+    director = world.as_("director", policy.WILAYA_DIRECTOR, area="/DZ/16")
+    with pytest.raises(ValidationFailed):  # the director sees it, in commune 1602 only
+        director.create_aid_request({**body, "programme": "alger-aid"}, key())
 
 
 def test_listing_filters_by_state_and_programme(world: World) -> None:

@@ -61,7 +61,7 @@ class RequestEntrypoints(AidSupport):
         payload = parse(AidRequestIn, request)
         policy.require_within(caller, payload.area)
         key = keyed(caller.user_id, idempotency_key, "create_aid_request", payload)
-        programme = self._programme(payload.programme, payload.area)
+        programme = self._programme(payload.programme, payload.area, caller)
         facts = self._household(payload.household_id, payload.area)
         at = now()
         doc: dict[str, Any] = {

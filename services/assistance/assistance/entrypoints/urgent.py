@@ -60,7 +60,7 @@ class UrgentEntrypoints(AidSupport):
             key.ensure_same(existing.get(FINGERPRINT_FIELD))
             policy.visible(caller, existing["area"], "aid request")
             return self._answer(existing)
-        programme = self._programme(payload.programme, payload.area)
+        programme = self._programme(payload.programme, payload.area, caller)
         if need_of(programme) != "urgent":
             raise ValidationFailed("urgent aid is granted from an urgent programme", {"programme": payload.programme})
         if programme["benefit_type"] == "cash" and payload.payment_point is None:

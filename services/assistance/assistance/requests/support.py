@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assistance.base import AssistanceBase
+from assistance.entrypoints.programmes import offered_to
 from assistance.requests import double_aid
 from assistance.requests.cover import cover_keys
 from assistance.requests.engine import Decide, fetch_facts, run_step
@@ -61,10 +62,15 @@ class AidSupport(AssistanceBase):
     def _facts(self, household_id: str) -> HouseholdFacts:
         return fetch_facts(self.registry, household_id, self.aid_settings.registry_timeout_seconds)
 
-    def _programme(self, code: str, area: str) -> dict[str, Any]:
-        """An active programme offered in ``area`` (published there or above)."""
+    def _programme(self, code: str, area: str, caller: CallerContext | None = None) -> dict[str, Any]:
+        """An active programme offered in ``area`` (published there or above).
+
+        One the ``caller`` may not see (published only in another area) is not found, as a
+        missing one: a 422 "not offered here" would confirm it exists elsewhere.
+        """
         programme = self.programmes.get(code)
-        if programme is None or not programme.get("active", True):
+        hidden = caller is not None and programme is not None and not offered_to(programme, caller.area)
+        if programme is None or hidden or not programme.get("active", True):
             raise NotFound("programme not found", {"programme": code})
         if not areas.contains(programme["area"], area):
             raise ValidationFailed("this programme is not offered in this area", {"programme": code, "area": area})
