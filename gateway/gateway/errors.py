@@ -102,6 +102,9 @@ def _platform_failure(request: Request, exc: DomainError) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if any(err["type"] == "json_invalid" for err in exc.errors()):
+        # A body that is not JSON at all is unreadable, not invalid: nothing in it was checked.
+        return error_response(400, "bad_request", "the request body is not valid JSON")
     errors = [
         {"field": ".".join(str(p) for p in err["loc"]), "code": err["type"], "message": err["msg"]}
         for err in exc.errors()

@@ -55,11 +55,15 @@ async def test_idempotency_key_is_required(client: httpx.AsyncClient, keys: Keys
     assert response.status_code == 422 and response.json()["code"] == "validation_failed"
 
 
-async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient, keys: Keys) -> None:
+async def test_malformed_json_is_400_bad_request(client: httpx.AsyncClient, keys: Keys, rpc: FakeRpc) -> None:
+    """As the README says: an unreadable body is 400, an invalid one 422; neither reaches a service."""
     response = await client.post(
         "/v1/households", content=b"{not json", headers={**headers(keys), "Content-Type": "application/json"}
     )
-    assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
+    valid_json_wrong_shape = await client.post("/v1/households", json={"area": 5}, headers=headers(keys))
+    assert valid_json_wrong_shape.status_code == 422
+    assert rpc.calls == []
 
 
 @pytest.mark.parametrize(
