@@ -39,8 +39,9 @@ def new_household(client: httpx.Client, key: str, correlation_id: str | None = N
     return client.post("/v1/households", json=household(AREA), headers=headers(**extra))
 
 
-def list_households(client: httpx.Client) -> httpx.Response:
-    return client.get("/v1/households", params={"limit": 5}, headers=headers())
+def list_households(client: httpx.Client, correlation_id: str | None = None) -> httpx.Response:
+    extra = {"X-Correlation-ID": correlation_id} if correlation_id else {}
+    return client.get("/v1/households", params={"limit": 5}, headers=headers(**extra))
 
 
 def check_outage_answer(response: httpx.Response) -> None:
@@ -57,10 +58,12 @@ def check_outage_answer(response: httpx.Response) -> None:
 
 @dataclass
 class Traffic:
-    """Requests sent steadily from a thread while a fault happens; every answer is kept."""
+    """Requests sent steadily from a thread while a fault happens; every answer is kept, and
+    the correlation id of every answered request (each is audited)."""
 
     base_url: str
     answers: list[tuple[float, httpx.Response | None]] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -78,8 +81,10 @@ class Traffic:
     def _run(self) -> None:
         with httpx.Client(base_url=self.base_url, timeout=30) as client:
             while not self._stop.is_set():
+                correlation_id = f"faults-{uuid.uuid4().hex}"
                 try:
-                    response: httpx.Response | None = list_households(client)
+                    response: httpx.Response | None = list_households(client, correlation_id)
+                    self.answered.append(correlation_id)
                 except httpx.HTTPError:
                     response = None  # the gateway itself did not answer: counted as a failure
                 self.answers.append((time.monotonic(), response))

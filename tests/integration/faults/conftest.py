@@ -90,6 +90,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "AMQP_URI": it.broker.uri,
             "KEYCLOAK_URL": KEYCLOAK_URL,
             "READINESS_SERVICES": readiness,
+            "AUDIT_SPOOL_DIR": str(base / "audit-spool"),  # never the shared gateway's
         }
         address = ["--host", "127.0.0.1", "--port", str(gateway_port)]
         it.gateway = Process(

@@ -1,12 +1,15 @@
-"""The broker restarts during traffic: the platform answers 503 meanwhile and recovers by itself."""
+"""The broker restarts during traffic: the platform answers 503 meanwhile and recovers by
+itself, and the audit entries of the requests it answered meanwhile are all stored."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
 import pytest
 
+from tests.integration.audit_trail import count_audit_entries
 from tests.integration.faults.answers import (
     Traffic,
     check_outage_answer,
@@ -14,7 +17,7 @@ from tests.integration.faults.answers import (
     new_household,
     unique_key,
 )
-from tests.integration.faults.conftest import SERVICES, Stack
+from tests.integration.faults.conftest import DB_PREFIX, SERVICES, Stack
 from tests.integration.faults.stack import wait_until
 
 # Starting the private stack (a broker, a database, three processes) takes most of it.
@@ -55,3 +58,20 @@ def test_the_platform_recovers_by_itself_from_a_broker_restart(stack: Stack) -> 
         assert created.status_code == 201, created.text
     for name, process in stack.services.items():  # the same processes: they recovered on their own
         assert process.alive and process.popen is not None and process.popen.pid == pids[name], name
+
+    # No audit entry is lost to the outage: the gateway spooled those it could not publish
+    # (every 503 of the outage among them) and republished them once the broker was back.
+    audited = traffic.answered
+    wait_until(
+        lambda: count_audit_entries(stack.database.uri, DB_PREFIX, audited) == len(audited),
+        60,
+        f"the {len(audited)} audit entries of the traffic's requests stored",
+    )
+    wait_until(lambda: spooled_entries(stack) == 0, 30, "the gateway's audit spool empty")
+
+
+def spooled_entries(stack: Stack) -> float:
+    metrics = httpx.get(f"{stack.gateway_url}/metrics", timeout=10).text
+    found = re.search(r"^gateway_audit_spooled_entries (\S+)$", metrics, re.MULTILINE)
+    assert found, "the gateway exports gateway_audit_spooled_entries"
+    return float(found.group(1))
