@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -739,26 +739,57 @@ async def test_registering_a_person_of_another_wilaya_names_nothing_of_it(world:
     assert not leaks("worker.3101", held, world), held
 
 
-MIXED = [("worker.1601", "alger", "oran"), ("director.16", "alger", "oran"), ("worker.3101", "oran", "alger")]
+MIXED = [
+    ("worker.1601", "alger", "oran"),
+    ("coordinator.1601", "alger", "oran"),
+    ("director.16", "alger", "oran"),
+    ("worker.3101", "oran", "alger"),
+    ("director.31", "oran", "alger"),
+]
 
 
 @pytest.mark.parametrize(("user", "own", "other"), MIXED)
-async def test_a_programme_of_another_area_is_unknown_for_ones_own_household(
+async def test_objects_of_another_area_are_unknown_beside_ones_own(
     client: httpx.AsyncClient, world: dict[str, Site], user: str, own: str, other: str
 ) -> None:
-    """One's own household against a programme published only in the other area: as a missing programme."""
-    household, commune = world[own].params["household_id"], world[own].staff.commune
-    hidden, missing = world[other].params["code"], MISSING_CODE
+    """One's own household or area beside the other area's programme, institution or case lead: as missing ones."""
+    mine, theirs = world[own].params, world[other].params
+    household, commune = mine["household_id"], world[own].staff.commune
+    area_path = commune.lstrip("/")
 
-    async def check(code: str) -> httpx.Response:
+    async def eligibility(code: str) -> httpx.Response:
         return await client.get(f"/v1/programmes/{code}/eligibility/{household}", headers=auth(user))
 
-    async def request(code: str) -> httpx.Response:
+    async def aid_request(code: str) -> httpx.Response:
         body = {"household_id": household, "area": commune, "programme": code, "channel": "walk_in", "reason": "Essai"}
         return await client.post("/v1/aid-requests", json=body, headers=auth(user, **idem()))
 
-    for probe in (check, request):
+    async def budget(code: str) -> httpx.Response:
+        return await client.get(f"/v1/programmes/{code}/budgets/{YEAR}/{area_path}", headers=auth(user))
+
+    async def run(code: str) -> httpx.Response:
+        return await client.post(f"/v1/programmes/{code}/eligibility-runs", json={"area": commune}, headers=auth(user))
+
+    async def referral(code: str) -> httpx.Response:
+        body = {"person_key": f"{household}:0", "institution": code, "reason": "Essai"}
+        return await client.post("/v1/referrals", json=body, headers=auth(user, **idem()))
+
+    async def case(lead: str) -> httpx.Response:
+        body = {"household_id": household, "lead": lead, "goals": ["Essai"]}
+        return await client.post("/v1/cases", json=body, headers=auth(user, **idem()))
+
+    probes: list[tuple[Callable[[str], Awaitable[httpx.Response]], str]] = [
+        (eligibility, "code"),
+        (aid_request, "code"),
+        (budget, "code"),
+        (run, "code"),
+    ]
+    probes += [(referral, "institution_id"), (case, "lead")]
+    findings = []
+    for probe, name in probes:
+        hidden, missing = theirs[name], {"code": MISSING_CODE, "institution_id": MISSING_CODE}.get(name, "mx-nobody")
         answer, blank = await probe(hidden), await probe(missing)
-        assert answer.status_code in (404, 422), (probe.__name__, answer.text)
-        assert normalised(answer, {hidden}) == normalised(blank, {missing}), (answer.text, blank.text)
-        assert not leaks(user, answer.json(), world, {hidden}), answer.text  # its own code, echoed
+        if answer.status_code not in (403, 404, 422) or normalised(answer, {hidden}) != normalised(blank, {missing}):
+            findings.append(f"{probe.__name__}: {answer.status_code} {answer.text} / missing: {blank.text}")
+        findings += [f"{probe.__name__}: {leak}" for leak in leaks(user, answer.json(), world, {hidden})]
+    assert not findings, "\n".join(findings)
