@@ -12,6 +12,9 @@ case, so that no earlier run's data or double-aid rule interferes.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +23,8 @@ from typing import Any
 
 import httpx
 import pytest
+from bson import ObjectId
+from pymongo import MongoClient
 
 from tests.integration.platform.conftest import auth, idem
 from tests.integration.platform.test_aid_api import a_programme
@@ -28,6 +33,8 @@ from tests.integration.strangers import stranger_birth_date, stranger_name
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER
 
 RACERS = 8
+MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
+DB_PREFIX = os.environ.get("MONGO_DB_PREFIX", "solidarity_")
 SEED_KEY = "demo-seed-v1-1601-001"  # the demo seed's key of worker.1601's first Alger household
 COMMUNE = {
     "worker.1601": "/DZ/16/1601",
@@ -416,3 +423,38 @@ async def test_the_demo_seeds_alger_key_never_answers_oran_with_the_alger_househ
     assert answer.status_code == 201, answer.text
     assert answer.json()["area"] == "/DZ/31/3101"
     assert "/DZ/16" not in answer.text
+
+
+def subject(user: str) -> str:
+    """The user id the services know ``user`` by (the token's ``sub``)."""
+    payload = auth(user)["Authorization"].split(".")[1]
+    return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"])
+
+
+@pytest.mark.parametrize(
+    ("database", "collection", "author_field", "path", "kind"),
+    [
+        ("veille", "signals", "reported_by", "/v1/signals", KINDS[2]),
+        ("solidarity", "campaigns", "created_by", "/v1/campaigns", KINDS[3]),
+    ],
+    ids=["signals", "campaigns"],
+)
+async def test_a_record_from_before_scoping_replays_for_its_author_only(
+    gateway: httpx.AsyncClient, database: str, collection: str, author_field: str, path: str, kind: Kind
+) -> None:
+    """A record stored with the raw key and no fingerprint (before this change) answers its author, no one else."""
+    ctx, key = Ctx(gateway), fresh_key()
+    first = ok(await kind.write(ctx, kind.other, fresh_key(), 0), kind.status)
+    stored = MongoClient(MONGO_URI)[f"{DB_PREFIX}{database}"][collection]
+    legacy = stored.find_one({"_id": ObjectId(first["id"])})
+    assert legacy is not None and legacy[author_field] == subject(kind.other)
+    stored.update_one(
+        {"_id": legacy["_id"]}, {"$set": {"idempotency_key": key}, "$unset": {"idempotency_fingerprint": ""}}
+    )
+    try:
+        mine = ok(await kind.write(ctx, kind.other, key, 1), kind.status)  # whatever the body: it predates fingerprints
+        assert mine["id"] == first["id"]
+        theirs = ok(await kind.write(ctx, kind.first, key, 0), kind.status)
+        assert theirs["id"] != first["id"] and await in_own_area(ctx, kind.first, theirs)
+    finally:
+        stored.delete_one({"_id": legacy["_id"]})
