@@ -81,8 +81,12 @@ def create_app(
                 publish_timeout=settings.audit_publish_timeout_seconds,
                 retry_seconds=settings.audit_spool_retry_seconds,
             )
-            await spooling.start()
-            publisher = spooling
+            try:
+                await spooling.start()
+                publisher = spooling
+            except OSError:  # a misconfigured deployment: serve, but say loudly what is at risk
+                log.exception("audit spool unusable: entries the broker cannot take will be lost")
+                spooling, publisher = None, owned_publisher
         app.state.rpc = client
         app.state.settings = settings
         app.state.audit = publisher
