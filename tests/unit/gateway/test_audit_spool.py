@@ -260,3 +260,41 @@ def test_the_spool_directory_is_private(tmp_path: Path) -> None:
     assert record == {"event": {"event_id": "e1", "event_type": "audit.entry", "data": entry(1)}}
     spool.close()
     assert os.path.exists(path)  # pending entries outlive the process
+
+
+class StartedBroker(Broker):
+    """The broker side as the gateway's lifespan builds it (AsyncEventPublisher)."""
+
+    def __init__(self, amqp_uri: str, source: str) -> None:
+        super().__init__()
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def test_the_gateway_wires_its_publisher_through_a_spool_in_audit_spool_dir(
+    tmp_path: Path, jwks: JwksServer, rpc: FakeRpc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gateway.main.AsyncEventPublisher", StartedBroker)
+    verifier = TokenVerifier(jwks, ISSUER, AUDIENCE, leeway_seconds=5, min_refetch_seconds=0)
+    app = create_app(GatewaySettings(audit_spool_dir=str(tmp_path / "spool")), rpc=rpc, verifier=verifier)
+    async with app.router.lifespan_context(app):
+        publisher = app.state.audit
+        assert isinstance(publisher, SpoolingPublisher)
+        assert len(spool_files(tmp_path / "spool")) == 1  # this process's file, locked
+        assert isinstance(publisher.publisher, StartedBroker) and publisher.publisher.reconnect is not None
+    assert spool_files(tmp_path / "spool") == []  # empty: deleted at shutdown
+
+
+async def test_an_unusable_spool_directory_is_logged_and_the_gateway_still_serves(
+    tmp_path: Path, jwks: JwksServer, rpc: FakeRpc, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("gateway.main.AsyncEventPublisher", StartedBroker)
+    (tmp_path / "a-file").write_text("")
+    verifier = TokenVerifier(jwks, ISSUER, AUDIENCE, leeway_seconds=5, min_refetch_seconds=0)
+    settings = GatewaySettings(audit_spool_dir=str(tmp_path / "a-file" / "spool"))
+    app = create_app(settings, rpc=rpc, verifier=verifier)
+    async with app.router.lifespan_context(app):
+        assert isinstance(app.state.audit, StartedBroker)  # unspooled, as before the spool
+    assert "audit spool unusable" in capfd.readouterr().err  # the gateway's JSON log
