@@ -21,6 +21,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -793,3 +794,78 @@ async def test_objects_of_another_area_are_unknown_beside_ones_own(
             findings.append(f"{probe.__name__}: {answer.status_code} {answer.text} / missing: {blank.text}")
         findings += [f"{probe.__name__}: {leak}" for leak in leaks(user, answer.json(), world, {hidden})]
     assert not findings, "\n".join(findings)
+
+
+async def test_a_related_grant_in_another_wilaya_names_no_programme_of_it(client: httpx.AsyncClient) -> None:
+    """A person helped in Alger by a programme of commune 1601 asks Oran for the same need.
+
+    Oran is told the need is covered (double aid), by no name: the programme is Alger's own.
+    """
+    officer, tag = auth("national.officer"), uuid.uuid4().hex[:8]
+    codes = {}
+    for commune in ("/DZ/16/1601", "/DZ/31/3101"):
+        code = codes[commune] = f"mx-income-{commune[-4:]}-{tag}"
+        programme = {
+            **{"code": code, "name_fr": "Aide locale au revenu", "name_ar": "منحة محلية", "benefit_type": "cash"},
+            **{"area": commune, "need": "income_support", "period_kind": "yearly", "formula": {"base_dzd": 9000}},
+        }
+        assert (await client.post("/v1/programmes", json=programme, headers=officer)).status_code == 201
+        rule = {"id": "one", "kind": "members_between", "label_fr": "Un membre", "label_ar": "فرد", "min_members": 1}
+        rules = {"version": 1, "activated_at": datetime.now(UTC).isoformat(), "criteria": [rule]}
+        assert (await client.post(f"/v1/programmes/{code}/rules", json=rules, headers=officer)).status_code == 201
+        budget = await client.put(
+            f"/v1/programmes/{code}/budgets/{YEAR}{commune}", json={"allocated_dzd": 10_000_000}, headers=officer
+        )
+        assert budget.status_code == 200, budget.text
+
+    person = stranger_household("/DZ/16/1601")
+    person["members"][0]["national_id"] = "2" + str(uuid.uuid4().int)[:17]  # the registry relates the two
+    alger = await client.post("/v1/households", json=person, headers=auth("worker.1601", **idem()))
+    oran_body = {**person, "area": "/DZ/31/3101"}
+    oran = await client.post("/v1/households", json=oran_body, headers=auth("worker.3101", **idem()))
+    (review,) = (
+        await client.get("/v1/duplicate-reviews", params={"household_id": oran.json()["id"]}, headers=officer)
+    ).json()
+    released = await client.post(
+        f"/v1/duplicate-reviews/{review['id']}/decision", json={"decision": "different"}, headers=officer
+    )
+    assert released.status_code == 200, released.text
+
+    async def through(worker: str, checker: str, household: str, commune: str) -> tuple[httpx.Response, Any]:
+        body = {
+            "household_id": household,
+            "area": commune,
+            "programme": codes[commune],
+            "channel": "walk_in",
+            "reason": "Essai",
+        }
+        made = await client.post("/v1/aid-requests", json=body, headers=auth(worker, **idem()))
+        assert made.status_code == 201, made.text
+        proposal = {
+            "decision": "grant",
+            "motive": "Éligible",
+            "period": YEAR,
+            "payment_point": {"kind": "ccp", "ref": "0098765432 10"},
+        }
+        answer, proposed = made, None
+        for step, user, step_body in (
+            ("diagnosis", worker, {"notes": "Visite faite"}),
+            ("eligibility-check", worker, None),
+            ("proposal", worker, proposal),
+            ("approval", checker, {"motive": "Dossier complet"}),
+        ):
+            path = f"/v1/aid-requests/{made.json()['id']}/{step}"
+            answer = await client.post(path, json=step_body, headers=auth(user, **idem()))
+            if step == "proposal":
+                assert answer.status_code == 200, answer.text
+                proposed = answer.json()["proposal"]["double_aid"]
+        return answer, proposed
+
+    granted, _ = await through("worker.1601", "coordinator.1601", alger.json()["id"], "/DZ/16/1601")
+    assert granted.status_code == 200, granted.text
+    refused, proposed = await through("worker.3101", "director.31", oran.json()["id"], "/DZ/31/3101")
+    assert proposed == [{"programme": None, "need": "income_support", "period": YEAR, "related": True}]
+    assert refused.status_code == 409 and refused.json()["details"]["reason"] == "double_aid", refused.text
+    (finding,) = refused.json()["details"]["findings"]
+    assert "programme" not in finding and finding["need"] == "income_support", refused.text
+    assert codes["/DZ/16/1601"] not in refused.text and alger.json()["id"] not in refused.text

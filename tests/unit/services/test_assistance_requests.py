@@ -62,6 +62,13 @@ PROGRAMMES: dict[str, dict[str, Any]] = {
         "formula": {"base_dzd": 6000},
     },
     "urgent-aid": {"need": "urgent", "benefit_type": "cash", "period_kind": "one_off", "formula": {"base_dzd": 10000}},
+    "oran-income": {
+        "need": "income_support",
+        "benefit_type": "cash",
+        "period_kind": "yearly",
+        "area": "/DZ/31/3101",
+        "formula": {"base_dzd": 90000},
+    },
     "oran-aid": {"need": "housing", "benefit_type": "in_kind", "area": "/DZ/31/3101", "formula": {"base_dzd": 5000}},
     "alger-aid": {"need": "housing", "benefit_type": "in_kind", "area": "/DZ/16/1602", "formula": {"base_dzd": 5000}},
 }
@@ -385,6 +392,26 @@ def test_no_double_aid_for_a_related_household_in_another_wilaya(world: World) -
     other_month = proposed(world, household=here, period="2027-01")
     approved_later = coordinator(world).approve_aid_request(other_month["id"], {"motive": "Dossier vu"}, key())
     assert approved_later["state"] == "approved" and approved_later["decision"]["double_aid"] == []
+
+
+def test_a_related_grant_under_a_programme_of_another_area_does_not_name_it(world: World) -> None:
+    elsewhere = world.registry.add(area="/DZ/31/3101")
+    body = {"household_id": elsewhere, "area": "/DZ/31/3101", "programme": "oran-income", "channel": "walk_in"}
+    oran_request = world.as_("agent.3101", area="/DZ/31/3101").create_aid_request({**body, "reason": "Oran"}, key())
+    oran_worker = world.as_("worker.3101", area="/DZ/31/3101")
+    oran_worker.diagnose_aid_request(oran_request["id"], {"notes": "Visite"}, key())
+    oran_worker.check_aid_eligibility(oran_request["id"], key())
+    proposal = {"decision": "grant", "motive": "Éligible", "payment_point": CCP, "period": "2026"}
+    oran_worker.propose_aid_decision(oran_request["id"], proposal, key())
+    director = world.as_("director.31", policy.WILAYA_DIRECTOR, area="/DZ/31")
+    director.approve_aid_request(oran_request["id"], {"motive": "Dossier vu"}, key())
+
+    request = proposed(world, household=world.registry.add(related=(elsewhere,)), period="2026-03")
+    unnamed = [{"need": "income_support", "period": "2026", "related": True}]
+    assert request["proposal"]["double_aid"] == unnamed  # Alger cannot read oran-income: it is not named
+    with pytest.raises(Conflict) as refused:
+        coordinator(world).approve_aid_request(request["id"], {"motive": "Dossier vu"}, key())
+    assert refused.value.details == {"reason": "double_aid", "findings": unnamed}
 
 
 def test_two_approvals_at_once_for_the_same_people_grant_once(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -212,7 +212,9 @@ class Eligibility(_Out):
 class DoubleAidFinding(_Out):
     """A grant for the same need in an overlapping period: never whose, only what and when."""
 
-    programme: str
+    programme: str | None = Field(
+        default=None, description="none when the programme is offered only outside this request's area"
+    )
     need: str
     period: str
     related: bool = Field(description="granted to a household the registry relates to this one, not to this one")

@@ -89,8 +89,22 @@ class AidSupport(AssistanceBase):
         """Grants of ``need`` overlapping ``period`` to this household or related ones, in every wilaya."""
         own = {household_id, facts.household_id}
         grants = self.aid_requests.grants(own | set(facts.related_households), need)
-        found = double_aid.findings(grants, period, own, request_id)
+        found = self._named_here(double_aid.findings(grants, period, own, request_id), facts.area)
         return double_aid.judge(found, self.aid_settings.double_aid_policy(need))
+
+    def _named_here(self, found: list[dict[str, Any]], area: str) -> list[dict[str, Any]]:
+        """The findings with a programme offered only elsewhere unnamed (no ``programme``): need and period tell enough.
+
+        A related household may be helped in another wilaya by a programme of its own area;
+        naming it would tell this area of a programme it cannot even read.
+        """
+
+        def offered(code: str) -> bool:
+            programme = self.programmes.get(code)
+            return programme is not None and offered_to(programme, area)
+
+        named = [f if offered(f["programme"]) else {k: v for k, v in f.items() if k != "programme"} for f in found]
+        return [dict(items) for items in dict.fromkeys(tuple(f.items()) for f in named)]
 
     def _claim_cover(self, request_id: str, household_id: str, facts: HouseholdFacts, need: str, period: str) -> None:
         """Claim ``need`` over ``period`` for the household and its related ones (``requests.cover``).
@@ -114,7 +128,7 @@ class AidSupport(AssistanceBase):
             }
             for doc in holders
         ]
-        found = double_aid.findings(clashing, period, own, request_id)
+        found = self._named_here(double_aid.findings(clashing, period, own, request_id), facts.area)
         raise Conflict(
             "this need is already covered for an overlapping period", {"reason": "double_aid", "findings": found}
         )
