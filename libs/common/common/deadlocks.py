@@ -50,8 +50,12 @@ def driver_error(error: BaseException) -> PyMongoError | None:
     return None
 
 
-def is_transient(error: BaseException) -> bool:
-    """Whether ``error`` says the write did nothing and may simply be sent again."""
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether ``error`` says the write did nothing and may simply be sent again.
+
+    Not :func:`common.nameko_ext.transient.is_transient`, which answers whether the database
+    could not be reached at all.
+    """
     found = driver_error(error)
     if found is None:
         return False
@@ -78,7 +82,7 @@ def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert:
         try:
             return write()
         except Exception as error:
-            retry = is_transient(error) or (upsert and is_upsert_race(error))
+            retry = is_write_conflict(error) or (upsert and is_upsert_race(error))
             if not retry or attempt == attempts:
                 raise
             time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)))

@@ -30,6 +30,7 @@ from mongoengine import Document
 from mongoengine.errors import NotUniqueError
 from pydantic import BaseModel
 
+from common.deadlocks import retry_transient
 from common.errors import IdempotencyKeyReused, ValidationFailed
 
 DocT = TypeVar("DocT", bound=Document)
@@ -125,7 +126,8 @@ def insert_once(document: DocT, request: KeyedRequest, author_field: str = "crea
 
     The document class must declare a unique (sparse) index on ``idempotency_key`` and a
     ``idempotency_fingerprint`` field: two concurrent deliveries of the same call race on
-    the index, and one loses. A record of this caller stored before keys were scoped
+    the index, and one loses (a write the database refused without deciding, such as a
+    deadlock between them, is sent again). A record of this caller stored before keys were scoped
     (raw key, no fingerprint) is answered as it stands.
     """
     cls = type(document)
@@ -135,7 +137,7 @@ def insert_once(document: DocT, request: KeyedRequest, author_field: str = "crea
     for name, value in request.stamp().items():
         setattr(document, name, value)
     try:
-        document.save(force_insert=True)
+        retry_transient(lambda: document.save(force_insert=True))
     except NotUniqueError:
         existing = cls.objects(**{KEY_FIELD: request.scoped}).first()
         if existing is None:

@@ -25,6 +25,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from common import areas
+from common.deadlocks import retry_transient
 from common.errors import Conflict, DomainError
 
 Status = Literal["running", "succeeded", "failed", "interrupted"]
@@ -83,7 +84,7 @@ class MongoJobRepository:
         job_id = uuid.uuid4().hex
         if exclusive is not None:
             try:
-                self.locks.insert_one({"_id": exclusive, "job_id": job_id})
+                retry_transient(lambda: self.locks.insert_one({"_id": exclusive, "job_id": job_id}))
             except DuplicateKeyError:
                 held = self.locks.find_one({"_id": exclusive}) or {}
                 raise Conflict("a job of this kind is already running", {"job_id": held.get("job_id")}) from None

@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common import areas
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
+from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
@@ -228,7 +229,7 @@ class MongoCaseworkRepository:
         if legacy is not None:
             return legacy, False
         try:
-            self.cases.insert_one(doc)
+            retry_transient(lambda: self.cases.insert_one(doc))
             return doc, True
         except DuplicateKeyError:
             pass
@@ -299,7 +300,7 @@ class MongoCaseworkRepository:
 
     def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         try:
-            self.visits.insert_one(doc)
+            retry_transient(lambda: self.visits.insert_one(doc))
             return doc, True
         except DuplicateKeyError:
             earlier = self.visits.find_one({"idempotency_key": doc["idempotency_key"]})

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from importlib import resources
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common import areas
 from common.contracts.referrals import InstitutionIn
+from common.deadlocks import retry_transient
 from common.errors import Conflict
 
 REFERENCE_FILE = "institutions.json"
@@ -217,9 +219,8 @@ class MongoInstitutionRepository:
             if place in taken:
                 continue
             try:
-                self.places.insert_one(
-                    {"_id": place, "institution": code, "kind": kind, "holder": holder, "taken_at": _now()}
-                )
+                claim = {"_id": place, "institution": code, "kind": kind, "holder": holder, "taken_at": _now()}
+                retry_transient(partial(self.places.insert_one, claim))
                 return Reservation.TAKEN
             except DuplicateKeyError:  # taken meanwhile, or this holder won a place in a racing call
                 if self.places.find_one({"holder": holder}, {"_id": 1}) is not None:

@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 
 from common import areas
 from common.contracts.referrals import FINAL_STATES, TRANSITIONS, ReferralFilter
+from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused, ValidationFailed
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
@@ -183,7 +184,7 @@ class MongoReferralRepository:
         if legacy is not None:
             return legacy, False
         try:
-            self.referrals.insert_one(doc)
+            retry_transient(lambda: self.referrals.insert_one(doc))
             return doc, True
         except DuplicateKeyError:
             pass

@@ -17,6 +17,7 @@ import contextlib
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from pymongo import ASCENDING, DESCENDING
@@ -26,6 +27,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from audit.chain import GENESIS, Verdict, digest, verify
 from common import areas
 from common.contracts.audit import AuditEntry, AuditQuery
+from common.deadlocks import retry_transient
 
 MAX_APPEND_ATTEMPTS = 50
 HEAD_ID = "head"
@@ -128,7 +130,7 @@ class MongoAuditRepository:
             record["hash"] = digest(record, head["hash"])
             record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
             try:
-                self.records.insert_one({"_id": seq_key(seq), **record})
+                retry_transient(partial(self.records.insert_one, {"_id": seq_key(seq), **record}))
             except DuplicateKeyError:
                 if self.records.find_one({"_id": seq_key(seq)}, {"_id": 1}) is not None:
                     self._catch_up(head)  # this seq is taken: look again

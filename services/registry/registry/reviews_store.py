@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -21,6 +22,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from common import areas
+from common.deadlocks import retry_transient
 from registry.duplicates import Finding
 
 
@@ -98,7 +100,7 @@ class MongoReviewRepository:
                 "opened_at": datetime.now(UTC),
             }
             try:
-                self.reviews.insert_one(item)
+                retry_transient(partial(self.reviews.insert_one, item))
                 opened.append(item["_id"])
             except DuplicateKeyError:
                 continue  # already queued or decided: never asked twice
@@ -151,7 +153,7 @@ def _migrate_pair_ids(database: Database[Any]) -> None:
             "area_ancestors": review_ancestors(held_area, existing_area),
         }
         with suppress(DuplicateKeyError):  # copied before an interruption
-            reviews.insert_one(copy)
+            retry_transient(partial(reviews.insert_one, copy))
         reviews.delete_one({"_id": old["_id"]})
 
 

@@ -9,7 +9,7 @@ from mongoengine.errors import OperationError
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from common import deadlocks
-from common.deadlocks import DEADLOCK_DETECTED, WRITE_CONFLICT, is_transient, retry_transient
+from common.deadlocks import DEADLOCK_DETECTED, WRITE_CONFLICT, is_write_conflict, retry_transient
 
 
 @pytest.fixture(autouse=True)
@@ -40,9 +40,9 @@ def test_a_deadlock_and_a_write_conflict_are_sent_again() -> None:
     assert calls[0] == 3
 
 
-def test_a_transient_transaction_label_is_transient() -> None:
+def test_a_transient_transaction_label_is_a_write_conflict() -> None:
     error = OperationFailure("aborted", code=251, details={"errorLabels": ["TransientTransactionError"]})
-    assert is_transient(error)
+    assert is_write_conflict(error)
 
 
 def test_other_errors_are_raised_at_once() -> None:
@@ -76,4 +76,4 @@ def test_a_deadlock_under_a_mongoengine_error_is_sent_again() -> None:
     write, calls = failing([wrapped])
     assert retry_transient(write) == "done"
     assert calls[0] == 2
-    assert not is_transient(OperationError("Could not save document (invalid field)"))
+    assert not is_write_conflict(OperationError("Could not save document (invalid field)"))

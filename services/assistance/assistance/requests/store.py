@@ -22,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 
 from assistance import lifecycle
 from common.contracts.events import REGULARISATION_OVERDUE
+from common.deadlocks import retry_transient
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.nameko_ext import outbox
 
@@ -166,7 +167,7 @@ class MongoAidRequestRepository:
         pending = [outbox.pending(kind, data) for kind, data in events]
         stored = {**doc, "_id": ObjectId(doc["_id"]), "version": 1, outbox.OUTBOX_FIELD: pending}
         try:
-            self.requests.insert_one(stored)
+            retry_transient(lambda: self.requests.insert_one(stored))
         except DuplicateKeyError:
             first = self.requests.find_one({"idempotency_key": doc["idempotency_key"]})
             if first is None:
