@@ -8,6 +8,7 @@ each class is part of the public API: clients switch on it, so it never changes.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 
@@ -18,7 +19,9 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 400
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message, details or {})
+        # nameko turns every exception argument but strings, lists and dicts into its str()
+        # (a True in the details would reach the caller as "True"): the details travel as JSON.
+        super().__init__(message, json.dumps(details or {}, ensure_ascii=False, default=str))
         self.message = message
         self.details = details or {}
 
@@ -139,9 +142,18 @@ def error_from_remote(remote: dict[str, Any]) -> DomainError:
     args = remote.get("exc_args") or []
     if cls is not None:
         message = str(args[0]) if args else str(remote.get("value", ""))
-        details = args[1] if len(args) > 1 and isinstance(args[1], dict) else {}
-        return cls(message, details)
+        return cls(message, _details(args[1] if len(args) > 1 else None))
     exc_type = str(remote.get("exc_type", ""))
     if exc_type in _NAMEKO_CONTRACT_ERRORS:
         return UpstreamError(f"{exc_type}: {remote.get('value', '')}", {"remote_type": exc_type})
     return UpstreamError("the service failed to handle the request", {"remote_type": exc_type})
+
+
+def _details(carried: object) -> dict[str, Any]:
+    """The details of a remote error: JSON as services send them, or a dict from older ones."""
+    if isinstance(carried, str):
+        try:
+            carried = json.loads(carried)
+        except ValueError:
+            return {}
+    return carried if isinstance(carried, dict) else {}

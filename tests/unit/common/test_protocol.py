@@ -1,9 +1,10 @@
 import json
 
 import pytest
+from nameko.exceptions import serialize as nameko_serialize
 
 from common import protocol
-from common.errors import NotFound, UpstreamError, ValidationFailed, error_from_remote
+from common.errors import Conflict, NotFound, UpstreamError, ValidationFailed, error_from_remote
 
 
 def test_request_body_is_nameko_shape() -> None:
@@ -42,6 +43,15 @@ def test_domain_error_round_trips_with_details() -> None:
     err = error_from_remote(remote)
     assert isinstance(err, ValidationFailed)
     assert err.code == "validation_failed" and err.details == {"errors": [{"field": "area"}]}
+
+
+def test_details_keep_their_types_through_nameko_serialisation() -> None:
+    """nameko stringifies exception arguments that are not str, list or dict: a boolean must stay one."""
+    details = {"related": True, "count": 3, "share": 0.5, "missing": None, "findings": [{"need": "food", "ok": False}]}
+    sent = Conflict("a grant already covers this need", details)
+    remote = json.loads(json.dumps(nameko_serialize(sent)))
+    err = error_from_remote(remote)
+    assert isinstance(err, Conflict) and err.details == details and str(err) == sent.message
 
 
 def test_not_found_keeps_its_code() -> None:
