@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
@@ -61,7 +61,21 @@ def is_write_conflict(error: BaseException) -> bool:
         return False
     if found.has_error_label("TransientTransactionError"):
         return True
-    return isinstance(found, OperationFailure) and (found.code in TRANSIENT_CODES or "deadlock detected" in str(found))
+    return isinstance(found, OperationFailure) and _conflict(found.code, str(found))
+
+
+def is_write_conflict_entry(write_error: Mapping[str, Any]) -> bool:
+    """The same for one write of a bulk write (an entry of its ``writeErrors``), which may be sent again alone."""
+    return _conflict(write_error.get("code"), str(write_error.get("errmsg", "")))
+
+
+def _conflict(code: object, message: str) -> bool:
+    return code in TRANSIENT_CODES or "deadlock detected" in message
+
+
+def pause(attempt: int) -> None:
+    """Wait a random while before attempt ``attempt + 1``, so that writers refused together do not meet again."""
+    time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)))
 
 
 def is_upsert_race(error: BaseException) -> bool:
@@ -85,5 +99,5 @@ def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert:
             retry = is_write_conflict(error) or (upsert and is_upsert_race(error))
             if not retry or attempt == attempts:
                 raise
-            time.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)))
+            pause(attempt)
     raise AssertionError("unreachable")  # pragma: no cover

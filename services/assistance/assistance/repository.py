@@ -29,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 from assistance.eligibility import as_rule_set
 from common import areas
 from common.contracts.programmes import AmountFormula, ProgrammeIn, RuleSet
+from common.deadlocks import retry_transient
 from common.errors import Conflict, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class MongoProgrammeRepository:
             "created_by": user_id,
         }
         try:
-            self.programmes.insert_one(doc)
+            retry_transient(lambda: self.programmes.insert_one(doc))
         except DuplicateKeyError:
             existing = self.programmes.find_one({"code": programme.code})
             stored = _public_programme(existing) if existing else {}

@@ -20,6 +20,7 @@ import pytest
 from pymongo.database import Database
 
 from assistance.institutions_store import MongoInstitutionRepository, Reservation
+from assistance.requests.cover import MongoCoverClaims
 from common.contracts.campaigns import CampaignIn
 from common.errors import Conflict
 from common.idempotency import keyed
@@ -155,3 +156,22 @@ def test_one_holder_reserving_from_eight_writers_holds_one_place(database: Calla
     for round_, answered in enumerate(answers):
         assert db["institution_places"].count_documents({"holder": f"holder-{round_}"}) == 1, f"round {round_}"
         assert sorted(answered) == sorted([Reservation.TAKEN] + [Reservation.HELD] * (WORKERS - 1))
+
+
+def test_eight_approvals_claiming_the_same_cover_leave_it_to_one(database: Callable[[str], Database[Any]]) -> None:
+    db = database("assistance")
+    claims = MongoCoverClaims(db)
+    keys = [f"food|household-{n}|2026-0{month}" for n in range(2) for month in range(1, 4)]
+
+    def claim(worker: int, round_: int) -> list[str]:
+        return claims.claim(f"request-{round_}-{worker}", [f"{round_}|{key}" for key in keys])
+
+    answers = race(claim)
+
+    assert_none_escaped(answers)
+    for round_, answered in enumerate(answers):
+        winners = [worker for worker, others in enumerate(answered) if others == []]
+        assert len(winners) == 1, f"round {round_}"
+        held = {doc["request_id"] for doc in db["aid_cover_claims"].find({"_id": {"$regex": f"^{round_}\\|"}})}
+        assert held == {f"request-{round_}-{winners[0]}"}
+        assert db["aid_cover_claims"].count_documents({"_id": {"$regex": f"^{round_}\\|"}}) == len(keys)

@@ -77,3 +77,9 @@ def test_a_deadlock_under_a_mongoengine_error_is_sent_again() -> None:
     assert retry_transient(write) == "done"
     assert calls[0] == 2
     assert not is_write_conflict(OperationError("Could not save document (invalid field)"))
+
+
+def test_one_write_of_a_bulk_write_is_judged_alone() -> None:
+    assert deadlocks.is_write_conflict_entry({"index": 3, "code": DEADLOCK_DETECTED, "errmsg": "deadlock detected"})
+    assert deadlocks.is_write_conflict_entry({"index": 0, "code": WRITE_CONFLICT})
+    assert not deadlocks.is_write_conflict_entry({"index": 0, "code": 11000, "errmsg": "E11000 duplicate key"})

@@ -24,6 +24,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from assistance.requests.double_aid import period_bounds
+from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause, retry_transient
 
 DUPLICATE_KEY = 11000
 
@@ -66,7 +67,7 @@ class MongoCoverClaims:
     def claim(self, request_id: str, keys: list[str]) -> list[str]:
         made: list[str] = []
         ordered = sorted(set(keys))  # one order for every claimant, as locks are taken, so one always wins
-        start = 0
+        start, refused = 0, 0
         while start < len(ordered):
             chunk = ordered[start:]  # one ordered insert: it stops at the first key taken
             try:
@@ -76,6 +77,12 @@ class MongoCoverClaims:
                 continue
             except BulkWriteError as exc:
                 errors = exc.details.get("writeErrors", [])
+                if errors and is_write_conflict_entry(errors[0]) and refused < ATTEMPTS:
+                    refused += 1  # refused without a decision (a deadlock): what is left is sent again
+                    made.extend(chunk[: int(errors[0]["index"])])
+                    start += int(errors[0]["index"])
+                    pause(refused)
+                    continue
                 if not errors or errors[0].get("code") != DUPLICATE_KEY:
                     raise
                 index = int(errors[0]["index"])
@@ -95,7 +102,7 @@ class MongoCoverClaims:
             if found is not None:
                 return str(found["request_id"])
             try:
-                self.claims.insert_one({"_id": key, "request_id": request_id})
+                retry_transient(lambda: self.claims.insert_one({"_id": key, "request_id": request_id}))
                 made.append(key)
                 return request_id
             except DuplicateKeyError:
