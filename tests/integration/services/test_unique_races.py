@@ -10,6 +10,7 @@ record (or a conflict). On FerretDB 2 over DocumentDB such races also meet Postg
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,14 @@ from common.errors import Conflict
 from common.idempotency import keyed
 from common.jobs import MongoJobRepository
 from common.nameko_ext.mongo import service_database
+from common.pii import NationalIdProtector
 from registry.duplicates import Finding
+from registry.importing.formats import read_rows
+from registry.importing.job import ImportReport, run_import
+from registry.importing.writer import HouseholdWriter, ensure_indexes
 from registry.reviews_store import MongoReviewRepository
 from solidarity.repository import MongoCampaignRepository
+from tests.unit.registry_importing.conftest import csv_bytes, head_row
 
 WORKERS = 8
 ROUNDS = 30  # a round meets a deadlock now and then: 10 rounds sometimes met none
@@ -175,3 +181,23 @@ def test_eight_approvals_claiming_the_same_cover_leave_it_to_one(database: Calla
         held = {doc["request_id"] for doc in db["aid_cover_claims"].find({"_id": {"$regex": f"^{round_}\\|"}})}
         assert held == {f"request-{round_}-{winners[0]}"}
         assert db["aid_cover_claims"].count_documents({"_id": {"$regex": f"^{round_}\\|"}}) == len(keys)
+
+
+def test_eight_imports_of_one_source_create_each_household_once(database: Callable[[str], Database[Any]]) -> None:
+    """Imports of one source run one at a time (a job lock); if two ever overlap, the loser's creates are conflicts."""
+    households = database("registry")["households"]
+    ensure_indexes(households)
+    protector = NationalIdProtector(b"h" * 32, b"e" * 32)
+    data = csv_bytes([head_row(f"H-{n}") for n in range(4)])
+
+    def run(worker: int, round_: int) -> ImportReport:
+        writer = HouseholdWriter(households, source=f"races-{round_}", user_id=f"agent-{worker}", protector=protector)
+        return run_import(lambda: read_rows(io.BytesIO(data), "csv"), writer)
+
+    answers = race(run)
+
+    assert_none_escaped(answers)
+    for round_, reports in enumerate(answers):
+        assert sum(report.created for report in reports) == 4, f"round {round_}"
+        assert {error.code for report in reports for error in report.errors} <= {"ref_conflict"}
+        assert households.count_documents({"import_key": {"$regex": f"^races-{round_}:"}}) == 4

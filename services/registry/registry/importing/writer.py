@@ -38,6 +38,7 @@ from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError
 
 from common import areas
+from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
 from common.nameko_ext.outbox import OUTBOX_FIELD, mark
 from common.pii import NationalIdProtector
 from registry.importing.errors import RowError
@@ -236,11 +237,7 @@ class HouseholdWriter:
             plan.add(item, UpdateOne({"_id": doc["_id"]}, update), "updated" if fields else "unchanged", doc["_id"])
 
     def _write(self, plan: ChunkPlan) -> None:
-        failed: dict[int, dict[str, Any]] = {}
-        try:
-            self.collection.bulk_write(plan.ops, ordered=False)
-        except BulkWriteError as exc:
-            failed = {error["index"]: error for error in exc.details.get("writeErrors", [])}
+        failed = self._send(plan.ops)
         for index in sorted(failed, reverse=True):
             error = failed[index]
             if error.get("code") == DUPLICATE_KEY:
@@ -249,6 +246,26 @@ class HouseholdWriter:
                 code, message = "write_failed", str(error.get("errmsg", "the database refused the write"))[:200]
             plan.result.errors.append(RowError(row=plan.drop(index), field=None, code=code, message=message))
         self._mark(oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind != "unchanged")
+
+    def _send(self, ops: Sequence[InsertOne[Any] | UpdateOne]) -> dict[int, dict[str, Any]]:
+        """One unordered bulk write; the errors by op index, once the ops the database refused
+        without deciding (a deadlock between racing creates) were sent again, alone."""
+        failed: dict[int, dict[str, Any]] = {}
+        pending = list(range(len(ops)))
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self.collection.bulk_write([ops[index] for index in pending], ordered=False)
+                return failed
+            except BulkWriteError as exc:
+                errors = {pending[error["index"]]: error for error in exc.details.get("writeErrors", [])}
+            failed.update(errors)
+            pending = [index for index, error in errors.items() if is_write_conflict_entry(error)]
+            if not pending or attempt == ATTEMPTS:
+                return failed
+            for index in pending:
+                del failed[index]
+            pause(attempt)
+        return failed
 
     def _mark(self, ids: Iterable[ObjectId]) -> None:
         mark(self.collection.database, self.collection.name, ids)
