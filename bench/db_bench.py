@@ -321,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000, help="reads per measure")
     parser.add_argument("--import-rows", type=int, default=20_000)
     parser.add_argument("--skip-jobs", action="store_true", help="skip D and E")
+    parser.add_argument("--skip-reads", action="store_true", help="skip A and B (seed, then C only)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: checks the bench runs, in seconds")
     args = parser.parse_args(argv)
     if args.smoke:
@@ -344,11 +345,13 @@ def main(argv: list[str] | None = None) -> int:
         shapes = templates(min(TEMPLATES, args.households), protector)
         small_size = max(1, args.households // 10)
         ids = seed(database, 0, small_size, shapes)
-        small = reads(database, ids, small_size, args.calls)
+        if not args.skip_reads:
+            small = reads(database, ids, small_size, args.calls)
         ids += seed(database, small_size, args.households, shapes)
-        large = reads(database, ids, args.households, args.calls)
-        print_reads(small, large)
-        scans(database)
+        if not args.skip_reads:
+            large = reads(database, ids, args.households, args.calls)
+            print_reads(small, large)
+            scans(database)
         imports(client, args.import_rows, protector)
     finally:
         for name in (DB, RAW_DB):

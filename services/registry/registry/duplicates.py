@@ -1,7 +1,11 @@
 """From stored households to the dedup engine's person records, and back to findings.
 
 Households are compared through their members: two households are probable
-duplicates when a member of one is probably a member of the other.
+duplicates when a member of one is probably a member of the other. Only members that
+share a blocking key are compared, as the batch scan (``find_duplicates``) pairs them:
+a household is a candidate through one member's key, so comparing every member of it
+with every new member would cost members² per candidate and find no pair the engine's
+blocking does not already let through.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from registry.dedup import PersonRecord, blocking_keys, classify, compare, find_duplicates, match_withheld
@@ -36,7 +41,13 @@ def person_records(household_id: str, area: str, members: Iterable[Mapping[str, 
 
 def household_keys(records: Iterable[PersonRecord]) -> list[str]:
     """The blocking keys of all members: what the household is indexed under."""
-    return sorted({key for record in records for key in blocking_keys(record)})
+    return sorted({key for record in records for key in member_keys(record)})
+
+
+@lru_cache(maxsize=100_000)
+def member_keys(record: PersonRecord) -> frozenset[str]:
+    """One member's blocking keys, computed once per record (a stored household is a candidate many times)."""
+    return frozenset(blocking_keys(record))
 
 
 @dataclass(frozen=True)
@@ -58,13 +69,19 @@ class Finding:
 
 
 def findings(new: list[PersonRecord], candidates: Iterable[Mapping[str, Any]]) -> list[Finding]:
-    """Households among ``candidates`` that probably are the new one, strongest first."""
+    """Households among ``candidates`` that probably are the new one, strongest first.
+
+    Within a pair of households, only members sharing a blocking key are compared.
+    """
     found: list[Finding] = []
+    keyed = [(a, member_keys(a)) for a in new]
     for doc in candidates:
-        existing = person_records(str(doc["_id"]), doc["area"], doc.get("members", []))
+        existing = [(b, member_keys(b)) for b in person_records(str(doc["_id"]), doc["area"], doc.get("members", []))]
         best: Finding | None = None
-        for a in new:
-            for b in existing:
+        for a, a_keys in keyed:
+            for b, b_keys in existing:
+                if a_keys.isdisjoint(b_keys):
+                    continue
                 comparison = compare(a, b)
                 decision = classify(comparison)
                 if decision == "distinct" or (best is not None and comparison.score <= best.score):

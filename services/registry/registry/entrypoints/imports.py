@@ -26,7 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +73,8 @@ class ScreeningWriter:
 
     Two reads per chunk whatever its size: the households created or updated (by
     ``_id``), then every stored household sharing one of their blocking keys (through
-    the ``dedup_keys`` index).
+    the ``dedup_keys`` index). A household's candidates are ranked by how many keys
+    they share with it, so that the ``CANDIDATE_LIMIT`` kept are the likeliest.
     """
 
     def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:
@@ -109,10 +110,15 @@ class ScreeningWriter:
         blocks = _blocks(pool)
         new = set(created)
         for doc in written:
-            sharing = dict(pair for key in doc.get("dedup_keys") or [] for pair in blocks.get(key, ()))
+            shared: Counter[int] = Counter()
+            by_index: dict[int, dict[str, Any]] = {}
+            for key in doc.get("dedup_keys") or []:
+                for index, other in blocks.get(key, ()):
+                    shared[index] += 1
+                    by_index[index] = other
             candidates = [
                 other
-                for _, other in sorted(sharing.items())
+                for other in (by_index[index] for index in sorted(shared, key=lambda i: (-shared[i], i)))
                 if other["_id"] != doc["_id"]
                 # a household created in this chunk is screened itself, against the older ones
                 and not (other["_id"] in new and (doc["_id"] not in new or other["_id"] > doc["_id"]))
