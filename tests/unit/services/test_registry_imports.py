@@ -22,6 +22,7 @@ from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from common.jobs import MongoJobRepository
 from registry.duplicates import household_keys, person_records
+from registry.entrypoints import imports
 from registry.entrypoints.imports import ScreeningWriter
 from registry.importing.stored import dedup_keys
 from registry.reviews_store import MongoReviewRepository
@@ -360,6 +361,35 @@ def test_within_a_file_only_the_later_of_a_pair_is_held(database: Any) -> None:
     assert database["households"].find_one({"_id": first})["status"] == "active"
     assert database["households"].find_one({"_id": second})["status"] == "held_for_review"
     assert [r["held"] for r in database["duplicate_reviews"].find({})] == [str(second)]
+
+
+def test_a_chunk_is_screened_in_groups_that_see_each_other(database: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "SCREEN_GROUP", 1)  # one registry read per written household
+    area = "/DZ/16/1601"
+    registered = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    first = store(database, area, member("Abdelkader", "Ould Ali", "1970-02-02", "+213661001122"))
+    same = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    second = store(database, area, member("Abdelkader", "Ould Ali", "1970-02-02", "+213661001122"))
+    screen = screening(database)
+    screen.commit(Written([first, same, second]))
+    statuses = {doc["_id"]: doc["status"] for doc in database["households"].find({})}
+    assert statuses == {registered: "active", first: "active", same: "held_for_review", second: "held_for_review"}
+    pairs = {(r["held"], r["existing"]) for r in database["duplicate_reviews"].find({})}
+    assert pairs == {(str(same), str(registered)), (str(second), str(first))}
+
+
+def test_the_candidates_kept_are_those_sharing_most_keys(database: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "CANDIDATE_LIMIT", 1)
+    area = "/DZ/16/1601"
+    # stored first, sharing one key (the phone) only: a relative, not the same person
+    relative = store(database, area, member("Yacine", "Haddad", "2001-01-20", "+213550112233"))
+    registered = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    same = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    screen = screening(database)
+    screen.commit(Written([same]))
+    [review] = database["duplicate_reviews"].find({})
+    assert (review["held"], review["existing"]) == (str(same), str(registered))
+    assert relative != registered
 
 
 def test_an_updated_household_like_a_registered_one_is_queued_not_held(database: Any) -> None:

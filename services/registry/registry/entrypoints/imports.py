@@ -53,6 +53,13 @@ from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
 
 MAX_SEQ = 999_999  # part ids hold six digits
 SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
+POOL_PER_HOUSEHOLD = 200
+"""Registry households read per screened one, at most: a guard against keys shared by thousands.
+The read is not ranked; the ``CANDIDATE_LIMIT`` per household is applied after ranking."""
+SCREEN_GROUP = 250
+"""Written households screened per read of the registry: a read's keys and results stay bounded
+whatever the chunk size (one read of a 1,000-household chunk's 16,000 keys took 3x longer than
+four reads of 250 households' keys, measured on FerretDB 2.7)."""
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +78,11 @@ class ImportRequest:
 class ScreeningWriter:
     """The import's :class:`HouseholdWriter`, screening each written chunk's households.
 
-    Two reads per chunk whatever its size: the households created or updated (by
-    ``_id``), then every stored household sharing one of their blocking keys (through
-    the ``dedup_keys`` index). A household's candidates are ranked by how many keys
-    they share with it, so that the ``CANDIDATE_LIMIT`` kept are the likeliest.
+    A read of the households created or updated (by ``_id``), then, per group of
+    ``SCREEN_GROUP`` of them, one read of every stored household sharing one of their
+    blocking keys (through the ``dedup_keys`` index). A household's candidates are ranked
+    by how many keys they share with it, so that the ``CANDIDATE_LIMIT`` kept are the
+    likeliest.
     """
 
     def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:
@@ -102,13 +110,18 @@ class ScreeningWriter:
         if not created and not updated:
             return
         written = sorted(self.collection.find({"_id": {"$in": created + updated}}, SCREEN_FIELDS), key=_id)
+        new = set(created)
+        for start in range(0, len(written), SCREEN_GROUP):
+            self._screen_group(written[start : start + SCREEN_GROUP], new)
+
+    def _screen_group(self, written: list[dict[str, Any]], new: set[ObjectId]) -> None:
+        """Screen a group of written households against the households sharing one of their keys."""
         keys = sorted({key for doc in written for key in doc.get("dedup_keys") or []})
         if not keys:
             return
         query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
-        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(CANDIDATE_LIMIT * len(written)))
-        blocks = _blocks(pool)
-        new = set(created)
+        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(POOL_PER_HOUSEHOLD * len(written)))
+        blocks = _blocks(pool, set(keys))
         for doc in written:
             shared: Counter[int] = Counter()
             by_index: dict[int, dict[str, Any]] = {}
@@ -139,15 +152,15 @@ class ScreeningWriter:
         return {"held_for_review": self.held, "updated_in_review": self.updated_in_review}
 
 
-def _blocks(pool: list[dict[str, Any]]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
-    """The pool's households by blocking key, each with its place in the pool.
+def _blocks(pool: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """The pool's households by the ``wanted`` blocking keys, each with its place in the pool.
 
     A household's candidates are the union of its keys' blocks, in pool order: the work
     grows with the blocks' sizes, not with the chunk times the pool.
     """
     blocks: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for index, other in enumerate(pool):
-        for key in other.get("dedup_keys") or []:
+        for key in wanted.intersection(other.get("dedup_keys") or ()):
             blocks[key].append((index, other))
     return blocks
 
