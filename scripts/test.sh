@@ -26,6 +26,12 @@ echo "==> common, gateway, pure registry modules: unit + platform end-to-end (as
   --junitxml="$REPORTS/gateway.xml" || status=1
 echo "==> faults: broker restart, database outage, dead letters (private broker, database, services, gateway)"
 "$VENV/bin/python" -m pytest tests/integration/faults --junitxml="$REPORTS/faults.xml" || status=1
+echo "==> benchmarks, smoke mode (they must keep running; figures are not judged here)"
+if ! make --no-print-directory bench-smoke >"$REPORTS/bench-smoke.log" 2>&1; then
+  tail -40 "$REPORTS/bench-smoke.log"
+  echo "bench-smoke failed; full output in $REPORTS/bench-smoke.log"
+  status=1
+fi
 echo "==> deployment manifests (static)"
 "$VENV/bin/python" -m pytest tests/deploy --junitxml="$REPORTS/deploy.xml" || status=1
 
