@@ -131,12 +131,20 @@ class MongoReviewRepository:
         return {other for doc in pending for other in doc["households"] if other != household_id}
 
 
+OPAQUE_IDS_MIGRATION = "duplicate_reviews.opaque_ids"
+
+
 def _migrate_pair_ids(database: Database[Any]) -> None:
     """Items stored before ids were opaque (``_id`` was the pair) get a new id and both areas.
 
     Idempotent and safe to interrupt: the copy is inserted before the old item is deleted,
-    and the unique ``pair`` index makes a second copy impossible.
+    and the unique ``pair`` index makes a second copy impossible. It runs once per database:
+    looking for items without a pair reads the whole queue (the ``pair`` index is sparse),
+    so a marker in ``migrations`` records that it finished and later starts skip it.
     """
+    migrations = database["migrations"]
+    if migrations.find_one({"_id": OPAQUE_IDS_MIGRATION}) is not None:
+        return
     reviews, households = database["duplicate_reviews"], database["households"]
     for old in list(reviews.find({"pair": {"$exists": False}})):
         ids = [oid for oid in (_object_id(h) for h in old["households"]) if oid is not None]
@@ -155,6 +163,7 @@ def _migrate_pair_ids(database: Database[Any]) -> None:
         with suppress(DuplicateKeyError):  # copied before an interruption
             retry_transient(partial(reviews.insert_one, copy))
         reviews.delete_one({"_id": old["_id"]})
+    migrations.update_one({"_id": OPAQUE_IDS_MIGRATION}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
 
 
 def _object_id(value: str) -> ObjectId | None:

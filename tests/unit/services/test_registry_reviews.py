@@ -12,7 +12,7 @@ from bson import ObjectId
 from common.errors import CrossAreaReview, NotFound
 from registry.duplicates import Finding
 from registry.review_access import readable, require_decidable, review_for
-from registry.reviews_store import MongoReviewRepository
+from registry.reviews_store import OPAQUE_IDS_MIGRATION, MongoReviewRepository
 
 ALGER, ORAN, ALGER_2 = "/DZ/16/1601", "/DZ/31/3101", "/DZ/16/1602"
 
@@ -109,6 +109,7 @@ def test_lists_show_a_review_to_both_sides_and_follow_one_household(database: An
 
 
 def test_items_stored_with_pair_ids_get_opaque_ids_and_both_areas(database: Any) -> None:
+    database["migrations"].delete_many({})  # a database from before the migration existed
     alger, oran = ObjectId(), ObjectId()
     database["households"].insert_many([{"_id": alger, "area": ALGER}, {"_id": oran, "area": ORAN}])
     legacy_id = "|".join(sorted((str(alger), str(oran))))
@@ -129,3 +130,17 @@ def test_items_stored_with_pair_ids_get_opaque_ids_and_both_areas(database: Any)
     assert migrated["_id"] != legacy_id and str(alger) not in migrated["_id"]
     assert (migrated["held_area"], migrated["existing_area"], migrated["pair"]) == (ORAN, ALGER, legacy_id)
     assert set(migrated["area_ancestors"]) == {"/DZ", "/DZ/16", ALGER, "/DZ/31", ORAN}
+
+
+def test_the_migration_reads_the_queue_once_per_database(database: Any) -> None:
+    """Looking for unmigrated items reads the whole queue: a later start must not do it again."""
+    MongoReviewRepository.ensure_indexes(database)
+    assert database["migrations"].find_one({"_id": OPAQUE_IDS_MIGRATION}) is not None
+    alger, oran = ObjectId(), ObjectId()
+    database["households"].insert_many([{"_id": alger, "area": ALGER}, {"_id": oran, "area": ORAN}])
+    legacy_id = "|".join(sorted((str(alger), str(oran))))
+    database["duplicate_reviews"].insert_one(
+        {"_id": legacy_id, "households": sorted((str(alger), str(oran))), "held": str(oran), "existing": str(alger)}
+    )
+    MongoReviewRepository.ensure_indexes(database)
+    assert database["duplicate_reviews"].find_one({"_id": legacy_id}) is not None  # not looked for again
