@@ -292,6 +292,16 @@ def test_merged_household_explains_its_survivor(registry: Callable[..., Any], sc
     assert explained["household_id"] == HOUSEHOLD_ID and explained["redirected_from"] == "65f000000000000000000002"
 
 
+def test_merged_into_another_area_has_no_score_of_its_own(registry: Callable[..., Any], scores: FakeScores) -> None:
+    """The merged household answers to its own area as itself (registry reviews); the survivor stays unseen."""
+    scores.add(HOUSEHOLD_ID, area="/DZ/31/3101", score={"score": 40})
+    scores.add("65f000000000000000000002", status="merged", merged_into=HOUSEHOLD_ID)
+    with pytest.raises(NotFound) as err:
+        registry().explain_score("65f000000000000000000002")
+    assert err.value.message == "this household has no score"
+    assert HOUSEHOLD_ID not in str(err.value.details)
+
+
 def test_models_are_listed_with_the_one_in_force(registry: Callable[..., Any]) -> None:
     listed = {m["version"]: m for m in registry(AREA, "auditor").list_scoring_models()}
     assert listed["v1"]["active"] is True and listed["v1"]["draft"] is False

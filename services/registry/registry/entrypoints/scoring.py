@@ -95,7 +95,10 @@ class ScoringEntrypoints(RegistryBase):
         redirected_from = None
         if household.get("status") == "merged" and household.get("merged_into"):
             redirected_from = household_id
-            household = self._visible_household(caller, str(household["merged_into"]))
+            try:
+                household = self._visible_household(caller, str(household["merged_into"]))
+            except NotFound:  # merged into a household outside the caller's area: its own has no score
+                raise NotFound("this household has no score") from None
         stored = household.get("score") or {}
         if not stored or not household.get("assessment"):
             raise NotFound("this household has no score")
