@@ -40,6 +40,7 @@ from bson.errors import InvalidId
 from fastapi import FastAPI, HTTPException
 from pymongo import MongoClient
 
+from bench.processes import stop
 from bench.stats import Summary, summarize
 from common.contracts.households import HouseholdOut
 
@@ -172,15 +173,6 @@ def start_app(
         time.sleep(0.2)
     stop(proc)
     raise RuntimeError(f"{app} did not answer 200 on {ready_path}:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 # --- wrk -----------------------------------------------------------------------------

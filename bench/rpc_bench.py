@@ -19,6 +19,7 @@ from pathlib import Path
 
 import uvloop
 
+from bench.processes import stop
 from bench.stats import Summary, summarize
 from common.aio.rpc import AsyncRpcClient
 
@@ -54,15 +55,6 @@ def start_echo(log: Path) -> subprocess.Popen[bytes]:
             raise RuntimeError(f"the echo server did not start: {log.read_text()[-2000:]}")
         time.sleep(0.05)
     return echo
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 async def async_client(label: str, service: str, total: int, concurrency: int) -> Summary:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import Any
 
 _CONSONANTS = "bdfgjklmnprstvz"
 _VOWELS = "aeiou"
@@ -22,3 +23,20 @@ def stranger_name() -> str:
 
 def stranger_birth_date() -> str:
     return f"{_rng.randrange(1930, 2000)}-{_rng.randrange(1, 13):02d}-{_rng.randrange(1, 29):02d}"
+
+
+def stranger_household(area: str) -> dict[str, Any]:
+    """A one-person household nobody registered before resembles: no duplicate review, no related grant."""
+    return {
+        "area": area,
+        "address": "Cité des 600 logements, bâtiment 3",
+        "members": [
+            {
+                "given_name_lat": stranger_name(),
+                "family_name_lat": stranger_name(),
+                "sex": "F",
+                "birth_date": stranger_birth_date(),
+                "relationship": "head",
+            }
+        ],
+    }

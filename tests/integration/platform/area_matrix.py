@@ -22,7 +22,7 @@ import jwt
 
 from common import areas
 from tests.integration.platform.conftest import auth, idem, token_for
-from tests.integration.strangers import stranger_birth_date, stranger_name
+from tests.integration.strangers import stranger_household, stranger_name
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER
 
 # demo user -> the area of its token (README "Demo users")
@@ -154,23 +154,6 @@ def answers() -> dict[str, Any]:
     data = copy.deepcopy(HOMELESS_ELDER)
     data["assessed_at"] = data["assessed_at"].isoformat()
     return data
-
-
-def stranger_household(area: str) -> dict[str, Any]:
-    """A household nobody registered before resembles: no duplicate review holds it."""
-    return {
-        "area": area,
-        "address": "Cité des 600 logements, bâtiment 3",
-        "members": [
-            {
-                "given_name_lat": stranger_name(),
-                "family_name_lat": stranger_name(),
-                "sex": "F",
-                "birth_date": stranger_birth_date(),
-                "relationship": "head",
-            }
-        ],
-    }
 
 
 def institution(code: str, area: str) -> dict[str, Any]:

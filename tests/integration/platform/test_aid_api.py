@@ -16,7 +16,7 @@ import httpx
 from pypdf import PdfReader
 
 from tests.integration.platform.conftest import auth, idem
-from tests.integration.strangers import stranger_birth_date, stranger_name
+from tests.integration.strangers import stranger_household
 
 AREA = "/DZ/16/1601"
 YEAR = str(datetime.now(UTC).year)
@@ -25,19 +25,7 @@ MONTH = datetime.now(UTC).strftime("%Y-%m")
 
 def unique_household() -> dict[str, Any]:
     """Nobody registered before resembles this person: no duplicate review, no related grant."""
-    return {
-        "area": AREA,
-        "address": "Cité 1000 logements, bâtiment 12",
-        "members": [
-            {
-                "given_name_lat": stranger_name(),
-                "family_name_lat": stranger_name(),
-                "sex": "F",
-                "birth_date": stranger_birth_date(),
-                "relationship": "head",
-            }
-        ],
-    }
+    return stranger_household(AREA)
 
 
 async def a_programme(gateway: httpx.AsyncClient) -> str:

@@ -40,11 +40,11 @@ from tests.integration.platform.area_matrix import (
     import_file,
     institution,
     leaks,
-    stranger_household,
     subject,
     visible,
 )
 from tests.integration.platform.conftest import GATEWAY_URL, auth, idem
+from tests.integration.strangers import stranger_household
 
 Body = Callable[[Site, str], Any]  # (the target's site, the caller) -> request body
 Probe = Literal["object", "area", "reference", "list"]
