@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 T = TypeVar("T")
 
@@ -92,12 +93,14 @@ def retry_transient(write: Callable[[], T], *, attempts: int = ATTEMPTS, upsert:
     With ``upsert=True`` a lost race to create the upserted document is retried as well.
     Any other error, or the last attempt's, is raised.
     """
-    for attempt in range(1, attempts + 1):
-        try:
-            return write()
-        except Exception as error:
-            retry = is_write_conflict(error) or (upsert and is_upsert_race(error))
-            if not retry or attempt == attempts:
-                raise
-            pause(attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def refused_undecided(error: BaseException) -> bool:
+        return is_write_conflict(error) or (upsert and is_upsert_race(error))
+
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=PAUSE_SECONDS, max=MAX_PAUSE_SECONDS),
+        retry=retry_if_exception(refused_undecided),
+        reraise=True,
+    )
+    return retrying(write)
