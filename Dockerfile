@@ -26,7 +26,10 @@ COPY gateway/ gateway/
 COPY deploy/ deploy/
 
 RUN pip install -c constraints.txt \
-        ./libs/common \
+        ./libs/common/core \
+        ./libs/common/contracts \
+        ./libs/common/nameko \
+        ./libs/common/aio \
         ./services/registry \
         ./services/assistance \
         ./services/solidarity \

@@ -651,7 +651,7 @@ def test_dockerfile_installs_every_component_as_non_root() -> None:
     assert install, "pip install -c constraints.txt ... not found"
     targets = install.group(1).replace("\\\n", " ").split()
     assert targets == [
-        "./libs/common",
+        *(f"./libs/common/{lib}" for lib in ("core", "contracts", "nameko", "aio")),
         *(f"./services/{s}" for s in SERVICES),
         "./gateway",
     ]

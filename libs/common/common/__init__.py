@@ -1,1 +1,0 @@
-"""Code shared by every service and the gateway of the solidarity platform."""
