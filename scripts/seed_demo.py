@@ -1,4 +1,4 @@
-"""Seed the demo data set (``registry.demo_data``) through the gateway, as the demo users.
+"""Seed the demo data set (``synthetic.demo``) through the gateway, as the demo users.
 
 Run by ``scripts/platform.sh up`` unless ``SEED_DEMO=0``. Every request carries a fixed
 idempotency key, so seeding again changes nothing; a set already seeded is not even sent
@@ -19,7 +19,7 @@ import httpx
 from pymongo import MongoClient
 from pymongo.collection import Collection
 
-from registry import demo_data
+from synthetic import demo
 
 GATEWAY_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 KEYCLOAK_URL = os.environ.get("KEYCLOAK_URL", "http://127.0.0.1:8080")
@@ -56,11 +56,11 @@ def send(client: httpx.Client, method: str, path: str, payload: Any, headers: di
 def main() -> int:
     database: MongoClient[dict[str, Any]] = MongoClient(MONGO_URI)
     marker = seed_marker(database)
-    if marker.find_one({"_id": "demo", "version": demo_data.VERSION}) is not None:
-        print(f"demo data: {demo_data.VERSION} already seeded")
+    if marker.find_one({"_id": "demo", "version": demo.VERSION}) is not None:
+        print(f"demo data: {demo.VERSION} already seeded")
         return 0
-    items = demo_data.households()
-    answers = demo_data.assessments(items)
+    items = demo.households()
+    answers = demo.assessments(items)
     tokens: dict[str, str] = {}
     ids: dict[str, str] = {}
     statuses: Counter[str] = Counter()
@@ -82,7 +82,7 @@ def main() -> int:
                 return 1
     held = statuses["held_for_review"]
     print(f"demo data: {len(items)} households ({held} held as probable duplicates), {len(answers)} assessed")
-    marker.replace_one({"_id": "demo"}, {"_id": "demo", "version": demo_data.VERSION}, upsert=True)
+    marker.replace_one({"_id": "demo"}, {"_id": "demo", "version": demo.VERSION}, upsert=True)
     return 0
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_set, evaluate
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
-from assistance.eligibility.synthetic import facts
 from assistance.repository import reference_programmes
 from common.contracts.facts import HouseholdFacts, facts_to_columns
+from synthetic.facts import facts
 
 HOUSEHOLDS = list(facts(3000, seed=11))
 PARSED = [HouseholdFacts.model_validate(f) for f in HOUSEHOLDS]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from assistance.eligibility import AmountFormula, amount_for, as_rule_set, evaluate
 from assistance.eligibility.runs import run_eligibility
-from assistance.eligibility.synthetic import facts
 from assistance.repository import reference_programmes
 from common.contracts.facts import HouseholdFacts, facts_to_columns
+from synthetic.facts import facts
 
 AFS = next(p for p in reference_programmes() if p["code"] == "afs")
 RULES = as_rule_set({**AFS["rules"], "version": 1})

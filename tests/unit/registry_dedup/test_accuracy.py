@@ -7,7 +7,7 @@ match+possible recall ≥ 0.99; FEBRL 1 match F1 0.83, match+possible F1 0.95.
 import pytest
 
 from registry.dedup import find_duplicates
-from registry.dedup.synthetic import generate
+from synthetic.people import generate
 
 
 def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float, float, float]:

@@ -1,7 +1,7 @@
 from dataclasses import replace
 
 from registry.dedup import PersonRecord, blocking_keys, candidate_pairs
-from registry.dedup.synthetic import generate
+from synthetic.people import generate
 
 
 def test_blocking_finds_nearly_all_true_pairs_among_few_candidates():

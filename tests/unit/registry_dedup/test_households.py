@@ -10,8 +10,8 @@ import pytest
 
 from registry import duplicates
 from registry.dedup import PersonRecord, blocking_keys, find_duplicates
-from registry.dedup.synthetic import generate
 from registry.duplicates import findings, person_records
+from synthetic.people import generate
 
 
 def stored(household_id: str, area: str, records: list[PersonRecord]) -> dict[str, Any]:

@@ -2,7 +2,7 @@ import re
 from collections import Counter
 
 from registry.dedup.names_dz import FAMILY_NAMES, GIVEN_NAMES
-from registry.dedup.synthetic import generate
+from synthetic.people import generate
 
 
 def test_name_tables_are_large_and_unambiguous():

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from registry import demo_data
 from registry.duplicates import findings, person_records
+from synthetic import demo
 
 
 def test_the_set_is_the_same_at_every_run() -> None:
-    assert demo_data.households() == demo_data.households()
-    assert demo_data.assessments(demo_data.households()) == demo_data.assessments(demo_data.households())
+    assert demo.households() == demo.households()
+    assert demo.assessments(demo.households()) == demo.assessments(demo.households())
 
 
 def test_every_demo_commune_has_households_in_both_scripts() -> None:
-    items = demo_data.households()
-    for area in demo_data.COMMUNES:
+    items = demo.households()
+    for area in demo.COMMUNES:
         people = [m for item in items if item.household["area"] == area for m in item.household["members"]]
         assert any(p.get("given_name_ar") and p.get("given_name_lat") for p in people)
         assert any(p.get("given_name_ar") and not p.get("given_name_lat") for p in people)
@@ -23,10 +23,10 @@ def test_every_demo_commune_has_households_in_both_scripts() -> None:
 
 
 def test_duplicates_come_from_another_registrar_and_the_engine_finds_them() -> None:
-    items = demo_data.households()
+    items = demo.households()
     by_key = {item.key: item for item in items}
     duplicates = [item for item in items if item.duplicate_of]
-    assert len(duplicates) == 2 * len(demo_data.COMMUNES)
+    assert len(duplicates) == 2 * len(demo.COMMUNES)
     for item in duplicates:
         original = by_key[item.duplicate_of or ""]
         assert item.user != original.user  # so the original's registrar may review the pair
@@ -36,8 +36,8 @@ def test_duplicates_come_from_another_registrar_and_the_engine_finds_them() -> N
 
 
 def test_assessments_describe_the_households_they_belong_to() -> None:
-    items = demo_data.households()
-    answers = demo_data.assessments(items)
+    items = demo.households()
+    answers = demo.assessments(items)
     by_key = {item.key: item for item in items}
     assert len(answers) >= len(items) // 2
     for key, assessment in answers.items():

@@ -20,7 +20,7 @@ from common.contracts.assessment import Assessment
 from registry.scoring import engine
 from registry.scoring.batch import ScoreChange, recompute_all
 from registry.scoring.model import ScoringModel
-from registry.scoring.synthetic import assessments
+from synthetic.assessments import assessments
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER
 
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")

@@ -10,7 +10,7 @@ import pytest
 from common.contracts.assessment import Assessment
 from registry.scoring import engine, features
 from registry.scoring.model import ScoringModel
-from registry.scoring.synthetic import assessments
+from synthetic.assessments import assessments
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER, SALARIED_OWNERS
 
 

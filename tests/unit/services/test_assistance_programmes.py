@@ -12,7 +12,6 @@ import mongomock
 import pytest
 from nameko.testing.services import worker_factory
 
-from assistance.eligibility.synthetic import facts
 from assistance.eligibility_results import MongoEligibilityResults
 from assistance.repository import MongoProgrammeRepository
 from assistance.service import AssistanceService
@@ -20,6 +19,7 @@ from common.context import CallerContext
 from common.contracts.facts import facts_to_columns
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.jobs import MongoJobRepository
+from synthetic.facts import facts
 
 Make = Callable[..., Any]
 NATIONAL = ("/DZ", "national-officer")

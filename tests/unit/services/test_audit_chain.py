@@ -6,12 +6,12 @@ from typing import Any
 import eventlet
 import mongomock
 import pytest
+from nameko.testing.services import worker_factory
+
 from audit.batching import ChainWriter
 from audit.chain import GENESIS, digest, verify
 from audit.repository import MongoAuditRepository, seq_key
 from audit.service import AuditService
-from nameko.testing.services import worker_factory
-
 from common.context import CallerContext
 from common.contracts.audit import AuditEntry
 from common.contracts.events import EventEnvelope

@@ -6,7 +6,6 @@ import sys
 from typing import Any
 
 import pytest
-from audit.service import AuditService
 from nameko.testing.services import worker_factory
 from pymongo.errors import (
     AutoReconnect,
@@ -16,6 +15,7 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
+from audit.service import AuditService
 from common.contracts.events import AUDIT_ENTRY, EventEnvelope
 from common.nameko_ext.transient import RequeueingEventHandler, RetryLater, is_transient, transient
 from tests.unit.services.test_audit_chain import entry

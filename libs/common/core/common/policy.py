@@ -1,17 +1,22 @@
 """Authorisation in one place: which role may do what, and where.
 
 Services call :func:`authorize` at the top of every entrypoint that acts for a user and
-filter every query with :func:`scope_filter`. Objects outside the caller's area answer
-:class:`NotFound`, exactly as if they did not exist.
+pass the caller's :func:`scope` to every query (repositories translate it, see
+``common.scoping``). Objects outside the caller's area answer :class:`NotFound`, exactly
+as if they did not exist (:func:`visible`, :func:`visible_or_404`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from common import areas
 from common.context import CallerContext
 from common.errors import Forbidden, NotFound, Unauthenticated
+from common.scope import Scope
+
+T = TypeVar("T")
 
 NATIONAL_OFFICER = "national-officer"
 WILAYA_DIRECTOR = "wilaya-director"
@@ -76,8 +81,13 @@ def authorize(caller: CallerContext | None, operation: str) -> CallerContext:
     return caller
 
 
+def scope(caller: CallerContext) -> Scope:
+    """Where the caller may see and act: its area and everything below it."""
+    return Scope(caller.area)
+
+
 def scope_filter(caller: CallerContext, field: str = "area_ancestors") -> dict[str, Any]:
-    """Mongo filter keeping only objects inside the caller's area."""
+    """Mongo filter keeping only objects inside the caller's area (prefer :func:`scope` + ``common.scoping``)."""
     return {field: caller.area}
 
 
@@ -91,6 +101,13 @@ def visible(caller: CallerContext, area: str, what: str = "object") -> None:
     """Raise NotFound for an object outside the caller's area (never confirm it exists)."""
     if not areas.contains(caller.area, area):
         raise NotFound(f"{what} not found")
+
+
+def visible_or_404(found: T | None, area_of: Callable[[T], str], caller: CallerContext, what: str = "object") -> T:
+    """The object if it exists inside the caller's area; NotFound otherwise, the same answer in both cases."""
+    if found is None or not areas.contains(caller.area, area_of(found)):
+        raise NotFound(f"{what} not found")
+    return found
 
 
 def published_filter(caller: CallerContext) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from common.contracts.assessment import Assessment
 from common.contracts.households import HouseholdIn
 from registry.dedup.names_dz import FAMILY_NAMES, GIVEN_NAMES, Name
-from registry.scoring import synthetic
+from synthetic import assessments as generated
 
 VERSION = "demo-seed-v1"  # in every idempotency key: change it and the set is seeded anew
 SEED = 2026
@@ -166,7 +166,7 @@ def assessments(items: list[DemoHousehold], share: float = 0.8) -> dict[str, dic
     """
     rng = random.Random(SEED + 1)
     by_size: dict[int, list[dict[str, Any]]] = {}
-    for answers in synthetic.assessments(3000, seed=SEED):
+    for answers in generated.assessments(3000, seed=SEED):
         by_size.setdefault(answers["family"]["household_size"], []).append(answers)
     found = {}
     for item in items:
