@@ -9,11 +9,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from audit.repository import seq_key
-from audit.service import AuditService
 from kombu import Connection, Exchange, Producer
 from pymongo import MongoClient
 
+from audit.repository import seq_key
+from audit.service import AuditService
 from common.contracts.events import AUDIT_ENTRY, EventEnvelope
 from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, eventually
 

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from audit.service import AuditService
 from kombu import Connection, Producer
 from pymongo import MongoClient
 
+from audit.service import AuditService
 from common.topology import DEAD_LETTER_QUEUE
 from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, dead_letters, eventually, queue_depth
 from tests.integration.services.test_audit_chain import publish_entries

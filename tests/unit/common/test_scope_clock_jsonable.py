@@ -56,5 +56,6 @@ def test_clock_is_utc_to_the_second() -> None:
 
 def test_jsonable_walks_containers_and_writes_text() -> None:
     oid = ObjectId()
-    value = {"at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "on": date(2026, 1, 2), "ids": (oid,), "n": Decimal("1.5")}
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    value = {"at": at, "on": date(2026, 1, 2), "ids": (oid,), "n": Decimal("1.5")}
     assert jsonable(value) == {"at": "2026-01-02T03:04:05+00:00", "on": "2026-01-02", "ids": [str(oid)], "n": "1.5"}
