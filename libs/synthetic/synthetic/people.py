@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from registry.dedup.names_dz import FAMILY_NAMES, GIVEN_NAMES, Name
 from registry.dedup.records import PersonRecord
@@ -240,7 +241,8 @@ def typo(rng: random.Random, person: Person, record: PersonRecord) -> PersonReco
     ]
     name = rng.choice(fields)
     letters = ARABIC_TYPO_LETTERS if name.endswith("_ar") else LATIN_TYPO_LETTERS
-    return replace(record, **{name: mistype(rng, getattr(record, name), letters)})
+    changes: dict[str, Any] = {name: mistype(rng, getattr(record, name), letters)}
+    return replace(record, **changes)
 
 
 def mistype(rng: random.Random, text: str, letters: str) -> str:
