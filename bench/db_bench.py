@@ -49,12 +49,12 @@ from pymongo.database import Database
 from bench import eligibility_bench, import_bench, score_bench
 from common.contracts.facts import column_pages
 from common.pii import NationalIdProtector
+from registry.adapters.households import FACTS_PROJECTION, ImportedHouseholds, MongoHouseholdRepository
 from registry.importing.formats import RawRow, read_rows
 from registry.importing.job import run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import new_document, prepare
-from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter, IndexedLookup
-from registry.repository import FACTS_PROJECTION, MongoHouseholdRepository
+from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
 from registry.reviews_store import MongoReviewRepository
 from registry.scoring.model import builtin_models
 
@@ -139,7 +139,7 @@ def seed(database: Database[Any], start: int, stop: int, shapes: list[dict[str, 
 def reads(database: Database[Any], ids: list[ObjectId], size: int, calls: int) -> list[Latency]:
     households = database["households"]
     repo = MongoHouseholdRepository(database)
-    lookup = IndexedLookup(households)
+    lookup = ImportedHouseholds(households)
     rng = random.Random(size)
     picked = [rng.choice(ids) for _ in range(calls)]
     keys = [doc["import_key"] for doc in households.find({"_id": {"$in": picked[:500]}}, {"import_key": 1})]
@@ -239,8 +239,9 @@ def imports(client: MongoClient[Any], rows: int, protector: NationalIdProtector)
             raw.insert_many(docs, ordered=False)
         raw_rate = rows / (time.perf_counter() - started)
 
-        writer = HouseholdWriter(database["households"], source="bench-db-import", user_id="bench", protector=protector)
-        clock = ChunkClock(ScreeningWriter(writer, MongoReviewRepository(database)))
+        imported = ImportedHouseholds(database["households"])
+        writer = HouseholdWriter(imported, source="bench-db-import", user_id="bench", protector=protector)
+        clock = ChunkClock(ScreeningWriter(writer, imported, MongoReviewRepository(database)))
 
         def open_rows() -> Iterator[RawRow]:
             with path.open("rb") as stream:

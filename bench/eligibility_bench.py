@@ -60,7 +60,7 @@ from assistance.repository import reference_programmes
 from common import areas
 from common.contracts.facts import HouseholdFacts, column_pages, facts_to_columns
 from common.nameko_ext.page_stream import PageSender, receive_pages
-from registry.repository import FACTS_PROJECTION, MongoHouseholdRepository
+from registry.adapters.households import FACTS_PROJECTION, MongoHouseholdRepository
 from synthetic.facts import facts
 
 REGISTRY_DB, ASSISTANCE_DB = "bench_eligibility_registry", "bench_eligibility_assistance"

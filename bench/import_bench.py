@@ -41,11 +41,12 @@ from bson import ObjectId
 from pymongo import MongoClient
 
 from common.pii import NationalIdProtector
+from registry.adapters.households import ImportedHouseholds
 from registry.importing.formats import RawRow, read_rows
 from registry.importing.job import ImportReport, run_import
 from registry.importing.rows import ValidRow, parse_row
 from registry.importing.stored import new_document, prepare
-from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter, ensure_indexes
+from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
 
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
 RAW_DB, IMPORT_DB = "bench_import_raw", "bench_import"
@@ -224,7 +225,7 @@ class Measure:
 def raw_insert(client: MongoClient[Any], path: Path, chunk: int, protector: NationalIdProtector) -> Measure:
     """insert_many of the final documents, built per chunk outside the clock (memory stays flat)."""
     collection = client[RAW_DB]["households"]
-    ensure_indexes(collection)
+    ImportedHouseholds.ensure_indexes(collection)
     now, seconds, cpu, total = datetime.now(UTC).replace(microsecond=0), 0.0, 0.0, 0
     for rows in chunks(path, chunk):
         docs = [new_document(prepare(row, SOURCE, protector), ObjectId(), "bench", now) for row in rows]
@@ -263,8 +264,10 @@ def imported(
     client: MongoClient[Any], path: Path, chunk: int, protector: NationalIdProtector, label: str
 ) -> tuple[Measure, ImportReport, TimedWriter]:
     collection = client[IMPORT_DB]["households"]
-    ensure_indexes(collection)
-    writer = TimedWriter(HouseholdWriter(collection, source=SOURCE, user_id="bench", protector=protector))
+    ImportedHouseholds.ensure_indexes(collection)
+    writer = TimedWriter(
+        HouseholdWriter(ImportedHouseholds(collection), source=SOURCE, user_id="bench", protector=protector)
+    )
 
     def open_rows() -> Iterator[RawRow]:
         with path.open("rb") as stream:

@@ -33,7 +33,6 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from bson import Binary
-from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -91,9 +90,6 @@ class UploadRepository(Protocol):
 
     def sweep(self, job_running: Callable[[str], bool]) -> int:
         """Discard uploads older than ``ABANDONED_AFTER`` that no running job reads; how many."""
-
-    def households(self) -> Collection[Any]:
-        """The households collection imports write to (the same database)."""
 
 
 class PartsReader(io.RawIOBase):
@@ -203,6 +199,3 @@ class MongoUploadRepository:
             self.discard(header["_id"])
             swept += 1
         return swept
-
-    def households(self) -> Collection[Any]:
-        return self.database["households"]

@@ -153,7 +153,7 @@ def household(i: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def registry(dbs: Databases) -> Database[Any]:
-    from registry.repository import MongoHouseholdRepository
+    from registry.adapters.households import MongoHouseholdRepository
     from registry.reviews_store import MongoReviewRepository
 
     database = dbs["registry"]
@@ -191,7 +191,7 @@ def registry(dbs: Databases) -> Database[Any]:
 
 
 def households_repo(database: Database[Any]) -> Any:
-    from registry.repository import MongoHouseholdRepository
+    from registry.adapters.households import MongoHouseholdRepository
 
     return MongoHouseholdRepository(database)
 
@@ -238,9 +238,9 @@ def test_facts_and_streams_of_an_area(dbs: Databases, registry: Database[Any]) -
 
 
 def test_import_lookups_by_import_key_and_id(dbs: Databases, registry: Database[Any]) -> None:
-    from registry.importing.writer import IndexedLookup
+    from registry.adapters.households import ImportedHouseholds
 
-    lookup = IndexedLookup(registry["households"])
+    lookup = ImportedHouseholds(registry["households"])
     keyed = assert_indexed(dbs, lambda: lookup.keyed(["survey-1:ref-1", "survey-2:ref-2"]))
     assert keyed
     ids = [a_household(registry)["_id"]]

@@ -28,10 +28,11 @@ from common.idempotency import keyed
 from common.jobs import MongoJobRepository
 from common.nameko_ext.mongo import service_database
 from common.pii import NationalIdProtector
+from registry.adapters.households import ImportedHouseholds
 from registry.duplicates import Finding
 from registry.importing.formats import read_rows
 from registry.importing.job import ImportReport, run_import
-from registry.importing.writer import HouseholdWriter, ensure_indexes
+from registry.importing.writer import HouseholdWriter
 from registry.reviews_store import MongoReviewRepository
 from solidarity.repository import MongoCampaignRepository
 from tests.unit.registry_importing.conftest import csv_bytes, head_row
@@ -186,12 +187,14 @@ def test_eight_approvals_claiming_the_same_cover_leave_it_to_one(database: Calla
 def test_eight_imports_of_one_source_create_each_household_once(database: Callable[[str], Database[Any]]) -> None:
     """Imports of one source run one at a time (a job lock); if two ever overlap, the loser's creates are conflicts."""
     households = database("registry")["households"]
-    ensure_indexes(households)
+    ImportedHouseholds.ensure_indexes(households)
     protector = NationalIdProtector(b"h" * 32, b"e" * 32)
     data = csv_bytes([head_row(f"H-{n}") for n in range(4)])
 
     def run(worker: int, round_: int) -> ImportReport:
-        writer = HouseholdWriter(households, source=f"races-{round_}", user_id=f"agent-{worker}", protector=protector)
+        writer = HouseholdWriter(
+            ImportedHouseholds(households), source=f"races-{round_}", user_id=f"agent-{worker}", protector=protector
+        )
         return run_import(lambda: read_rows(io.BytesIO(data), "csv"), writer)
 
     answers = race(run)

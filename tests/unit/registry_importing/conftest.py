@@ -21,7 +21,8 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from common.pii import NationalIdProtector
-from registry.importing.writer import HouseholdWriter, ensure_indexes
+from registry.adapters.households import ImportedHouseholds
+from registry.importing.writer import HouseholdWriter
 
 NIN = "109870123456789012"
 
@@ -138,7 +139,7 @@ def protector() -> NationalIdProtector:
 @pytest.fixture
 def households() -> BulkCollection:
     collection = mongomock.MongoClient()["registry"]["households"]
-    ensure_indexes(collection)
+    ImportedHouseholds.ensure_indexes(collection)
     return BulkCollection(collection)
 
 
@@ -146,6 +147,8 @@ def households() -> BulkCollection:
 def make_writer(households: BulkCollection, protector: NationalIdProtector) -> Any:
     def make(source: str = "survey-2025", within: str = "/DZ", user_id: str = "agent-1") -> HouseholdWriter:
         collection: Any = households
-        return HouseholdWriter(collection, source=source, user_id=user_id, protector=protector, within=within)
+        return HouseholdWriter(
+            ImportedHouseholds(collection), source=source, user_id=user_id, protector=protector, within=within
+        )
 
     return make

@@ -19,9 +19,10 @@ from pymongo.errors import PyMongoError
 
 from common.nameko_ext import outbox
 from common.pii import NationalIdProtector
+from registry.adapters.households import ImportedHouseholds
 from registry.importing.formats import read_rows
 from registry.importing.job import run_import
-from registry.importing.writer import HouseholdWriter, ensure_indexes
+from registry.importing.writer import HouseholdWriter
 from tests.unit.registry_importing.conftest import csv_bytes, head_row
 
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
@@ -36,7 +37,7 @@ def households() -> Iterator[Collection[Any]]:
         pytest.skip(f"no database at {MONGO_URI}: {exc}")
     name = f"test_import_{uuid.uuid4().hex[:8]}"
     collection = client[name]["households"]
-    ensure_indexes(collection)
+    ImportedHouseholds.ensure_indexes(collection)
     yield collection
     client.drop_database(name)
     client.close()
@@ -48,7 +49,9 @@ def test_import_reimport_and_change_on_the_real_server(
     rows = [head_row(f"H-{n:03d}", address=f"{n} rue Hassiba Ben Bouali") for n in range(1, 21)]
 
     def run(data: bytes) -> Any:
-        writer = HouseholdWriter(households, source="test-survey", user_id="agent-1", protector=protector)
+        writer = HouseholdWriter(
+            ImportedHouseholds(households), source="test-survey", user_id="agent-1", protector=protector
+        )
         return run_import(lambda: read_rows(io.BytesIO(data), "csv"), writer, chunk_size=8)
 
     first = run(csv_bytes(rows))
@@ -66,7 +69,9 @@ def test_a_household_imported_meanwhile_is_found_not_created_twice(
     households: Collection[Any], protector: NationalIdProtector
 ) -> None:
     def writer(user_id: str) -> HouseholdWriter:
-        return HouseholdWriter(households, source="test-survey", user_id=user_id, protector=protector)
+        return HouseholdWriter(
+            ImportedHouseholds(households), source="test-survey", user_id=user_id, protector=protector
+        )
 
     def rows(*refs: str) -> Any:
         data = csv_bytes([head_row(ref) for ref in refs])

@@ -21,6 +21,7 @@ from nameko.testing.services import worker_factory
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from common.jobs import MongoJobRepository
+from registry.adapters.households import ImportedHouseholds, MongoHouseholdRepository
 from registry.duplicates import household_keys, person_records
 from registry.entrypoints import imports
 from registry.entrypoints.imports import ScreeningWriter
@@ -47,7 +48,10 @@ def agent(user_id: str = "agent-1", *roles: str) -> CallerContext:
 
 
 def registry(database: Any, uploads: MongoUploadRepository, ctx: CallerContext | None) -> Any:
-    return worker_factory(RegistryService, uploads=uploads, jobs=MongoJobRepository(database), caller=ctx)
+    households = MongoHouseholdRepository(database)
+    return worker_factory(
+        RegistryService, uploads=uploads, households=households, jobs=MongoJobRepository(database), caller=ctx
+    )
 
 
 def b64(data: bytes) -> str:
@@ -315,7 +319,6 @@ class Written:
 
 class Writer:
     def __init__(self, database: Any) -> None:
-        self.collection = database["households"]
         self.committed: list[Any] = []
 
     def commit(self, plan: Any) -> str:
@@ -325,7 +328,8 @@ class Writer:
 
 def screening(database: Any) -> ScreeningWriter:
     MongoReviewRepository.ensure_indexes(database)  # one item per pair: the unique index says so
-    return ScreeningWriter(Writer(database), MongoReviewRepository(database))  # type: ignore[arg-type]
+    households = ImportedHouseholds(database["households"])
+    return ScreeningWriter(Writer(database), households, MongoReviewRepository(database))  # type: ignore[arg-type]
 
 
 def test_dedup_keys_are_the_registration_keys() -> None:

@@ -11,9 +11,9 @@ from common.errors import NotFound
 from common.idempotency import KeyedRequest, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.validation import parse
+from registry.adapters.households import NewHousehold
 from registry.base import RegistryBase
 from registry.duplicates import findings, household_keys, person_records
-from registry.repository import NewHousehold
 
 CANDIDATE_LIMIT = 200  # stored households compared with a new one, at most
 

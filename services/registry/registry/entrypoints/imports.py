@@ -33,13 +33,13 @@ from typing import Any
 
 from bson import ObjectId
 from nameko.timer import timer
-from pymongo.collection import Collection
 
 from common import areas, policy
 from common.context import CallerContext
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
+from registry.adapters.households import ImportedHouseholds
 from registry.base import RegistryBase
 from registry.duplicates import findings, person_records
 from registry.entrypoints.households import CANDIDATE_LIMIT
@@ -52,7 +52,6 @@ from registry.reviews_store import ReviewRepository
 from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
 
 MAX_SEQ = 999_999  # part ids hold six digits
-SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
 POOL_PER_HOUSEHOLD = 200
 """Registry households read per screened one, at most: a guard against keys shared by thousands.
 The read is not ranked; the ``CANDIDATE_LIMIT`` per household is applied after ranking."""
@@ -85,9 +84,9 @@ class ScreeningWriter:
     likeliest.
     """
 
-    def __init__(self, writer: HouseholdWriter, reviews: ReviewRepository) -> None:
+    def __init__(self, writer: HouseholdWriter, households: ImportedHouseholds, reviews: ReviewRepository) -> None:
         self.writer = writer
-        self.collection: Collection[Any] = writer.collection
+        self.households = households
         self.reviews = reviews
         self.held = 0  # created households held for review
         self.updated_in_review = 0  # updated households with new review items, not held
@@ -109,7 +108,7 @@ class ScreeningWriter:
         """Queue reviews for the households that probably are stored already; hold the created ones."""
         if not created and not updated:
             return
-        written = sorted(self.collection.find({"_id": {"$in": created + updated}}, SCREEN_FIELDS), key=_id)
+        written = self.households.screened(created + updated)
         new = set(created)
         for start in range(0, len(written), SCREEN_GROUP):
             self._screen_group(written[start : start + SCREEN_GROUP], new)
@@ -119,8 +118,7 @@ class ScreeningWriter:
         keys = sorted({key for doc in written for key in doc.get("dedup_keys") or []})
         if not keys:
             return
-        query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
-        pool = list(self.collection.find(query, SCREEN_FIELDS).limit(POOL_PER_HOUSEHOLD * len(written)))
+        pool = self.households.sharing_keys(keys, POOL_PER_HOUSEHOLD * len(written))
         blocks = _blocks(pool, set(keys))
         for doc in written:
             shared: Counter[int] = Counter()
@@ -142,7 +140,7 @@ class ScreeningWriter:
             # Reviews first: a crash in between leaves an active household under review, not a held one without.
             opened = self.reviews.open(str(doc["_id"]), doc["area"], found)
             if doc["_id"] in new:
-                self.collection.update_one({"_id": doc["_id"]}, {"$set": {"status": "held_for_review"}})
+                self.households.hold(doc["_id"])
                 self.held += 1
             elif opened:
                 self.updated_in_review += 1
@@ -163,10 +161,6 @@ def _blocks(pool: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[tupl
         for key in wanted.intersection(other.get("dedup_keys") or ()):
             blocks[key].append((index, other))
     return blocks
-
-
-def _id(doc: dict[str, Any]) -> Any:
-    return doc["_id"]
 
 
 def _flag(name: str, value: Any) -> bool:
@@ -274,15 +268,15 @@ class ImportEntrypoints(RegistryBase):
     def _import(self, request: ImportRequest, caller: CallerContext, report: Report) -> dict[str, Any]:
         """The job's work: the final report and the screening's counts; the upload is gone afterwards."""
         try:
-            collection = self.uploads.households()
+            households = self.households.imports()
             writer = HouseholdWriter(
-                collection,
+                households,
                 source=request.source,
                 user_id=caller.user_id,
                 protector=self.national_ids,
                 within=caller.area,
             )
-            screening = ScreeningWriter(writer, self.reviews)
+            screening = ScreeningWriter(writer, households, self.reviews)
 
             def open_rows() -> Iterator[RawRow]:
                 seekable = request.file_format == "xlsx"

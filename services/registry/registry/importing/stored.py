@@ -1,6 +1,6 @@
 """An imported household as the registry stores it, and what changes when a row comes again.
 
-The document has the shape :meth:`registry.repository.MongoHouseholdRepository.register`
+The document has the shape :meth:`registry.adapters.households.MongoHouseholdRepository.register`
 writes (members protected by :func:`common.contracts.people.protected_record`, the event
 in ``_outbox``), plus two import fields:
 

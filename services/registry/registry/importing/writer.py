@@ -1,4 +1,4 @@
-"""Apply a chunk of valid rows to the households collection: create, update, or leave alone.
+"""Decide what a chunk of valid rows does to the households: create, update, or leave alone.
 
 Per chunk, :meth:`HouseholdWriter.plan` looks up what the chunk's import keys (and
 registry ids) hold and decides; :meth:`HouseholdWriter.commit` sends one unordered
@@ -11,8 +11,9 @@ Creates are inserts, not upserts: an insert that meets a household created meanw
 under the same import key fails on the unique index and is reported (``ref_conflict``),
 never counted as created.
 
-Lookups (:class:`IndexedLookup`) are one ``$in`` on the ``import_key`` index and one on
-``_id`` per chunk.
+The store (:class:`ImportStore`, in production
+``registry.adapters.households.ImportedHouseholds``) looks up with one ``$in`` on the
+``import_key`` index and one on ``_id`` per chunk, and sends the writes.
 
 Scope: ``within`` is the caller's area. A row whose area lies outside it, or a
 ``household_id`` outside it (reported as unknown: an import never confirms that a
@@ -34,12 +35,8 @@ from typing import Any, NamedTuple, Protocol
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
-from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
 from common import areas
-from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
-from common.nameko_ext.outbox import OUTBOX_FIELD, mark
 from common.pii import NationalIdProtector
 from registry.importing.errors import RowError
 from registry.importing.rows import ValidRow
@@ -53,7 +50,6 @@ from registry.importing.stored import (
 )
 
 DUPLICATE_KEY = 11000
-DOCUMENT_FIELDS = {"history": 0, OUTBOX_FIELD: 0}
 
 
 class Stored(NamedTuple):
@@ -63,35 +59,23 @@ class Stored(NamedTuple):
     content_hash: str | None
 
 
-class Lookup(Protocol):
+ImportWrite = InsertOne[Any] | UpdateOne
+
+
+class ImportStore(Protocol):
+    """The households collection as an import sees it (``registry.adapters.households.ImportedHouseholds``)."""
+
     def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
         """The households holding these import keys."""
 
     def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
         """These households in full (history and outbox aside)."""
 
+    def write(self, ops: Sequence[ImportWrite]) -> dict[int, dict[str, Any]]:
+        """Send ``ops`` in one unordered bulk write; the errors by op index."""
 
-class IndexedLookup:
-    """One ``$in`` query per call, through the ``import_key`` or ``_id`` index."""
-
-    def __init__(self, collection: Collection[Any]) -> None:
-        self.collection = collection
-
-    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
-        if not keys:
-            return {}
-        docs = self.collection.find({"import_key": {"$in": list(keys)}}, {"import_key": 1, "content_hash": 1})
-        return {doc["import_key"]: Stored(doc["_id"], doc.get("content_hash")) for doc in docs}
-
-    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
-        if not ids:
-            return {}
-        return {doc["_id"]: doc for doc in self.collection.find({"_id": {"$in": list(ids)}}, DOCUMENT_FIELDS)}
-
-
-def ensure_indexes(collection: Collection[Any]) -> None:
-    """The unique import key (``registry.documents.Household`` declares the same index)."""
-    collection.create_index("import_key", unique=True, sparse=True)
+    def mark(self, ids: Iterable[ObjectId]) -> None:
+        """The relay's markers of households written with an event."""
 
 
 @dataclass
@@ -148,7 +132,7 @@ class ChunkPlan:
 
 
 class HouseholdWriter:
-    """Writes chunks of one import run (one source, one caller) into ``collection``.
+    """Writes chunks of one import run (one source, one caller) through ``store``.
 
     ``plan`` (validation against the stored state, protection of national ids, the
     documents to write: CPU and reads) and ``commit`` (the writes) are separate, so a run
@@ -157,20 +141,18 @@ class HouseholdWriter:
 
     def __init__(
         self,
-        collection: Collection[Any],
+        store: ImportStore,
         *,
         source: str,
         user_id: str,
         protector: NationalIdProtector,
         within: str = areas.NATIONAL,
-        lookup: Lookup | None = None,
     ) -> None:
-        self.collection = collection
+        self.store = store
         self.source = check_source(source)
         self.user_id = user_id
         self.protector = protector
         self.within = areas.validate(within)
-        self.lookup = lookup if lookup is not None else IndexedLookup(collection)
 
     def apply(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkResult:
         return self.commit(self.plan(rows, dry_run))
@@ -194,10 +176,10 @@ class HouseholdWriter:
         return plan.outcome()
 
     def _decide(self, prepared: list[Prepared], plan: ChunkPlan, now: datetime) -> None:
-        keyed = self.lookup.keyed([p.key for p in prepared])
+        keyed = self.store.keyed([p.key for p in prepared])
         wanted = [ObjectId(p.row.household_id) for p in prepared if p.row.household_id]
         wanted += [s.id for p in prepared if (s := keyed.get(p.key)) and s.content_hash != p.content_hash]
-        documents = self.lookup.documents(list(dict.fromkeys(wanted)))
+        documents = self.store.documents(list(dict.fromkeys(wanted)))
         for item in prepared:
             held = keyed.get(item.key)
             if item.row.household_id is None:
@@ -237,7 +219,7 @@ class HouseholdWriter:
             plan.add(item, UpdateOne({"_id": doc["_id"]}, update), "updated" if fields else "unchanged", doc["_id"])
 
     def _write(self, plan: ChunkPlan) -> None:
-        failed = self._send(plan.ops)
+        failed = self.store.write(plan.ops)
         for index in sorted(failed, reverse=True):
             error = failed[index]
             if error.get("code") == DUPLICATE_KEY:
@@ -247,40 +229,5 @@ class HouseholdWriter:
             plan.result.errors.append(RowError(row=plan.drop(index), field=None, code=code, message=message))
         self._mark(oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind != "unchanged")
 
-    def _send(self, ops: Sequence[InsertOne[Any] | UpdateOne]) -> dict[int, dict[str, Any]]:
-        """One unordered bulk write; the errors by op index, once the ops the database refused
-        without deciding (a deadlock between racing creates) were sent again, alone."""
-        failed: dict[int, dict[str, Any]] = {}
-        pending = list(range(len(ops)))
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                self.collection.bulk_write([ops[index] for index in pending], ordered=False)
-                return failed
-            except BulkWriteError as exc:
-                errors = {pending[error["index"]]: error for error in exc.details.get("writeErrors", [])}
-            failed.update(errors)
-            pending = [index for index, error in errors.items() if is_write_conflict_entry(error)]
-            if not pending or attempt == ATTEMPTS:
-                return failed
-            for index in pending:
-                del failed[index]
-            pause(attempt)
-        return failed
-
     def _mark(self, ids: Iterable[ObjectId]) -> None:
-        mark(self.collection.database, self.collection.name, ids)
-
-
-def apply_chunk(
-    collection: Collection[Any],
-    rows: Sequence[ValidRow],
-    source: str,
-    user_id: str,
-    dry_run: bool,
-    *,
-    protector: NationalIdProtector,
-    within: str = areas.NATIONAL,
-) -> ChunkResult:
-    """One chunk on its own (a run should keep one :class:`HouseholdWriter` for all its chunks)."""
-    writer = HouseholdWriter(collection, source=source, user_id=user_id, protector=protector, within=within)
-    return writer.apply(rows, dry_run)
+        self.store.mark(ids)

@@ -1,25 +1,37 @@
-"""Households storage: a small interface and its MongoDB implementation."""
+"""The ``households`` collection: its only writer, and the owner of its indexes.
+
+Everything that reads or writes a household goes through this module: registration,
+edits, merges and the review decisions (:class:`MongoHouseholdRepository`), the bulk
+writes of an import (:class:`ImportedHouseholds`), an assessment and its score
+(:class:`HouseholdScores`) and the streamed recompute of every score
+(:func:`recompute_all`). Each write carries its event in the document's outbox
+(``common.nameko_ext.outbox``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from common import areas
 from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLDS_MERGED
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
+from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
 from common.documents import as_public
 from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from registry.documents import Household
 from registry.facts import PROJECTION, household_facts
+from registry.importing.writer import ImportWrite, Stored
 
 # history is served on its own, the assessment with its explanation; the rest is internal
 OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
@@ -27,6 +39,8 @@ SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave th
 FACTS_PROJECTION = PROJECTION | {"members.national_id_hash": 1}
 FACTS_BATCH = 2000  # documents per database round trip when streaming facts
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
+IMPORT_DOCUMENT_FIELDS = {"history": 0, outbox.OUTBOX_FIELD: 0}
+SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,9 @@ class HouseholdRepository(Protocol):
 
     def sweep_events(self) -> int:
         """Find records holding events that were never marked for the relay (after a crash)."""
+
+    def imports(self) -> ImportedHouseholds:
+        """The collection as a bulk import writes it."""
 
 
 class MongoHouseholdRepository:
@@ -314,3 +331,72 @@ class MongoHouseholdRepository:
 
     def sweep_events(self) -> int:
         return outbox.sweep(self.database, ("households",))
+
+    def imports(self) -> ImportedHouseholds:
+        return ImportedHouseholds(self.database["households"])
+
+
+class ImportedHouseholds:
+    """The households collection as a bulk import sees it (``registry.importing.writer`` plans the writes).
+
+    Lookups are one ``$in`` query per call, through the ``import_key`` or ``_id`` index;
+    writes are one unordered ``bulk_write`` per chunk, then the relay's markers in one batch.
+    """
+
+    def __init__(self, collection: Collection[Any]) -> None:
+        self.collection = collection
+
+    @staticmethod
+    def ensure_indexes(collection: Collection[Any]) -> None:
+        """The unique import key (``registry.documents.Household`` declares the same index)."""
+        collection.create_index("import_key", unique=True, sparse=True)
+
+    def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:
+        """The households holding these import keys."""
+        if not keys:
+            return {}
+        docs = self.collection.find({"import_key": {"$in": list(keys)}}, {"import_key": 1, "content_hash": 1})
+        return {doc["import_key"]: Stored(doc["_id"], doc.get("content_hash")) for doc in docs}
+
+    def documents(self, ids: Sequence[ObjectId]) -> dict[ObjectId, dict[str, Any]]:
+        """These households in full (history and outbox aside)."""
+        if not ids:
+            return {}
+        return {doc["_id"]: doc for doc in self.collection.find({"_id": {"$in": list(ids)}}, IMPORT_DOCUMENT_FIELDS)}
+
+    def write(self, ops: Sequence[ImportWrite]) -> dict[int, dict[str, Any]]:
+        """One unordered bulk write; the errors by op index, once the ops the database refused
+        without deciding (a deadlock between racing creates) were sent again, alone."""
+        failed: dict[int, dict[str, Any]] = {}
+        pending = list(range(len(ops)))
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                self.collection.bulk_write([ops[index] for index in pending], ordered=False)
+                return failed
+            except BulkWriteError as exc:
+                errors = {pending[error["index"]]: error for error in exc.details.get("writeErrors", [])}
+            failed.update(errors)
+            pending = [index for index, error in errors.items() if is_write_conflict_entry(error)]
+            if not pending or attempt == ATTEMPTS:
+                return failed
+            for index in pending:
+                del failed[index]
+            pause(attempt)
+        return failed
+
+    def mark(self, ids: Iterable[ObjectId]) -> None:
+        """The relay's markers of households written with an event."""
+        outbox.mark(self.collection.database, self.collection.name, ids)
+
+    def screened(self, ids: Sequence[ObjectId]) -> list[dict[str, Any]]:
+        """``area``, ``members`` and ``dedup_keys`` of these households, by ``_id``."""
+        return sorted(self.collection.find({"_id": {"$in": list(ids)}}, SCREEN_FIELDS), key=lambda doc: doc["_id"])
+
+    def sharing_keys(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """At most ``limit`` households (merged aside) holding one of ``keys``, through the ``dedup_keys`` index."""
+        query = {"dedup_keys": {"$in": list(keys)}, "status": {"$ne": "merged"}}
+        return list(self.collection.find(query, SCREEN_FIELDS).limit(limit))
+
+    def hold(self, household_id: ObjectId) -> None:
+        """A created household probably registered already waits for its review."""
+        self.collection.update_one({"_id": household_id}, {"$set": {"status": "held_for_review"}})

@@ -1,0 +1,1 @@
+"""The registry's MongoDB adapters: one module per collection, its only writer."""
