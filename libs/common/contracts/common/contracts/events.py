@@ -1,12 +1,35 @@
-"""Event names and the envelope every event travels in."""
+"""Events: their names, their typed and versioned payloads, and the envelope they travel in.
+
+Each event type is a pydantic model (a subclass of :class:`Event`) naming its
+``event_type`` and its ``version``. A producer builds the model and stores or publishes
+``EventEnvelope.of(event)`` (``common.nameko_ext.outbox.entry(event)`` in a service,
+``AsyncEventPublisher.publish_event(event)`` in the gateway); a consumer turns what it
+received back into the model with :func:`parse_event`.
+
+Compatibility policy
+    * Producers are strict: an event model forbids unknown fields, so a typo or a field
+      the contract does not name fails where the event is built.
+    * Consumers are tolerant: :func:`parse_event` ignores fields of ``data`` that the
+      consumer's model does not know (a producer one version ahead may have added some),
+      and fields of the envelope other than the ones below.
+    * Adding a field is the only change within an event type: the new field has a
+      default (older producers do not send it) and the model's ``version`` goes up by
+      one. Removing, renaming or retyping a field is a new event type.
+    * An envelope without ``version`` (written before versions existed, e.g. still
+      waiting in an outbox) is version 1.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.contracts.aid import Channel
+from common.contracts.audit import AuditEntry
+from common.errors import ValidationFailed
 
 HOUSEHOLD_REGISTERED = "household_registered"
 HOUSEHOLD_UPDATED = "household_updated"
@@ -29,21 +52,231 @@ SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class EventEnvelope(BaseModel):
-    """``event_id`` is the consumers' deduplication key."""
+class Event(BaseModel):
+    """The payload (``data``) of one event type; never a person's name, id number or phone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    version: ClassVar[int] = 1
+
+
+# --- registry -------------------------------------------------------------------------
+
+
+class HouseholdRegistered(Event):
+    event_type: ClassVar[str] = HOUSEHOLD_REGISTERED
+
+    household_id: str
+    area: str
+    members: int = Field(ge=0)
+
+
+class HouseholdUpdated(Event):
+    event_type: ClassVar[str] = HOUSEHOLD_UPDATED
+
+    household_id: str
+    fields: list[str] = Field(description="names of the fields the update changed")
+
+
+class HouseholdsMerged(Event):
+    event_type: ClassVar[str] = HOUSEHOLDS_MERGED
+
+    survivor_id: str
+    merged_id: str
+    area: str = Field(description="area of the merged (dropped) household")
+
+
+class ScoreChanged(Event):
+    event_type: ClassVar[str] = SCORE_CHANGED
+
+    household_id: str
+    area: str
+    model_version: str
+    score: float
+    band: str
+    old_score: float | None = None
+    old_band: str | None = None
+
+
+# --- assistance -----------------------------------------------------------------------
+
+
+class AidEvent(Event):
+    """What every aid event says: ids, area and programme; never a person."""
+
+    request_id: str
+    household_id: str
+    area: str
+    programme: str
+    need: str
+    urgent: bool = False
+
+
+class AidRequested(AidEvent):
+    event_type: ClassVar[str] = AID_REQUESTED
+
+    channel: Channel
+
+
+class AidDecided(AidEvent):
+    event_type: ClassVar[str] = AID_DECIDED
+
+    decision: Literal["grant", "refuse"]
+    amount_dzd: int | None = Field(description="granted amount; None for a refusal")
+    period: str | None
+    authority_role: str
+    double_aid_flagged: bool = False
+
+
+class AidDisbursed(AidEvent):
+    event_type: ClassVar[str] = AID_DISBURSED
+
+    amount_dzd: int | None
+    method: Literal["delivery", "payment"]
+    reference: str | None = Field(default=None, description="the payment operator's reference (payments)")
+    paid_at: datetime | None = None
+
+
+class UrgentAidGranted(AidEvent):
+    event_type: ClassVar[str] = URGENT_AID_GRANTED
+
+    amount_dzd: int
+    due_at: datetime = Field(description="when the regularisation of the urgent grant is due")
+
+
+class RegularisationOverdue(AidEvent):
+    event_type: ClassVar[str] = REGULARISATION_OVERDUE
+
+    due_at: datetime
+    level: int = Field(ge=1, description="escalation level reached (1 = first escalation)")
+    escalated_to: str
+    status: str = Field(description="the regularisation's status when it was escalated")
+    days_late: float
+
+
+# --- gateway --------------------------------------------------------------------------
+
+
+class AuditEntryEvent(AuditEntry, Event):
+    """One audited request (the fields of :class:`common.contracts.audit.AuditEntry`)."""
+
+    event_type: ClassVar[str] = AUDIT_ENTRY
+
+
+EVENT_MODELS: dict[str, type[Event]] = {
+    model.event_type: model
+    for model in (
+        HouseholdRegistered,
+        HouseholdUpdated,
+        HouseholdsMerged,
+        ScoreChanged,
+        AidRequested,
+        AidDecided,
+        AidDisbursed,
+        UrgentAidGranted,
+        RegularisationOverdue,
+        AuditEntryEvent,
+    )
+}
+
+E = TypeVar("E", bound=Event)
+
+
+class EventEnvelope(BaseModel):
+    """What travels (and what an outbox stores): ``event_id`` is the consumers' deduplication key."""
+
+    model_config = ConfigDict(extra="ignore")
 
     event_id: str
     event_type: str
+    version: int = Field(default=1, ge=1)  # an envelope written before versions existed is version 1
     occurred_at: datetime
     data: dict[str, Any]
 
     @classmethod
-    def new(cls, event_type: str, data: dict[str, Any]) -> EventEnvelope:
+    def of(cls, event: Event) -> EventEnvelope:
+        """A new envelope (fresh id, now) around a typed event."""
         return cls(
             event_id=uuid.uuid4().hex,
-            event_type=event_type,
+            event_type=event.event_type,
+            version=event.version,
             occurred_at=datetime.now(UTC),
-            data=data,
+            data=event.model_dump(mode="json"),
         )
+
+    @classmethod
+    def new(cls, event_type: str, data: dict[str, Any]) -> EventEnvelope:
+        """An envelope around untyped ``data`` (the form before typed events; prefer :meth:`of`)."""
+        return cls(event_id=uuid.uuid4().hex, event_type=event_type, occurred_at=datetime.now(UTC), data=data)
+
+
+class Received(BaseModel, Generic[E]):
+    """An event as a consumer sees it: the envelope's fields and the typed payload."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    event_type: str
+    version: int
+    occurred_at: datetime
+    data: E
+
+
+class MalformedEvent(ValidationFailed):
+    """A received payload that is not a valid event of its (or the expected) type.
+
+    ``details["errors"]`` lists where and why (``loc``, ``msg``), never the values.
+    """
+
+    code = "malformed_event"
+
+
+def _problems(exc: ValidationError, prefix: tuple[str | int, ...]) -> list[dict[str, str]]:
+    return [
+        {"loc": ".".join(str(part) for part in (*prefix, *error["loc"])), "msg": error["msg"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+@overload
+def parse_event(payload: Any) -> Received[Event]: ...
+
+
+@overload
+def parse_event(payload: Any, expected: type[E]) -> Received[E]: ...
+
+
+def parse_event(payload: Any, expected: type[Event] | None = None) -> Received[Any]:
+    """The typed event in a received ``payload`` (an envelope as published).
+
+    With ``expected``, the payload must be of that model's type. Unknown fields are
+    ignored (see the module's compatibility policy); anything else wrong raises
+    :class:`MalformedEvent`.
+    """
+    try:
+        envelope = EventEnvelope.model_validate(payload)
+    except ValidationError as exc:
+        raise MalformedEvent("malformed event envelope", {"errors": _problems(exc, ())}) from None
+    model = EVENT_MODELS.get(envelope.event_type)
+    if model is None or (expected is not None and model is not expected):
+        wanted = expected.event_type if expected is not None else "a known event type"
+        raise MalformedEvent(
+            f"unexpected event type {envelope.event_type!r} (wanted {wanted})",
+            {"event_id": envelope.event_id, "event_type": envelope.event_type},
+        )
+    known = {name: value for name, value in envelope.data.items() if name in model.model_fields}
+    try:
+        data = model.model_validate(known)
+    except ValidationError as exc:
+        raise MalformedEvent(
+            f"malformed {envelope.event_type} event",
+            {"event_id": envelope.event_id, "errors": _problems(exc, ("data",))},
+        ) from None
+    return Received[Any](
+        event_id=envelope.event_id,
+        event_type=envelope.event_type,
+        version=envelope.version,
+        occurred_at=envelope.occurred_at,
+        data=data,
+    )

@@ -21,7 +21,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from common.contracts.events import EventEnvelope
+from common.contracts.events import Event, EventEnvelope
 
 log = logging.getLogger(__name__)
 DUPLICATE_KEY = 11000
@@ -34,8 +34,13 @@ PENDING_KEY = f"{OUTBOX_FIELD}.event_id"  # sparse-indexed by repositories that 
 Publish = Callable[[str, dict[str, Any]], None]
 
 
+def entry(event: Event) -> dict[str, Any]:
+    """The outbox entry announcing ``event``, to store in the record being written."""
+    return EventEnvelope.of(event).model_dump(mode="json")
+
+
 def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """An outbox entry to store in the record being written."""
+    """An outbox entry around untyped ``data`` (the form before typed events: use :func:`entry`)."""
     return EventEnvelope.new(event_type, data).model_dump(mode="json")
 
 
@@ -57,10 +62,10 @@ def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
 def _publish_record(database: Database[Any], collection: str, doc_id: Any, publish: Publish) -> int:
     doc = database[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
     entries = (doc or {}).get(OUTBOX_FIELD) or []
-    for entry in entries:
-        publish(entry["event_type"], entry)
+    for stored in entries:
+        publish(stored["event_type"], stored)
         # Pull the entry by its exact value, as read: one written meanwhile stays for the next tick.
-        database[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: entry}})
+        database[collection].update_one({"_id": doc_id}, {"$pull": {OUTBOX_FIELD: stored}})
     return len(entries)
 
 
