@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-smoke topology
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-smoke topology generate
 
 run:
 	scripts/platform.sh up
@@ -41,6 +41,11 @@ bench-db:
 
 bench-smoke:
 	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db BENCH_ARGS=--smoke
+
+# Every registration of the services (compose, k8s, Prometheus, topology, platform.sh, Dockerfile,
+# pyproject.toml, docs/conventions.md) from gateway/service.toml and services/*/service.toml.
+generate:
+	.venv/bin/python scripts/generate.py
 
 topology:
 	.venv/bin/python -m common.topology > deploy/rabbitmq/definitions.json

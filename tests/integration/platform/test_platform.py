@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 
+from scripts.generate import load
 from tests.integration.platform.conftest import auth, household, idem
 
 ROOT = Path(__file__).parents[3]
-SERVICE_PORTS = {"registry": 8101, "assistance": 8102, "solidarity": 8103, "veille": 8104, "reporting": 8105}
+PLATFORM = load()  # gateway/service.toml, services/*/service.toml
+SERVICE_PORTS = {service.name: service.port for service in PLATFORM.services}
 
 
 async def eventually_equal(read: object, want: object, timeout: float = 15.0) -> None:
@@ -111,20 +113,20 @@ async def test_a_frozen_service_gives_503_with_correlation_id(gateway: httpx.Asy
 
 async def test_every_component_is_ready_and_exposes_metrics() -> None:
     async with httpx.AsyncClient(timeout=10) as client:
-        for port in [8000, *SERVICE_PORTS.values()]:
+        for port in [PLATFORM.gateway.port, *SERVICE_PORTS.values()]:
             assert (await client.get(f"http://127.0.0.1:{port}/livez")).status_code == 200
             assert (await client.get(f"http://127.0.0.1:{port}/readyz")).json()["status"] == "ready"
-        registry_metrics = (await client.get("http://127.0.0.1:8101/metrics")).text
+        registry_metrics = (await client.get(f"http://127.0.0.1:{SERVICE_PORTS['registry']}/metrics")).text
         assert (
             'solidarity_entrypoint_calls_total{entrypoint="ping",service="registry"}' in registry_metrics
             or "solidarity_entrypoint_duration_seconds_bucket" in registry_metrics
         )
-        gateway_metrics = (await client.get("http://127.0.0.1:8000/metrics")).text
+        gateway_metrics = (await client.get(f"http://127.0.0.1:{PLATFORM.gateway.port}/metrics")).text
         assert "gateway_request_duration_seconds_bucket" in gateway_metrics
 
 
 async def test_prometheus_scrapes_every_service_and_the_gateway() -> None:
-    want = {*SERVICE_PORTS, "gateway"}
+    want = {*SERVICE_PORTS, PLATFORM.gateway.name}
     deadline = time.monotonic() + 30
     async with httpx.AsyncClient(timeout=10) as client:
         while True:
