@@ -32,8 +32,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common import logs
 from common.context import CallerContext
-from common.contracts.audit import AuditEntry, outcome_of
-from common.contracts.events import AUDIT_ENTRY
+from common.contracts.audit import outcome_of
+from common.contracts.events import AuditEntryEvent
 from common.errors import ServiceUnavailable
 from gateway.audit_spool import REFUSED, SpoolingPublisher
 
@@ -198,7 +198,7 @@ class AuditMiddleware:
         state = scope.get("state", {})
         caller: CallerContext | None = state.get("caller")
         username = state.get("username")
-        entry = AuditEntry(
+        entry = AuditEntryEvent(
             actor=caller.user_id if caller else "anonymous",
             username=username if isinstance(username, str) and username else None,
             roles=list(caller.roles) if caller else [],
@@ -213,7 +213,7 @@ class AuditMiddleware:
         )
         publisher: EventPublisher = scope["app"].state.audit
         try:  # the gateway's publisher spools what the broker cannot take
-            await publisher.publish(AUDIT_ENTRY, entry.model_dump(mode="json"))
+            await publisher.publish(entry.event_type, entry.model_dump(mode="json"))
         except Exception:
             AUDIT_FAILURES.inc()
             log.exception("audit entry lost: neither published nor spooled", extra={"action": entry.action})

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from common import policy
-from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLDS_MERGED, SCORE_CHANGED, EventEnvelope
+from common.contracts.events import (
+    HOUSEHOLD_REGISTERED,
+    HOUSEHOLDS_MERGED,
+    SCORE_CHANGED,
+    HouseholdRegistered,
+    HouseholdsMerged,
+    ScoreChanged,
+    parse_event,
+)
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
@@ -20,21 +28,17 @@ class ReportingService(PlatformService):
 
     @event_handler("registry", HOUSEHOLD_REGISTERED)
     def on_household_registered(self, payload: dict[str, Any]) -> None:
-        event = EventEnvelope.model_validate(payload)
-        data = event.data
-        self.households.record_registration(str(data["household_id"]), str(data["area"]), int(data["members"]))
+        event = parse_event(payload, HouseholdRegistered).data
+        self.households.record_registration(event.household_id, event.area, event.members)
 
     @event_handler("registry", HOUSEHOLDS_MERGED)
     def on_households_merged(self, payload: dict[str, Any]) -> None:
-        data = EventEnvelope.model_validate(payload).data
-        self.households.record_merge(str(data["merged_id"]))
+        self.households.record_merge(parse_event(payload, HouseholdsMerged).data.merged_id)
 
     @event_handler("registry", SCORE_CHANGED)
     def on_score_changed(self, payload: dict[str, Any]) -> None:
-        data = EventEnvelope.model_validate(payload).data
-        self.households.record_score(
-            str(data["household_id"]), float(data["score"]), str(data["band"]), str(data["model_version"])
-        )
+        event = parse_event(payload, ScoreChanged).data
+        self.households.record_score(event.household_id, event.score, event.band, event.model_version)
 
     @rpc
     def household_count(self) -> dict[str, Any]:
