@@ -1,1 +1,0 @@
-"""Aid requests: storage, the no-double-aid rule, payments and reconciliation, settings."""
