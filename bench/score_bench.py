@@ -35,8 +35,9 @@ from pymongo import MongoClient, UpdateOne
 from pymongo.database import Database
 
 from common.contracts.assessment import DIMENSIONS
+from registry.adapters.households import recompute_all
 from registry.scoring import engine, features
-from registry.scoring.batch import PROJECTION, RecomputeReport, recompute_all
+from registry.scoring.batch import PROJECTION, RecomputeReport
 from registry.scoring.model import ScoringModel, builtin_models
 from synthetic.assessments import assessments
 

@@ -14,11 +14,11 @@ from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.page_stream import OpenSender, PageSenders
 from common.pii import NationalIdProtector
+from registry.adapters.assessment_requests import MongoScoreRepository, ScoreRepository
 from registry.adapters.households import HouseholdRepository, MongoHouseholdRepository
 from registry.areas_store import AreaRepository, MongoAreaRepository
 from registry.dependencies import NationalIds
 from registry.reviews_store import MongoReviewRepository, ReviewRepository
-from registry.scores_store import MongoScoreRepository, ScoreRepository
 from registry.uploads_store import MongoUploadRepository, UploadRepository
 
 

@@ -17,8 +17,9 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from common.contracts.assessment import Assessment
+from registry.adapters.households import recompute_all
 from registry.scoring import engine
-from registry.scoring.batch import ScoreChange, recompute_all
+from registry.scoring.batch import ScoreChange
 from registry.scoring.model import ScoringModel
 from synthetic.assessments import assessments
 from tests.unit.registry_scoring.conftest import HOMELESS_ELDER

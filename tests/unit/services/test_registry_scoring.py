@@ -14,6 +14,7 @@ from common.context import CallerContext
 from common.contracts.assessment import Assessment
 from common.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound, Unauthenticated, ValidationFailed
 from common.idempotency import KeyedRequest
+from common.scope import Scope
 from registry.scoring.batch import RecomputeReport
 from registry.scoring.engine import ScoreResult, score
 from registry.scoring.model import ScoringModel, builtin_models
@@ -40,8 +41,7 @@ class FakeScores:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.answers: dict[str, tuple[str, dict[str, Any]]] = {}
-        self.recomputes: list[tuple[str, dict[str, Any] | None]] = []
-        self.database: Any = None
+        self.recomputes: list[tuple[str, Scope | None]] = []
 
     def add(self, household_id: str = HOUSEHOLD_ID, area: str = AREA, **fields: Any) -> None:
         self.rows[household_id] = {"_id": household_id, "area": area, "status": "active", **fields}
@@ -69,7 +69,7 @@ class FakeScores:
         self.answers[key.scoped] = (key.fingerprint, answer)
         return answer
 
-    def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Any) -> RecomputeReport:
+    def recompute(self, model: ScoringModel, scope: Scope | None, progress: Any) -> RecomputeReport:
         self.recomputes.append((model.version, scope))
         progress(3, 4)
         return RecomputeReport(model.version, estimated_total=4, seen=3, written=2, unchanged=1)
@@ -321,9 +321,9 @@ def test_only_national_officers_recompute(registry: Callable[..., Any], roles: t
     assert jobs.jobs == {} and background.work == []
 
 
-@pytest.mark.parametrize(("area", "scope"), [("/DZ", None), ("/DZ/16", {"area_ancestors": "/DZ/16"})])
+@pytest.mark.parametrize(("area", "scope"), [("/DZ", None), ("/DZ/16", Scope("/DZ/16"))])
 def test_recompute_runs_as_a_job_in_the_callers_area(
-    registry: Callable[..., Any], scores: FakeScores, area: str, scope: dict[str, Any] | None
+    registry: Callable[..., Any], scores: FakeScores, area: str, scope: Scope | None
 ) -> None:
     jobs, background = FakeJobs(), Spawned()
     officer = registry(area, "national-officer", jobs=jobs, background=background)

@@ -1,8 +1,8 @@
-"""Assessments and vulnerability scores of households: a small interface and its MongoDB implementation.
+"""Assessments of households, once per request: the ``assessment_requests`` collection, its only writer.
 
-An assessment and its score are written together with the history entry and, when the
-score or band changes, the ``score_changed`` event, in one single-document update (see
-``common.nameko_ext.outbox``). Every filter is ``{_id: value}``.
+The household's side (its assessment, score, history entry and ``score_changed`` event,
+in one single-document update) is written by ``registry.adapters.households.HouseholdScores``;
+this module keeps each request's claim and answer. Every filter is ``{_id: value}``.
 
 Idempotency. A request claims its caller's key in ``assessment_requests`` (``_id`` =
 ``<user id>|<key>``, with the request's fingerprint, see ``common.idempotency``) before
@@ -19,41 +19,30 @@ Claims are kept 30 days (a TTL index expires them).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
-from bson import ObjectId
-from bson.errors import InvalidId
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common.clock import now
 from common.contracts.assessment import Assessment
-from common.contracts.events import SCORE_CHANGED
-from common.errors import Conflict, NotFound
+from common.errors import Conflict
 from common.idempotency import KeyedRequest
-from common.nameko_ext import outbox
-from registry.scoring.batch import RecomputeReport, ScoreChange, recompute_all
+from common.scope import Scope
+from registry.adapters.households import HouseholdScores
+from registry.scoring.batch import RecomputeReport
 from registry.scoring.engine import ScoreResult
 from registry.scoring.model import ScoringModel
 
-log = logging.getLogger(__name__)
-
-HOUSEHOLDS = "households"
 REQUESTS = "assessment_requests"
 REQUESTS_KEPT_SECONDS = 30 * 24 * 3600
-HOUSEHOLD_FIELDS = {"area": 1, "status": 1, "merged_into": 1, "assessment": 1, "score": 1}
 
 Progress = Callable[[int, int], None]
 
 
 class ScoreRepository(Protocol):
-    @property
-    def database(self) -> Database[Any]:
-        """The registry's raw database (``registry.scoring.batch.recompute_all`` works on it)."""
-
     def household(self, household_id: str) -> dict[str, Any] | None:
         """Raw ``_id, area, status, merged_into, assessment, score`` of a household, merged or not."""
 
@@ -72,39 +61,8 @@ class ScoreRepository(Protocol):
         the household was merged.
         """
 
-    def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Progress) -> RecomputeReport:
+    def recompute(self, model: ScoringModel, scope: Scope | None, progress: Progress) -> RecomputeReport:
         """Score every assessed household in ``scope`` (all if ``None``) with ``model``; events for changes."""
-
-
-def _object_id(value: str) -> ObjectId | None:
-    try:
-        return ObjectId(value)
-    except (InvalidId, TypeError):
-        return None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return bool(old.get("score") != new["score"] or old.get("band") != new["band"])
-
-
-def score_event(household_id: str, area: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The outbox entry announcing a household's new score (``old`` is ``{}`` if it had none)."""
-    return outbox.pending(
-        SCORE_CHANGED,
-        {
-            "household_id": household_id,
-            "area": area,
-            "model_version": new["model_version"],
-            "score": new["score"],
-            "band": new["band"],
-            "old_score": old.get("score"),
-            "old_band": old.get("band"),
-        },
-    )
 
 
 def public_score(stored: dict[str, Any]) -> dict[str, Any]:
@@ -115,25 +73,19 @@ def public_score(stored: dict[str, Any]) -> dict[str, Any]:
 
 class MongoScoreRepository:
     def __init__(self, database: Database[Any]) -> None:
-        self._database = database
-        self.households = database[HOUSEHOLDS]
+        self.scores = HouseholdScores(database)
         self.requests = database[REQUESTS]
-
-    @property
-    def database(self) -> Database[Any]:
-        return self._database
 
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
         database[REQUESTS].create_index("at", expireAfterSeconds=REQUESTS_KEPT_SECONDS)
 
     def household(self, household_id: str) -> dict[str, Any] | None:
-        oid = _object_id(household_id)
-        return self.households.find_one({"_id": oid}, HOUSEHOLD_FIELDS) if oid else None
+        return self.scores.assessed(household_id)
 
     def _claim(self, key: KeyedRequest, household_id: str) -> tuple[dict[str, Any], bool]:
         """The request of ``key``, and whether this call made it (rather than an earlier delivery)."""
-        claim = {"_id": key.scoped, "household_id": household_id, "by": key.user_id, "at": _now()}
+        claim = {"_id": key.scoped, "household_id": household_id, "by": key.user_id, "at": now()}
         claim["idempotency_fingerprint"] = key.fingerprint
         try:
             self.requests.insert_one(claim)
@@ -150,14 +102,13 @@ class MongoScoreRepository:
         claim = self.requests.find_one({"_id": key.key})
         if claim is None or claim.get("answer") is None or claim.get("household_id") != str(household_id):
             return None
-        doc = self.households.find_one({"_id": household_id}, {"history": 1}) or {}
-        mine = any(e.get("request") == key.key and e.get("by") == key.user_id for e in doc.get("history") or ())
+        history = self.scores.history(household_id)
+        mine = any(e.get("request") == key.key and e.get("by") == key.user_id for e in history)
         return dict(claim["answer"]) if mine else None
 
     def _applied(self, household_id: Any, key: str) -> bool:
         """Whether an earlier delivery of ``key`` wrote the household (its history entry names the key)."""
-        doc = self.households.find_one({"_id": household_id}, {"history": 1}) or {}
-        return any(entry.get("request") == key for entry in doc.get("history") or ())
+        return any(entry.get("request") == key for entry in self.scores.history(household_id))
 
     def assess(
         self,
@@ -179,7 +130,7 @@ class MongoScoreRepository:
         at = claim["at"]
         stored = scored.stored(at)
         if fresh or not self._applied(household["_id"], idempotency_key.scoped):
-            self._write(household, assessment, stored, user_id, idempotency_key.scoped, at)
+            self.scores.set_assessment(household, assessment, stored, user_id, idempotency_key.scoped, at)
         answer = {
             "household_id": household_id,
             "score": public_score(stored),
@@ -188,77 +139,5 @@ class MongoScoreRepository:
         self.requests.update_one({"_id": idempotency_key.scoped}, {"$set": {"answer": answer}})
         return answer
 
-    def _write(
-        self,
-        household: dict[str, Any],
-        assessment: Assessment,
-        stored: dict[str, Any],
-        user_id: str,
-        key: str,
-        at: datetime,
-    ) -> None:
-        oid, area = household["_id"], household["area"]
-        old = household.get("score") or {}
-        entry = {
-            "at": at,
-            "by": user_id,
-            "request": key,
-            "assessed": {  # what was concluded, not the answers: those may reveal health or violence
-                "assessed_at": assessment.assessed_at,
-                **{k: stored[k] for k in ("model_version", "score", "band", "inputs_hash")},
-            },
-        }
-        update: dict[str, Any] = {
-            "$set": {"assessment": assessment.model_dump(), "score": stored, "updated_at": at, "updated_by": user_id},
-            "$addToSet": {"history": entry},
-        }
-        event = score_event(str(oid), area, old, stored) if _changed(old, stored) else None
-        if event is not None:
-            update["$push"] = {outbox.OUTBOX_FIELD: event}
-        before = self.households.find_one_and_update({"_id": oid}, update, return_document=ReturnDocument.BEFORE)
-        if before is None:
-            raise NotFound("household not found")
-        seen = before.get("score") or {}
-        if event is None and _changed(seen, stored):
-            # Another write changed the score between our read and our write: announce ours.
-            event = score_event(str(oid), area, seen, stored)
-            self.households.update_one({"_id": oid}, {"$push": {outbox.OUTBOX_FIELD: event}})
-        if event is not None:
-            outbox.mark(self._database, HOUSEHOLDS, [oid])
-
-    def recompute(self, model: ScoringModel, scope: dict[str, Any] | None, progress: Progress) -> RecomputeReport:
-        events = _RecomputeEvents(self._database)
-
-        def batch_done(done: int, total: int) -> None:
-            events.flush()
-            progress(done, total)
-
-        # Households never assessed hold an empty assessment (mongoengine writes {}); merged ones are done with.
-        assessed = {**(scope or {}), "assessment.family": {"$exists": True}, "status": {"$ne": "merged"}}
-        try:
-            return recompute_all(self._database, model, batch_done, outbox_event=events, scope=assessed)
-        finally:
-            events.flush()
-
-
-class _RecomputeEvents:
-    """The ``outbox_event`` hook of a recompute, and the outbox markers of what it wrote.
-
-    The run's scope leaves merged households out, and each change carries its area.
-    Markers are written after each batch, once its updates are in.
-    """
-
-    def __init__(self, database: Database[Any]) -> None:
-        self.database = database
-        self.pending: list[Any] = []
-
-    def __call__(self, change: ScoreChange) -> dict[str, Any] | None:
-        self.pending.append(_object_id(change.household_id) or change.household_id)
-        old = {"score": change.old_score, "band": change.old_band}
-        new = {"model_version": change.model_version, "score": change.new_score, "band": change.new_band}
-        return score_event(change.household_id, change.area or "", old, new)
-
-    def flush(self) -> None:
-        if self.pending:
-            outbox.mark(self.database, HOUSEHOLDS, self.pending)
-            self.pending = []
+    def recompute(self, model: ScoringModel, scope: Scope | None, progress: Progress) -> RecomputeReport:
+        return self.scores.recompute(model, scope, progress)

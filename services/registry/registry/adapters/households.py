@@ -10,28 +10,39 @@ writes of an import (:class:`ImportedHouseholds`), an assessment and its score
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any, Protocol
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from common import areas
-from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLDS_MERGED
+from common import areas, scoping
+from common.contracts.assessment import Assessment
+from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLDS_MERGED, SCORE_CHANGED
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
 from common.documents import as_public
 from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
+from common.scope import Scope
 from registry.documents import Household
 from registry.facts import PROJECTION, household_facts
 from registry.importing.writer import ImportWrite, Stored
+from registry.scoring.batch import PROJECTION as SCORING_PROJECTION
+from registry.scoring.batch import RecomputeReport, Rescore, ScoreChange, rescore
+from registry.scoring.model import ScoringModel
+
+log = logging.getLogger(__name__)
 
 # history is served on its own, the assessment with its explanation; the rest is internal
 OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
@@ -400,3 +411,196 @@ class ImportedHouseholds:
     def hold(self, household_id: ObjectId) -> None:
         """A created household probably registered already waits for its review."""
         self.collection.update_one({"_id": household_id}, {"$set": {"status": "held_for_review"}})
+
+
+# --- assessments and scores ------------------------------------------------------------
+
+ASSESSED_FIELDS = {"area": 1, "status": 1, "merged_into": 1, "assessment": 1, "score": 1}
+Progress = Callable[[int, int], None]
+
+
+def _score_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return bool(old.get("score") != new["score"] or old.get("band") != new["band"])
+
+
+def score_event(household_id: str, area: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The outbox entry announcing a household's new score (``old`` is ``{}`` if it had none)."""
+    return outbox.pending(
+        SCORE_CHANGED,
+        {
+            "household_id": household_id,
+            "area": area,
+            "model_version": new["model_version"],
+            "score": new["score"],
+            "band": new["band"],
+            "old_score": old.get("score"),
+            "old_band": old.get("band"),
+        },
+    )
+
+
+class HouseholdScores:
+    """A household's assessment and score: written together with the history entry and, when the
+    score or band changes, the ``score_changed`` event, in one single-document update."""
+
+    def __init__(self, database: Database[Any]) -> None:
+        self.database = database
+        self.households = database["households"]
+
+    def assessed(self, household_id: str) -> dict[str, Any] | None:
+        """Raw ``_id, area, status, merged_into, assessment, score`` of a household, merged or not."""
+        oid = _object_id(household_id)
+        return self.households.find_one({"_id": oid}, ASSESSED_FIELDS) if oid else None
+
+    def history(self, household_id: Any) -> list[dict[str, Any]]:
+        """The household's history entries (``[]`` if there is no such household)."""
+        doc = self.households.find_one({"_id": household_id}, {"history": 1}) or {}
+        return list(doc.get("history") or ())
+
+    def set_assessment(
+        self,
+        household: dict[str, Any],
+        assessment: Assessment,
+        stored: dict[str, Any],
+        user_id: str,
+        request: str,
+        at: datetime,
+    ) -> None:
+        """Store ``assessment`` and its ``stored`` score on ``household`` (as read by :meth:`assessed`).
+
+        The history entry names ``request`` and is added once (``$addToSet``), so two deliveries
+        of one request write one entry. NotFound if the household is gone.
+        """
+        oid, area = household["_id"], household["area"]
+        old = household.get("score") or {}
+        entry = {
+            "at": at,
+            "by": user_id,
+            "request": request,
+            "assessed": {  # what was concluded, not the answers: those may reveal health or violence
+                "assessed_at": assessment.assessed_at,
+                **{k: stored[k] for k in ("model_version", "score", "band", "inputs_hash")},
+            },
+        }
+        update: dict[str, Any] = {
+            "$set": {"assessment": assessment.model_dump(), "score": stored, "updated_at": at, "updated_by": user_id},
+            "$addToSet": {"history": entry},
+        }
+        event = score_event(str(oid), area, old, stored) if _score_changed(old, stored) else None
+        if event is not None:
+            update["$push"] = {outbox.OUTBOX_FIELD: event}
+        before = self.households.find_one_and_update({"_id": oid}, update, return_document=ReturnDocument.BEFORE)
+        if before is None:
+            raise NotFound("household not found")
+        seen = before.get("score") or {}
+        if event is None and _score_changed(seen, stored):
+            # Another write changed the score between our read and our write: announce ours.
+            event = score_event(str(oid), area, seen, stored)
+            self.households.update_one({"_id": oid}, {"$push": {outbox.OUTBOX_FIELD: event}})
+        if event is not None:
+            outbox.mark(self.database, "households", [oid])
+
+    def recompute(self, model: ScoringModel, scope: Scope | None, progress: Progress) -> RecomputeReport:
+        """Score every assessed household in ``scope`` (all if ``None``) with ``model``; events for changes."""
+        events = _RecomputeEvents(self.database)
+
+        def batch_done(done: int, total: int) -> None:
+            events.flush()
+            progress(done, total)
+
+        # Households never assessed hold an empty assessment (mongoengine writes {}); merged ones are done with.
+        within = scoping.within(scope) if scope is not None else {}
+        assessed = {**within, "assessment.family": {"$exists": True}, "status": {"$ne": "merged"}}
+        try:
+            return recompute_all(self.database, model, batch_done, outbox_event=events, scope=assessed)
+        finally:
+            events.flush()
+
+
+class _RecomputeEvents:
+    """The ``outbox_event`` hook of a recompute, and the outbox markers of what it wrote.
+
+    The run's scope leaves merged households out, and each change carries its area.
+    Markers are written after each batch, once its updates are in.
+    """
+
+    def __init__(self, database: Database[Any]) -> None:
+        self.database = database
+        self.pending: list[Any] = []
+
+    def __call__(self, change: ScoreChange) -> dict[str, Any] | None:
+        self.pending.append(_object_id(change.household_id) or change.household_id)
+        old = {"score": change.old_score, "band": change.old_band}
+        new = {"model_version": change.model_version, "score": change.new_score, "band": change.new_band}
+        return score_event(change.household_id, change.area or "", old, new)
+
+    def flush(self) -> None:
+        if self.pending:
+            outbox.mark(self.database, "households", self.pending)
+            self.pending = []
+
+
+OutboxEvent = Callable[[ScoreChange], dict[str, Any] | None]
+RECOMPUTE_WRITE_BATCH = 1000  # updates per command
+
+
+def recompute_all(
+    database: Database[Any],
+    model: ScoringModel,
+    progress: Progress,
+    batch_size: int = 5000,
+    *,
+    outbox_event: OutboxEvent | None = None,
+    write_batch: int = RECOMPUTE_WRITE_BATCH,
+    scope: Mapping[str, Any] | None = None,
+) -> RecomputeReport:
+    """Score every assessed household with ``model``; write only what changes (see ``registry.scoring.batch``).
+
+    ``progress(done, total)`` is called after each batch of ``batch_size`` households read
+    (``total`` is the collection's estimated size, raised to ``done`` if it was short).
+    ``write_batch`` is the number of updates per command.
+    ``scope`` narrows the run to matching households, for one area
+    (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
+    Each update also matches the ``inputs_hash`` it read: a household reassessed meanwhile
+    is left alone (counted in ``conflicts``). An event from ``outbox_event`` is pushed by
+    the same update that changes the score.
+    """
+    started = time.perf_counter()
+    collection = database["households"]
+    total = collection.count_documents(dict(scope)) if scope else collection.estimated_document_count()
+    report = RecomputeReport(model.version, total)
+    query = {**(scope or {}), "assessment": {"$exists": True}}
+    cursor = collection.find(query, SCORING_PROJECTION, batch_size=batch_size)
+    while True:
+        clock = time.perf_counter()
+        docs = list(islice(cursor, batch_size))
+        report.seconds["read"] += time.perf_counter() - clock
+        if not docs:
+            break
+        clock = time.perf_counter()
+        changes = rescore(docs, model, report)
+        ops = [_rescore_update(change, outbox_event, report) for change in changes]
+        report.seconds["compute"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        for start in range(0, len(ops), write_batch):
+            chunk = ops[start : start + write_batch]
+            result = collection.bulk_write(chunk, ordered=False)
+            report.written += result.matched_count
+            report.conflicts += len(chunk) - result.matched_count
+        report.seconds["write"] += time.perf_counter() - clock
+        report.seen += len(docs)
+        progress(report.seen, max(report.estimated_total, report.seen))
+    report.elapsed = time.perf_counter() - started
+    log.info("scores recomputed", extra=report.as_dict())
+    return report
+
+
+def _rescore_update(change: Rescore, outbox_event: OutboxEvent | None, report: RecomputeReport) -> UpdateOne:
+    """The guarded update of one rescored household, with its event if the hook gives one."""
+    selector = {"_id": change.household_id, "score.inputs_hash": change.old.get("inputs_hash")}
+    update: dict[str, Any] = {"$set": {"score": change.new}}
+    report.band_changes += change.old.get("band") != change.new["band"]
+    if outbox_event is not None and (event := outbox_event(change.change())) is not None:
+        update["$push"] = {outbox.OUTBOX_FIELD: event}
+        report.events += 1
+    return UpdateOne(selector, update)

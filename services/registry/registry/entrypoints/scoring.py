@@ -20,6 +20,7 @@ from common.errors import Conflict, NotFound
 from common.idempotency import keyed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
+from common.scope import Scope
 from common.validation import parse
 from registry.base import RegistryBase
 from registry.scoring.engine import score
@@ -143,12 +144,12 @@ class ScoringEntrypoints(RegistryBase):
         job = self.jobs.start(
             RECOMPUTE, caller.area, caller.user_id, {"model_version": model.version}, exclusive=RECOMPUTE
         )
-        scope = None if caller.area == areas.NATIONAL else policy.scope_filter(caller)
+        scope = None if caller.area == areas.NATIONAL else policy.scope(caller)
         self.background(
             lambda: run_job(self.jobs, job["id"], lambda report: self._recompute(model, scope, report)), job["id"]
         )
         return job
 
-    def _recompute(self, model: ScoringModel, scope: dict[str, Any] | None, report: Report) -> dict[str, Any]:
+    def _recompute(self, model: ScoringModel, scope: Scope | None, report: Report) -> dict[str, Any]:
         done = self.scores.recompute(model, scope, lambda seen, total: report({"done": seen, "total": total}))
         return done.as_dict()

@@ -1,5 +1,8 @@
 """Recompute every household's vulnerability score with a scoring model, as a streamed batch job.
 
+This module decides (:func:`rescore`: which households' scores a model changes, and to
+what); ``registry.adapters.households.recompute_all`` reads and writes.
+
 Households are read once, in batches, with only the answers and the stored score
 projected; each batch is scored by the vectorised engine and written back with one
 ``bulk_write`` of ``UpdateOne($set score)`` for the rows whose score sub-document would
@@ -27,19 +30,12 @@ become one command of unbounded size. Each update finds its household by ``_id``
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.collection import Collection
-from pymongo.database import Database
-
 from common.contracts.assessment import DIMENSIONS
-from common.nameko_ext.outbox import OUTBOX_FIELD
 from registry.scoring import features
 from registry.scoring.engine import score_columns, stored_score
 from registry.scoring.features import Columns, UnscorableAnswers
@@ -47,7 +43,6 @@ from registry.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
-COLLECTION = "households"
 WRITE_BATCH = 1000  # updates per command
 STORED = ("model_version", "score", "band", "inputs_hash")
 PROJECTION = {"area": 1} | {f"assessment.{d}": 1 for d in DIMENSIONS} | {f"score.{f}": 1 for f in STORED}
@@ -119,125 +114,60 @@ def _scorable(assessments: Sequence[Mapping[str, Any]]) -> tuple[Columns, list[i
     return features.columns([assessments[i] for i in valid]), valid
 
 
-class _Run:
-    """One recompute: the per-batch steps, sharing the report."""
+@dataclass(frozen=True)
+class Rescore:
+    """A household whose stored score must change: ``old`` is its stored score (``{}`` if none)."""
 
-    def __init__(
-        self,
-        collection: Collection[Any],
-        model: ScoringModel,
-        write_batch: int,
-        outbox_event: OutboxEvent | None,
-        total: int,
-    ) -> None:
-        self.collection = collection
-        self.model = model
-        self.write_batch = write_batch
-        self.outbox_event = outbox_event
-        self.report = RecomputeReport(model.version, total)
+    household_id: Any
+    area: str | None
+    old: dict[str, Any]
+    new: dict[str, Any]
 
-    def updates(self, docs: list[dict[str, Any]]) -> list[UpdateOne]:
-        columns, rows = _scorable([d.get("assessment", {}) for d in docs])
-        if len(rows) < len(docs):
-            unscorable = sorted(set(range(len(docs))) - set(rows))
-            self.report.unscorable += len(unscorable)
-            log.warning("unscorable assessments", extra={"households": [str(docs[i]["_id"]) for i in unscorable[:20]]})
-        scored = score_columns(self.model, columns)
-        version = self.model.version
-        computed_at = datetime.now(UTC)
-        ops = []
-        for row, score, band, inputs_hash in zip(
-            rows,
-            scored.scores.tolist(),
-            scored.band_labels(),
-            features.hex_digests(features.fingerprint(columns)),
-            strict=True,
-        ):
-            doc = docs[row]
-            old = doc.get("score") or {}
-            if (
-                old.get("inputs_hash") == inputs_hash
-                and old.get("model_version") == version
-                and old.get("score") == score
-                and old.get("band") == band
-            ):
-                continue
-            new = stored_score(version, score, band, inputs_hash, computed_at)
-            ops.append(self._update(doc["_id"], doc.get("area"), old, new))
-        self.report.unchanged += len(rows) - len(ops)
-        return ops
-
-    def _update(self, household_id: Any, area: str | None, old: dict[str, Any], new: dict[str, Any]) -> UpdateOne:
-        selector = {"_id": household_id, "score.inputs_hash": old.get("inputs_hash")}
-        update: dict[str, Any] = {"$set": {"score": new}}
-        self.report.band_changes += old.get("band") != new["band"]
-        if self.outbox_event is not None:
-            change = ScoreChange(
-                str(household_id),
-                area,
-                new["model_version"],
-                old.get("score"),
-                new["score"],
-                old.get("band"),
-                new["band"],
-            )
-            if (event := self.outbox_event(change)) is not None:
-                update["$push"] = {OUTBOX_FIELD: event}
-                self.report.events += 1
-        return UpdateOne(selector, update)
-
-    def write(self, ops: list[UpdateOne]) -> None:
-        for start in range(0, len(ops), self.write_batch):
-            chunk = ops[start : start + self.write_batch]
-            result = self.collection.bulk_write(chunk, ordered=False)
-            self.report.written += result.matched_count
-            self.report.conflicts += len(chunk) - result.matched_count
+    def change(self) -> ScoreChange:
+        """The change as the event hook sees it."""
+        old, new = self.old, self.new
+        return ScoreChange(
+            str(self.household_id),
+            self.area,
+            new["model_version"],
+            old.get("score"),
+            new["score"],
+            old.get("band"),
+            new["band"],
+        )
 
 
-def recompute_all(
-    database: Database[Any],
-    model: ScoringModel,
-    progress: Progress,
-    batch_size: int = 5000,
-    *,
-    outbox_event: OutboxEvent | None = None,
-    write_batch: int = WRITE_BATCH,
-    scope: Mapping[str, Any] | None = None,
-) -> RecomputeReport:
-    """Score every assessed household with ``model``; write only what changes.
+def rescore(docs: list[dict[str, Any]], model: ScoringModel, report: RecomputeReport) -> list[Rescore]:
+    """The households of ``docs`` (as read with ``PROJECTION``) whose score ``model`` changes.
 
-    ``progress(done, total)`` is called after each batch of ``batch_size`` households read
-    (``total`` is the collection's estimated size, raised to ``done`` if it was short).
-    ``write_batch`` is the number of updates per command.
-    ``scope`` narrows the run to matching households, for one area
-    (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
+    Unscorable answers and unchanged scores are counted in ``report``; nothing is written.
     """
-    started = time.perf_counter()
-    collection = database[COLLECTION]
-    run = _Run(
-        collection,
-        model,
-        write_batch=write_batch,
-        outbox_event=outbox_event,
-        total=collection.count_documents(dict(scope)) if scope else collection.estimated_document_count(),
-    )
-    report = run.report
-    query = {**(scope or {}), "assessment": {"$exists": True}}
-    cursor = run.collection.find(query, PROJECTION, batch_size=batch_size)
-    while True:
-        mark = time.perf_counter()
-        docs = list(islice(cursor, batch_size))
-        report.seconds["read"] += time.perf_counter() - mark
-        if not docs:
-            break
-        mark = time.perf_counter()
-        ops = run.updates(docs)
-        report.seconds["compute"] += time.perf_counter() - mark
-        mark = time.perf_counter()
-        run.write(ops)
-        report.seconds["write"] += time.perf_counter() - mark
-        report.seen += len(docs)
-        progress(report.seen, max(report.estimated_total, report.seen))
-    report.elapsed = time.perf_counter() - started
-    log.info("scores recomputed", extra=report.as_dict())
-    return report
+    columns, rows = _scorable([d.get("assessment", {}) for d in docs])
+    if len(rows) < len(docs):
+        unscorable = sorted(set(range(len(docs))) - set(rows))
+        report.unscorable += len(unscorable)
+        log.warning("unscorable assessments", extra={"households": [str(docs[i]["_id"]) for i in unscorable[:20]]})
+    scored = score_columns(model, columns)
+    version = model.version
+    computed_at = datetime.now(UTC)
+    changes = []
+    for row, score, band, inputs_hash in zip(
+        rows,
+        scored.scores.tolist(),
+        scored.band_labels(),
+        features.hex_digests(features.fingerprint(columns)),
+        strict=True,
+    ):
+        doc = docs[row]
+        old = doc.get("score") or {}
+        if (
+            old.get("inputs_hash") == inputs_hash
+            and old.get("model_version") == version
+            and old.get("score") == score
+            and old.get("band") == band
+        ):
+            continue
+        new = stored_score(version, score, band, inputs_hash, computed_at)
+        changes.append(Rescore(doc["_id"], doc.get("area"), old, new))
+    report.unchanged += len(rows) - len(changes)
+    return changes
