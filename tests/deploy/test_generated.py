@@ -73,6 +73,12 @@ def generated_topology(tree: Path) -> types.ModuleType:
     return module
 
 
+def _block_text(path: Path, name: str) -> str:
+    match = re.search(rf"^# {generate.BEGIN}{name}\n(.*?)^# {generate.END}{name}\n", path.read_text(), re.M | re.S)
+    assert match, f"{path}: no block {name}"
+    return match.group(1)
+
+
 def test_a_new_service_is_one_copied_folder(tree: Path) -> None:
     add_service(tree)
     assert set(generate.stale(tree)) == set(generate.write(tree))
@@ -104,9 +110,12 @@ def test_a_new_service_is_one_copied_folder(tree: Path) -> None:
     assert definitions == topology.definitions()
     assert f"{NEW}.events" in {e["name"] for e in definitions["exchanges"]}
 
-    platform_sh = (tree / "scripts" / "platform.sh").read_text()
-    assert re.search(rf"^SERVICES=\(.* {NEW}\)$", platform_sh, re.MULTILINE)
-    assert f"[{NEW}]={NEW_PORT}" in platform_sh
+    # platform.sh's generated block, as bash reads it
+    block = _block_text(tree / "scripts" / "platform.sh", "services")
+    shell = f"{block}\necho ${{SERVICES[@]}}; echo ${{OPS_PORTS[{NEW}]}}"
+    listed = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert listed == [" ".join(generate.load(tree).names), str(NEW_PORT)]
+    assert listed[0].endswith(f" {NEW}")
 
     dockerfile = (tree / "Dockerfile").read_text()
     assert f"        ./services/{NEW} \\\n# END generated: services\n        ./gateway\n" in dockerfile
