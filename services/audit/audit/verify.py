@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from audit.repository import MongoAuditRepository
+from audit.adapters.records import MongoAuditRepository
 from common.nameko_ext.mongo import connect
 from common.settings import ServiceSettings
 

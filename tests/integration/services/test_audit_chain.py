@@ -12,7 +12,7 @@ from typing import Any
 from kombu import Connection, Exchange, Producer
 from pymongo import MongoClient
 
-from audit.repository import seq_key
+from audit.adapters.records import seq_key
 from audit.service import AuditService
 from common.contracts.events import AUDIT_ENTRY, EventEnvelope
 from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, eventually

@@ -339,7 +339,7 @@ def test_cover_claims(dbs: Databases, assistance: Database[Any]) -> None:
 
 @pytest.fixture(scope="module")
 def audit(dbs: Databases) -> Database[Any]:
-    from audit.repository import MongoAuditRepository, seq_key
+    from audit.adapters.records import MongoAuditRepository, seq_key
 
     database = dbs["audit"]
     MongoAuditRepository.ensure_indexes(database)
@@ -379,10 +379,11 @@ def audit(dbs: Databases) -> Database[Any]:
 def test_audit_entries_by_actor_action_object_and_time(
     dbs: Databases, audit: Database[Any], scope_area: str, query: AuditQuery, field: str
 ) -> None:
-    from audit.repository import MongoAuditRepository
+    from audit.adapters.records import MongoAuditRepository
+    from common.scope import Scope
 
     repo = MongoAuditRepository(audit)
-    assert_indexed(dbs, lambda: repo.search(query, {"area_ancestors": scope_area}), uses=field)
+    assert_indexed(dbs, lambda: repo.search(query, Scope(scope_area)), uses=field)
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,15 @@ import mongomock
 import pytest
 from nameko.testing.services import worker_factory
 
-from audit.batching import ChainWriter
-from audit.chain import GENESIS, digest, verify
-from audit.repository import MongoAuditRepository, seq_key
+from audit.adapters.records import MongoAuditRepository, seq_key
+from audit.domain.batching import ChainWriter
+from audit.domain.chain import GENESIS, Head, digest, link, link_all, verify
 from audit.service import AuditService
 from common.context import CallerContext
 from common.contracts.audit import AuditEntry
-from common.contracts.events import EventEnvelope
+from common.contracts.events import EventEnvelope, MalformedEvent
 from common.errors import Forbidden
+from common.scope import Scope
 
 
 def entry(n: int, actor: str = "u1", area: str = "/DZ/16/1601") -> AuditEntry:
@@ -87,9 +88,9 @@ def test_search_is_scoped_and_newest_first(repo: MongoAuditRepository) -> None:
     repo.append(entry(3, area="/DZ/16/1602"), "ev3")
     from common.contracts.audit import AuditQuery
 
-    found = repo.search(AuditQuery(), {"area_ancestors": "/DZ/16"})
+    found = repo.search(AuditQuery(), Scope("/DZ/16"))
     assert [r["seq"] for r in found] == [3, 1]
-    assert repo.search(AuditQuery(before_seq=3, limit=1), {"area_ancestors": "/DZ"})[0]["seq"] == 2
+    assert repo.search(AuditQuery(before_seq=3, limit=1), Scope("/DZ"))[0]["seq"] == 2
 
 
 def test_service_appends_events_and_only_auditors_search(repo: MongoAuditRepository) -> None:
@@ -161,3 +162,33 @@ def test_the_username_is_chained_and_records_without_one_still_verify(repo: Mong
     repo.records.update_one({"_id": seq_key(2)}, {"$set": {"username": "worker.1601"}})
     repo.records.update_one({"_id": seq_key(3)}, {"$unset": {"username": ""}})
     assert repo.verify().broken_at == 3
+
+
+def test_linking_is_pure_and_takes_an_event_id_once() -> None:
+    records = link_all([(entry(n), f"ev{n}") for n in (1, 2, 1, 3)], Head())
+    assert [(r["seq"], r["event_id"]) for r in records] == [(1, "ev1"), (2, "ev2"), (3, "ev3")]
+    assert verify(records).intact and verify(records).checked == 3
+    assert link(entry(4), "ev4", Head(3, records[-1]["hash"]))["prev_hash"] == records[-1]["hash"]
+
+
+def test_a_malformed_entry_is_refused_and_nothing_is_appended(repo: MongoAuditRepository) -> None:
+    handler = worker_factory(AuditService, records=repo, chain=repo, caller=None)
+    broken = EventEnvelope.new("audit_entry", {**entry(1).model_dump(mode="json"), "outcome": "maybe"})
+    with pytest.raises(MalformedEvent) as refused:
+        handler.on_audit_entry(broken.model_dump(mode="json"))
+    assert [problem["loc"] for problem in refused.value.details["errors"]] == ["data.outcome"]
+    assert repo.verify().checked == 0
+
+
+def test_an_auditor_searches_only_inside_their_area(repo: MongoAuditRepository) -> None:
+    handler = worker_factory(AuditService, records=repo, chain=repo, caller=None)
+    for n, area in ((1, "/DZ/16/1601"), (2, "/DZ/31/3101")):
+        handler.on_audit_entry(
+            EventEnvelope.new("audit_entry", entry(n, area=area).model_dump(mode="json")).model_dump(mode="json")
+        )
+    oran = CallerContext(user_id="a", roles=("auditor",), area="/DZ/31", correlation_id="c")
+    found = worker_factory(AuditService, records=repo, caller=oran).search_entries({})
+    assert [(r["seq"], r["area"]) for r in found] == [(2, "/DZ/31/3101")]
+    assert set(found[0]) >= {"event_id", "hash", "prev_hash"} and not set(found[0]) & {"_id", "area_ancestors"}
+    outside = worker_factory(AuditService, records=repo, caller=oran).search_entries({"object_id": "h1"})
+    assert outside == []

@@ -1,4 +1,5 @@
-"""Audit storage: append with the chain, search, verify. Records are never changed.
+"""Audit storage, the only writer of ``audit_records``, ``audit_head`` and ``audit_seen``:
+append with the chain, search, verify. Records are never changed.
 
 The chain's tail (``seq``, ``hash``) is kept in one small head document, so an append
 costs two lookups by key however long the trail is. Appending inserts record
@@ -18,16 +19,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from audit.chain import GENESIS, Verdict, digest, verify
+from audit.domain.chain import Head, Record, Verdict, link, link_all, verify
 from common import areas
 from common.contracts.audit import AuditEntry, AuditQuery
 from common.deadlocks import retry_transient
+from common.scope import Scope
+from common.scoping import within
 
 MAX_APPEND_ATTEMPTS = 50
 HEAD_ID = "head"
@@ -48,15 +51,10 @@ def _utc_iso(moment: datetime) -> str:
     return aware.astimezone(UTC).isoformat()
 
 
-class AuditRepository(Protocol):
-    def append(self, entry: AuditEntry, event_id: str) -> int:
-        """Append once per event id; return the record's seq."""
-
-    def append_many(self, items: Sequence[tuple[AuditEntry, str]]) -> list[int]:
-        """Append each ``(entry, event id)`` once, in order; return their seqs."""
-
-    def search(self, query: AuditQuery, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        """Records matching ``query`` inside ``scope``, newest first."""
+def _stored(record: Record) -> Record:
+    """The document of a chained record: keyed by seq, with its area's ancestors for scoping."""
+    area = record.get("area")
+    return {"_id": seq_key(record["seq"]), **record, "area_ancestors": areas.ancestors(area) if area else []}
 
 
 class MongoAuditRepository:
@@ -92,19 +90,8 @@ class MongoAuditRepository:
         return [seqs[event_id] if event_id in seqs else self.append(entry, event_id) for entry, event_id in items]
 
     def _append_batch(self, items: Sequence[tuple[AuditEntry, str]]) -> dict[str, int]:
-        head = self.head.find_one({"_id": HEAD_ID}) or self._head_from_tail()
-        seq, previous = int(head["seq"]), head["hash"]
-        records: list[dict[str, Any]] = []
-        taken: set[str] = set()
-        for entry, event_id in items:
-            if event_id in taken:
-                continue
-            taken.add(event_id)
-            seq += 1
-            record = {**entry.model_dump(mode="json"), "seq": seq, "event_id": event_id, "prev_hash": previous}
-            record["hash"] = previous = digest(record, previous)
-            record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
-            records.append({"_id": seq_key(seq), **record})
+        head = self._head()
+        records = [_stored(record) for record in link_all(items, head)]
         stored = 0
         try:
             self.records.insert_many(records, ordered=True)
@@ -113,33 +100,29 @@ class MongoAuditRepository:
             stored = int(exc.details.get("nInserted", 0))
         written = records[:stored]
         if written:
-            self._advance(head, written[-1]["seq"], written[-1]["hash"])
+            self._advance(head, Head(written[-1]["seq"], written[-1]["hash"]))
             with contextlib.suppress(BulkWriteError):
                 self.seen.insert_many([{"_id": r["event_id"], "seq": r["seq"]} for r in written], ordered=False)
         return {r["event_id"]: r["seq"] for r in written}
 
     def _append(self, entry: AuditEntry, event_id: str) -> int:
-        data = entry.model_dump(mode="json")
         for _ in range(MAX_APPEND_ATTEMPTS):
             seen = self.seen.find_one({"_id": event_id})
             if seen is not None:
                 return int(seen["seq"])
-            head = self.head.find_one({"_id": HEAD_ID}) or self._head_from_tail()
-            seq = int(head["seq"]) + 1
-            record = {**data, "seq": seq, "event_id": event_id, "prev_hash": head["hash"]}
-            record["hash"] = digest(record, head["hash"])
-            record["area_ancestors"] = areas.ancestors(entry.area) if entry.area else []
+            head = self._head()
+            record = link(entry, event_id, head)
             try:
-                retry_transient(partial(self.records.insert_one, {"_id": seq_key(seq), **record}))
+                retry_transient(partial(self.records.insert_one, _stored(record)))
             except DuplicateKeyError:
-                if self.records.find_one({"_id": seq_key(seq)}, {"_id": 1}) is not None:
+                if self.records.find_one({"_id": seq_key(record["seq"])}, {"_id": 1}) is not None:
                     self._catch_up(head)  # this seq is taken: look again
                     continue
                 # Not the seq, so the event: appended before a crash lost its marker.
-                earlier = self.records.find_one({"event_id": event_id}, {"seq": 1}) or {"seq": seq}
+                earlier = self.records.find_one({"event_id": event_id}, {"seq": 1}) or record
                 return self._remember(event_id, int(earlier["seq"]))
-            self._advance(head, seq, record["hash"])
-            return self._remember(event_id, seq)
+            self._advance(head, Head(record["seq"], record["hash"]))
+            return self._remember(event_id, record["seq"])
         raise RuntimeError("could not append to the audit chain")
 
     def _remember(self, event_id: str, seq: int) -> int:
@@ -147,27 +130,29 @@ class MongoAuditRepository:
             self.seen.insert_one({"_id": event_id, "seq": seq})
         return seq
 
-    def _head_from_tail(self) -> dict[str, Any]:
-        """The head as the records say (a trail written before the head existed, or empty)."""
-        tail = self.records.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
-        return {"seq": int(tail["seq"]), "hash": tail["hash"]} if tail else {"seq": 0, "hash": GENESIS}
+    def _head(self) -> Head:
+        """The head document, or the head as the records say (a trail written before the head existed, or empty)."""
+        head = self.head.find_one({"_id": HEAD_ID})
+        if head is None:
+            head = self.records.find_one({}, {"seq": 1, "hash": 1}, sort=[("_id", DESCENDING)])
+        return Head(int(head["seq"]), head["hash"]) if head else Head()
 
-    def _advance(self, head: dict[str, Any], seq: int, hash_: str) -> None:
-        """Move the head from ``head`` to ``seq`` unless someone already moved it."""
+    def _advance(self, head: Head, to: Head) -> None:
+        """Move the head from ``head`` to ``to`` unless someone already moved it."""
         # An upsert that loses to another appender means the head is already past ``head``.
         with contextlib.suppress(DuplicateKeyError):
             self.head.update_one(
-                {"_id": HEAD_ID, "seq": head["seq"]}, {"$set": {"seq": seq, "hash": hash_}}, upsert=True
+                {"_id": HEAD_ID, "seq": head.seq}, {"$set": {"seq": to.seq, "hash": to.hash}}, upsert=True
             )
 
-    def _catch_up(self, head: dict[str, Any]) -> None:
+    def _catch_up(self, head: Head) -> None:
         """Record ``head.seq + 1`` exists: move the head onto it (it may be left behind)."""
-        taken = self.records.find_one({"_id": seq_key(int(head["seq"]) + 1)}, {"seq": 1, "hash": 1})
+        taken = self.records.find_one({"_id": seq_key(head.seq + 1)}, {"seq": 1, "hash": 1})
         if taken is not None:
-            self._advance(head, int(taken["seq"]), taken["hash"])
+            self._advance(head, Head(int(taken["seq"]), taken["hash"]))
 
-    def search(self, query: AuditQuery, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        filters: dict[str, Any] = dict(scope)
+    def search(self, query: AuditQuery, scope: Scope) -> list[Record]:
+        filters: dict[str, Any] = within(scope)
         for field in ("actor", "action", "object_id"):
             if (value := getattr(query, field)) is not None:
                 filters[field] = value
@@ -181,7 +166,7 @@ class MongoAuditRepository:
         cursor = self.records.find(filters, {"_id": 0, "area_ancestors": 0}).sort("_id", DESCENDING)
         return list(cursor.limit(query.limit))
 
-    def in_order(self) -> Iterator[dict[str, Any]]:
+    def in_order(self) -> Iterator[Record]:
         """Every record by seq, streamed."""
         return iter(self.records.find({}, {"_id": 0}).sort("_id", ASCENDING).batch_size(1000))
 

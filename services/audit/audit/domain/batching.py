@@ -9,24 +9,28 @@ instead of a round of lookups per entry.
 from __future__ import annotations
 
 import queue
+from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Protocol
 
-from nameko.extensions import DependencyProvider
-
-from audit.repository import AuditRepository, MongoAuditRepository
 from common.contracts.audit import AuditEntry
-from common.nameko_ext.mongo import service_database
 
 MAX_BATCH = 200
 
 Pending = tuple[AuditEntry, str, "Future[int]"]
 
 
+class BatchAppender(Protocol):
+    """What the writer needs of the trail's storage."""
+
+    def append_many(self, items: Sequence[tuple[AuditEntry, str]]) -> list[int]:
+        """Append each ``(entry, event id)`` once, in order; return their seqs."""
+
+
 class ChainWriter:
     """Queue of entries to append, drained by one writer loop."""
 
-    def __init__(self, repository: AuditRepository) -> None:
+    def __init__(self, repository: BatchAppender) -> None:
         self.repository = repository
         self.pending: queue.SimpleQueue[Pending] = queue.SimpleQueue()
 
@@ -53,17 +57,3 @@ class ChainWriter:
             else:
                 for (*_, done), seq in zip(batch, seqs, strict=True):
                     done.set_result(seq)
-
-
-class Chain(DependencyProvider):
-    """Inject the :class:`ChainWriter` of this container; its loop runs while the service does."""
-
-    def setup(self) -> None:
-        database = service_database(self.container.config, self.container.service_name)
-        self.writer = ChainWriter(MongoAuditRepository(database))
-
-    def start(self) -> None:
-        self.container.spawn_managed_thread(self.writer.run, identifier="audit-chain-writer")
-
-    def get_dependency(self, worker_ctx: Any) -> ChainWriter:
-        return self.writer

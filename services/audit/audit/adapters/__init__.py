@@ -1,0 +1,1 @@
+"""The audit trail's storage (the only writer of the audit collections)."""
