@@ -50,12 +50,12 @@ from bench import eligibility_bench, import_bench, score_bench
 from common.contracts.facts import column_pages
 from common.pii import NationalIdProtector
 from registry.adapters.households import FACTS_PROJECTION, ImportedHouseholds, MongoHouseholdRepository
+from registry.adapters.reviews import MongoReviewRepository
 from registry.importing.formats import RawRow, read_rows
 from registry.importing.job import run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import new_document, prepare
 from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
-from registry.reviews_store import MongoReviewRepository
 from registry.scoring.model import builtin_models
 
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")

@@ -14,12 +14,12 @@ from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.page_stream import OpenSender, PageSenders
 from common.pii import NationalIdProtector
+from registry.adapters.areas import AreaRepository, MongoAreaRepository
 from registry.adapters.assessment_requests import MongoScoreRepository, ScoreRepository
 from registry.adapters.households import HouseholdRepository, MongoHouseholdRepository
-from registry.areas_store import AreaRepository, MongoAreaRepository
+from registry.adapters.reviews import MongoReviewRepository, ReviewRepository
+from registry.adapters.uploads import MongoUploadRepository, UploadRepository
 from registry.dependencies import NationalIds
-from registry.reviews_store import MongoReviewRepository, ReviewRepository
-from registry.uploads_store import MongoUploadRepository, UploadRepository
 
 
 class RegistryBase(PlatformService):

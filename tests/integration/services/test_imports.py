@@ -21,8 +21,8 @@ from openpyxl import Workbook
 from pymongo import MongoClient
 
 from common.context import CallerContext
+from registry.adapters.uploads import part_id
 from registry.service import RegistryService
-from registry.uploads_store import part_id
 from reporting.service import ReportingService
 from tests.integration.services.conftest import MONGO_URI, PREFIX, eventually, new_commune
 

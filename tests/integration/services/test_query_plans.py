@@ -154,7 +154,7 @@ def household(i: int) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def registry(dbs: Databases) -> Database[Any]:
     from registry.adapters.households import MongoHouseholdRepository
-    from registry.reviews_store import MongoReviewRepository
+    from registry.adapters.reviews import MongoReviewRepository
 
     database = dbs["registry"]
     MongoHouseholdRepository.ensure_indexes(database)
@@ -253,7 +253,7 @@ def test_outbox_sweep(dbs: Databases, registry: Database[Any]) -> None:
 
 
 def test_reviews_by_area_pair_and_household(dbs: Databases, registry: Database[Any]) -> None:
-    from registry.reviews_store import MongoReviewRepository
+    from registry.adapters.reviews import MongoReviewRepository
 
     reviews = MongoReviewRepository(registry)
     a, b, c = f"{30:024x}", f"{31:024x}", f"{32:024x}"

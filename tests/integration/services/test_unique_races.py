@@ -29,11 +29,11 @@ from common.jobs import MongoJobRepository
 from common.nameko_ext.mongo import service_database
 from common.pii import NationalIdProtector
 from registry.adapters.households import ImportedHouseholds
+from registry.adapters.reviews import MongoReviewRepository
 from registry.duplicates import Finding
 from registry.importing.formats import read_rows
 from registry.importing.job import ImportReport, run_import
 from registry.importing.writer import HouseholdWriter
-from registry.reviews_store import MongoReviewRepository
 from solidarity.repository import MongoCampaignRepository
 from tests.unit.registry_importing.conftest import csv_bytes, head_row
 

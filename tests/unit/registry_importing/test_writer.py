@@ -6,7 +6,7 @@ from bson import ObjectId
 
 from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
 from common.nameko_ext import outbox
-from registry.documents import Household
+from registry.adapters.documents import Household
 from registry.importing.formats import RawRow
 from registry.importing.rows import ValidRow, parse_row
 from tests.unit.registry_importing.conftest import NIN, BulkCollection, head_row

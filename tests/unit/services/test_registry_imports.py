@@ -22,13 +22,13 @@ from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from common.jobs import MongoJobRepository
 from registry.adapters.households import ImportedHouseholds, MongoHouseholdRepository
+from registry.adapters.reviews import MongoReviewRepository
+from registry.adapters.uploads import MongoUploadRepository, part_id
 from registry.duplicates import household_keys, person_records
 from registry.entrypoints import imports
 from registry.entrypoints.imports import ScreeningWriter
 from registry.importing.stored import dedup_keys
-from registry.reviews_store import MongoReviewRepository
 from registry.service import RegistryService
-from registry.uploads_store import MongoUploadRepository, part_id
 
 AGENT_AREA = "/DZ/16"
 
@@ -286,7 +286,7 @@ def test_sweep_removes_day_old_uploads_no_running_job_reads(uploads: MongoUpload
 
 
 def test_the_cap_comes_from_the_environment() -> None:
-    from registry.uploads_store import DEFAULT_MAX_BYTES, configured_max_bytes
+    from registry.adapters.uploads import DEFAULT_MAX_BYTES, configured_max_bytes
 
     assert configured_max_bytes({}) == DEFAULT_MAX_BYTES == 100 * 1024 * 1024
     assert configured_max_bytes({"IMPORT_MAX_BYTES": "2048"}) == 2048

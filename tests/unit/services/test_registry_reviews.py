@@ -10,9 +10,9 @@ import pytest
 from bson import ObjectId
 
 from common.errors import CrossAreaReview, NotFound
+from registry.adapters.reviews import OPAQUE_IDS_MIGRATION, MongoReviewRepository
 from registry.duplicates import Finding
 from registry.review_access import readable, require_decidable, review_for
-from registry.reviews_store import OPAQUE_IDS_MIGRATION, MongoReviewRepository
 
 ALGER, ORAN, ALGER_2 = "/DZ/16/1601", "/DZ/31/3101", "/DZ/16/1602"
 

@@ -35,7 +35,7 @@ from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from common.scope import Scope
-from registry.documents import Household
+from registry.adapters.documents import Household
 from registry.facts import PROJECTION, household_facts
 from registry.importing.writer import ImportWrite, Stored
 from registry.scoring.batch import PROJECTION as SCORING_PROJECTION
@@ -359,7 +359,7 @@ class ImportedHouseholds:
 
     @staticmethod
     def ensure_indexes(collection: Collection[Any]) -> None:
-        """The unique import key (``registry.documents.Household`` declares the same index)."""
+        """The unique import key (``registry.adapters.documents.Household`` declares the same index)."""
         collection.create_index("import_key", unique=True, sparse=True)
 
     def keyed(self, keys: Sequence[str]) -> dict[str, Stored]:

@@ -1,6 +1,6 @@
 """Bulk import of households: upload a file in parts, import it as a job, screen what it wrote.
 
-The gateway streams the file with ``put_upload_part`` (see :mod:`registry.uploads_store`),
+The gateway streams the file with ``put_upload_part`` (see :mod:`registry.adapters.uploads`),
 then calls ``start_import``, which answers at once with the job (``get_job``) and runs
 :func:`registry.importing.job.run_import` beside the RPC workers. The upload id is the
 idempotency key of both calls: a part stored twice counts once, and a second start of an
@@ -40,6 +40,8 @@ from common.errors import Conflict, NotFound, ValidationFailed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
 from registry.adapters.households import ImportedHouseholds
+from registry.adapters.reviews import ReviewRepository
+from registry.adapters.uploads import MAX_PART_BYTES, UPLOAD_ID
 from registry.base import RegistryBase
 from registry.duplicates import findings, person_records
 from registry.entrypoints.households import CANDIDATE_LIMIT
@@ -48,8 +50,6 @@ from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import check_source
 from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
-from registry.reviews_store import ReviewRepository
-from registry.uploads_store import MAX_PART_BYTES, UPLOAD_ID
 
 MAX_SEQ = 999_999  # part ids hold six digits
 POOL_PER_HOUSEHOLD = 200
