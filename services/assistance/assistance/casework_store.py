@@ -271,7 +271,7 @@ class MongoCaseworkRepository:
         return count, involved, leading
 
     def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
-        closure = {"_id": case_id, "key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
+        closure: dict[str, Any] = {"_id": case_id, "key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
         closure |= {"note": note, "by": user_id, "at": _now()}
         try:
             self.closures.insert_one(closure)

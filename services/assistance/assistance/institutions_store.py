@@ -198,7 +198,7 @@ class MongoInstitutionRepository:
         kinds = institution.places_by_kind
         kept = {
             place
-            for kind in (kinds or {None: institution.capacity})
+            for kind in (list(kinds) if kinds else [None])
             for place in place_ids(institution.code, kinds, institution.capacity, kind)
         }
         held = [place["_id"] for place in self.places.find({"institution": institution.code}, {"_id": 1})]

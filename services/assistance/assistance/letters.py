@@ -18,7 +18,7 @@ from typing import Literal
 
 from fpdf import FPDF
 
-from assistance.lifecycle import LEVEL_BY_ROLE
+from assistance.domain.lifecycle import LEVEL_BY_ROLE
 from common.errors import ServiceUnavailable
 
 Language = Literal["ar", "fr"]

@@ -1,28 +1,208 @@
-"""The assistance service: its groups of entrypoints (``assistance.entrypoints``) and the event relay."""
+"""The assistance service: thin entrypoints over the use cases in ``assistance.app``.
+
+Each entrypoint authorizes the caller, reads its payload, calls one use case and answers
+a view (``assistance.views``). Reading order: this file, then ``app/``, ``domain/``, ``adapters/``.
+"""
 
 from __future__ import annotations
 
-from nameko.timer import timer
+import base64
+from typing import Any
 
+from nameko.timer import Timer, timer
+
+from assistance import letters, views
+from assistance.app import aid_requests as aid
+from assistance.app import urgent
+from assistance.domain.lifecycle import Step
 from assistance.entrypoints.casework import CaseworkEntrypoints
 from assistance.entrypoints.eligibility import EligibilityEntrypoints
 from assistance.entrypoints.payments import PaymentEntrypoints
 from assistance.entrypoints.programmes import ProgrammeEntrypoints
 from assistance.entrypoints.referrals import ReferralEntrypoints
-from assistance.entrypoints.requests import RequestEntrypoints
-from assistance.entrypoints.urgent import UrgentEntrypoints
+from assistance.settings import AidSettings
+from common import policy
+from common.contracts.aid import (
+    AidMotiveIn,
+    AidRequestFilter,
+    AidRequestIn,
+    DeliveryIn,
+    DiagnosisIn,
+    FollowUpVisitIn,
+    ProposalIn,
+    RegularisationIn,
+    UrgentAidIn,
+)
+from common.errors import ValidationFailed
+from common.idempotency import check_key, keyed
+from common.nameko_ext.entrypoints import rpc
+from common.validation import parse
+
+
+class SettingsTimer(Timer):
+    """A timer whose interval is ``AidSettings.escalation_interval_seconds`` of its container."""
+
+    def setup(self) -> None:
+        self.interval = AidSettings(**(self.container.config.get("AID_SETTINGS") or {})).escalation_interval_seconds
+
+
+settings_timer = SettingsTimer.decorator
 
 
 class AssistanceService(
     ProgrammeEntrypoints,
-    RequestEntrypoints,
-    UrgentEntrypoints,
     PaymentEntrypoints,
     EligibilityEntrypoints,
     ReferralEntrypoints,
     CaseworkEntrypoints,
 ):
     name = "assistance"
+
+    # aid requests (app.aid_requests)
+
+    @rpc
+    def create_aid_request(self, request: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Receive a request for a household (reception): ``received``, ``aid_requested``."""
+        caller = policy.authorize(self.caller, "aid.request")
+        check_key(idempotency_key)
+        payload = parse(AidRequestIn, request)
+        key = keyed(caller.user_id, idempotency_key, "create_aid_request", payload)
+        return views.aid_request(aid.receive(self.desk, caller, payload, key))
+
+    @rpc
+    def get_aid_request(self, request_id: str) -> dict[str, Any]:
+        """A request with its history; outside the caller's area it does not exist."""
+        caller = policy.authorize(self.caller, "aid.read")
+        return views.aid_request(aid.visible(caller, request_id, self.desk))
+
+    @rpc
+    def list_aid_requests(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """A page of requests in the caller's area, by id: ``{"items", "next_cursor"}``."""
+        caller = policy.authorize(self.caller, "aid.read")
+        found, more = aid.search(self.desk, caller, parse(AidRequestFilter, filters))
+        items = [views.aid_request(request, with_history=False) for request in found]
+        return {"items": items, "next_cursor": items[-1]["id"] if more else None}
+
+    @rpc
+    def diagnose_aid_request(self, request_id: str, diagnosis: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Record the social worker's diagnosis; on an urgent grant, the first half of its regularisation."""
+        caller = policy.authorize(self.caller, "aid.propose")
+        key = check_key(idempotency_key)
+        payload = parse(DiagnosisIn, diagnosis)
+        return views.aid_request(aid.diagnose(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def check_aid_eligibility(self, request_id: str, idempotency_key: str) -> dict[str, Any]:
+        """Check the rules in force against the household's facts now: a reason per criterion, the amount."""
+        caller = policy.authorize(self.caller, "aid.propose")
+        key = check_key(idempotency_key)
+        return views.aid_request(aid.check_eligibility(self.desk, caller, request_id, key))
+
+    @rpc
+    def propose_aid_decision(self, request_id: str, proposal: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The maker proposes to grant or to refuse (grants of the same need overlapping are shown)."""
+        caller = policy.authorize(self.caller, "aid.propose")
+        key = check_key(idempotency_key)
+        payload = parse(ProposalIn, proposal)
+        return views.aid_request(aid.propose(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def approve_aid_request(self, request_id: str, decision: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The checker grants the proposed aid: ``approved``, budget committed, ``aid_decided``."""
+        caller = policy.authorize(self.caller, "aid.approve")
+        key = check_key(idempotency_key)
+        payload = parse(AidMotiveIn, decision)
+        return views.aid_request(aid.approve(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def reject_aid_request(self, request_id: str, decision: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The checker refuses the aid (confirming a proposed refusal, or overruling a grant): ``aid_decided``."""
+        caller = policy.authorize(self.caller, "aid.approve")
+        key = check_key(idempotency_key)
+        payload = parse(AidMotiveIn, decision)
+        return views.aid_request(aid.reject(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def cancel_aid_request(self, request_id: str, motive: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The administration stops a request before payment (an approved one: a checker's act)."""
+        return self._stop(request_id, motive, idempotency_key, Step.CANCEL)
+
+    @rpc
+    def withdraw_aid_request(self, request_id: str, motive: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The household withdraws its request before payment; the budget is given back."""
+        return self._stop(request_id, motive, idempotency_key, Step.WITHDRAW)
+
+    def _stop(self, request_id: str, motive: dict[str, Any], idempotency_key: str, step: Step) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "aid.request")
+        key = check_key(idempotency_key)
+        payload = parse(AidMotiveIn, motive)
+        return views.aid_request(aid.stop(self.desk, caller, request_id, payload, key, step))
+
+    @rpc
+    def record_aid_delivery(self, request_id: str, delivery: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """In-kind aid or a service handed over: ``disbursed``, ``aid_disbursed`` (cash goes through payment lists)."""
+        caller = policy.authorize(self.caller, "aid.disburse")
+        key = check_key(idempotency_key)
+        payload = parse(DeliveryIn, delivery)
+        return views.aid_request(aid.deliver(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def record_follow_up_visit(self, request_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A follow-up visit after the aid: ``follow_up`` (repeatable)."""
+        caller = policy.authorize(self.caller, "aid.follow_up")
+        key = check_key(idempotency_key)
+        payload = parse(FollowUpVisitIn, visit)
+        return views.aid_request(aid.follow_up(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def close_aid_request(self, request_id: str, motive: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Close the case after the aid (and its follow-up), or after a rejection."""
+        caller = policy.authorize(self.caller, "aid.follow_up")
+        key = check_key(idempotency_key)
+        payload = parse(AidMotiveIn, motive)
+        return views.aid_request(aid.close(self.desk, caller, request_id, payload, key))
+
+    @rpc
+    def decision_letter(self, request_id: str, language: str) -> dict[str, Any]:
+        """The decision letter as PDF, base64: ``{"filename", "content_type", "pdf_base64"}``."""
+        caller = policy.authorize(self.caller, "aid.read")
+        wanted = next((known for known in letters.LANGUAGES if known == language), None)
+        if wanted is None:
+            raise ValidationFailed("language must be 'ar' or 'fr'", {"language": language})
+        font_dir = self.aid_settings.letter_font_dir
+        found, pdf = aid.decision_letter(self.desk, caller, request_id, wanted, font_dir)
+        return {
+            "filename": f"decision-{found}-{language}.pdf",
+            "content_type": "application/pdf",
+            "pdf_base64": base64.b64encode(pdf).decode("ascii"),
+        }
+
+    # urgent aid (app.urgent)
+
+    @rpc
+    def grant_urgent_aid(self, grant: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Grant immediate aid: an ``approved`` urgent request, ``urgent_aid_granted`` and ``aid_decided``."""
+        caller = policy.authorize(self.caller, "aid.urgent")
+        check_key(idempotency_key)
+        payload = parse(UrgentAidIn, grant)
+        policy.require_within(caller, payload.area)
+        key = keyed(caller.user_id, idempotency_key, "grant_urgent_aid", payload)
+        return views.aid_request(urgent.grant(self.desk, self.aid_settings, caller, payload, key))
+
+    @rpc
+    def regularise_urgent_aid(self, request_id: str, decision: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The regular decision on a diagnosed urgent grant, by an officer other than the granter."""
+        caller = policy.authorize(self.caller, "aid.approve")
+        key = check_key(idempotency_key)
+        payload = parse(RegularisationIn, decision)
+        return views.aid_request(urgent.regularise(self.desk, caller, request_id, payload, key))
+
+    @settings_timer(interval=60)
+    def escalate_overdue_regularisations(self) -> None:
+        """Escalate each late regularisation one level, publishing ``regularisation_overdue`` once per level."""
+        urgent.escalate_overdue(self.desk, self.aid_settings)
+
+    # events
 
     @timer(interval=0.5)
     def relay_outbox(self) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from pymongo import MongoClient
 
-from assistance.requests.cover import MongoCoverClaims, cover_keys
+from assistance.adapters.cover_claims import MongoCoverClaims
+from assistance.domain.cover import cover_keys
 from tests.integration.services.conftest import MONGO_URI, PREFIX
 
 

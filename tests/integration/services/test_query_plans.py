@@ -277,8 +277,8 @@ def test_jobs_by_id_and_stale_ones(dbs: Databases, registry: Database[Any]) -> N
 
 @pytest.fixture(scope="module")
 def assistance(dbs: Databases) -> Database[Any]:
-    from assistance.requests.cover import MongoCoverClaims
-    from assistance.requests.store import MongoAidRequestRepository
+    from assistance.adapters.aid_requests import MongoAidRequestRepository
+    from assistance.adapters.cover_claims import MongoCoverClaims
 
     database = dbs["assistance"]
     MongoAidRequestRepository.ensure_indexes(database)
@@ -311,7 +311,7 @@ def assistance(dbs: Databases) -> Database[Any]:
 
 
 def test_aid_requests_by_area_state_and_household(dbs: Databases, assistance: Database[Any]) -> None:
-    from assistance.requests.store import MongoAidRequestRepository
+    from assistance.adapters.aid_requests import MongoAidRequestRepository
 
     repo = MongoAidRequestRepository(assistance)
     scope = {"area_ancestors": COMMUNE}
@@ -326,7 +326,7 @@ def test_aid_requests_by_area_state_and_household(dbs: Databases, assistance: Da
 
 
 def test_cover_claims(dbs: Databases, assistance: Database[Any]) -> None:
-    from assistance.requests.cover import MongoCoverClaims
+    from assistance.adapters.cover_claims import MongoCoverClaims
 
     claims = MongoCoverClaims(assistance)
     taken = f"food|{5:024x}|2026-06"
@@ -433,9 +433,9 @@ def test_reporting_count_by_area(dbs: Databases) -> None:
 
 @pytest.fixture(scope="module")
 def casework(dbs: Databases) -> Database[Any]:
+    from assistance.adapters.payments import MongoPaymentRepository
     from assistance.casework_store import MongoCaseworkRepository
     from assistance.referrals_store import MongoReferralRepository
-    from assistance.requests.payments_store import MongoPaymentRepository
 
     database = dbs["casework"]
     for repository in (MongoCaseworkRepository, MongoReferralRepository, MongoPaymentRepository):
@@ -513,7 +513,7 @@ def test_referrals_by_area_institution_and_state(dbs: Databases, casework: Datab
 
 
 def test_payments_to_reissue_in_an_area(dbs: Databases, casework: Database[Any]) -> None:
-    from assistance.requests.payments_store import MongoPaymentRepository
+    from assistance.adapters.payments import MongoPaymentRepository
 
     repo = MongoPaymentRepository(casework)
     assert_indexed(dbs, lambda: repo.to_reissue({"area_ancestors": COMMUNE}))

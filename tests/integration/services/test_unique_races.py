@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from pymongo.database import Database
 
+from assistance.adapters.cover_claims import MongoCoverClaims
 from assistance.institutions_store import MongoInstitutionRepository, Reservation
-from assistance.requests.cover import MongoCoverClaims
 from common.contracts.campaigns import CampaignIn
 from common.errors import Conflict
 from common.idempotency import keyed

@@ -5,7 +5,8 @@ from __future__ import annotations
 import mongomock
 import pytest
 
-from assistance.requests.cover import MongoCoverClaims, cover_keys, months
+from assistance.adapters.cover_claims import MongoCoverClaims
+from assistance.domain.cover import cover_keys, months
 from common.errors import ValidationFailed
 
 

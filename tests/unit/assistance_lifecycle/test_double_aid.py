@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistance.requests import double_aid
+from assistance.domain import double_aid
 from common.errors import ValidationFailed
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistance import lifecycle
-from assistance.lifecycle import APPROVAL_LEVELS, State, Step, advance, allowed_steps, check_checker, required_level
+from assistance.domain import lifecycle
+from assistance.domain.lifecycle import (
+    APPROVAL_LEVELS,
+    State,
+    Step,
+    advance,
+    allowed_steps,
+    check_checker,
+    required_level,
+)
 from common import policy
 from common.errors import Forbidden, InvalidTransition
 

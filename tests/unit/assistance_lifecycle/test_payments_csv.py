@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistance.requests.payments import MalformedFile, list_id, parse_operator_csv, reference
+from assistance.domain.payments import MalformedFile, list_id, parse_operator_csv, reference
 
 
 def test_rows_are_read_with_either_separator() -> None:

@@ -19,11 +19,11 @@ from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 from pypdf import PdfReader
 
-from assistance.requests.cover import MongoCoverClaims
-from assistance.requests.payments_store import MongoPaymentRepository
-from assistance.requests.settings import AidSettings
-from assistance.requests.store import MongoAidRequestRepository
+from assistance.adapters.aid_requests import MongoAidRequestRepository
+from assistance.adapters.cover_claims import MongoCoverClaims
+from assistance.adapters.payments import MongoPaymentRepository
 from assistance.service import AssistanceService
+from assistance.settings import AidSettings
 from common import policy
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -330,7 +330,7 @@ def test_a_concurrent_step_loses_the_guard_and_is_decided_again(world: World) ->
     worker = world.as_("worker")
     stale = world.requests.get(request["id"])
     worker.withdraw_aid_request(request["id"], {"motive": "Le ménage renonce"}, key())
-    from assistance.requests.store import Change
+    from assistance.domain.aid_request import Change
 
     assert world.requests.apply(stale, "diagnose", key(), "worker", Change(state="diagnosed")) is None
     with pytest.raises(InvalidTransition):

@@ -1,17 +1,16 @@
-"""Aid request storage: one document per request, changed only by guarded single-document writes.
+"""The ``aid_requests`` collection's one writer: one document per request, changed only by guarded writes.
 
 Every step is one ``find_one_and_update`` filtered by ``_id`` and guarded on the state
 and version the step was decided from: the new state, the history entry (with the
 step's idempotency key) and the event (outbox) land together or not at all, and of two
-concurrent steps only one applies. The filter is ``_id`` plus guards.
+concurrent steps only one applies. It takes and returns :class:`AidRequest`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -20,19 +19,18 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance import lifecycle
+from assistance.domain import lifecycle
+from assistance.domain.aid_request import AidRequest, Change, Event
+from common.clock import now
 from common.contracts.events import REGULARISATION_OVERDUE
 from common.deadlocks import retry_transient
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.nameko_ext import outbox
+from common.scope import Scope
+from common.scoping import within
 
 COLLECTION = "aid_requests"
 OUTBOX_COLLECTIONS = (COLLECTION,)
-INTERNAL = frozenset({"_id", "area_ancestors", "idempotency_key", FINGERPRINT_FIELD, "version", outbox.OUTBOX_FIELD})
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def object_id(value: Any) -> ObjectId | None:
@@ -42,43 +40,6 @@ def object_id(value: Any) -> ObjectId | None:
         return None
 
 
-def plain(value: Any) -> Any:
-    """Stored values as JSON: datetimes and dates as ISO text, ObjectIds as text."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, ObjectId):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def mask_account(point: dict[str, Any] | None) -> dict[str, str] | None:
-    """A payment point as shown with the request: a CCP account only by its last digits."""
-    if not point:
-        return None
-    ref = str(point.get("ref", ""))
-    return {"kind": point["kind"], "ref": ("•" * max(len(ref) - 4, 0) + ref[-4:]) if point["kind"] == "ccp" else ref}
-
-
-def public(doc: dict[str, Any]) -> dict[str, Any]:
-    """A request as the service answers: bookkeeping dropped, history without keys, accounts masked."""
-    data = {k: plain(v) for k, v in doc.items() if k not in INTERNAL}
-    data["id"] = str(doc["_id"])
-    data["history"] = [
-        {k: v for k, v in entry.items() if k not in ("key", FINGERPRINT_FIELD)} for entry in data.get("history", [])
-    ]
-    task = doc.get("regularisation") or {}
-    data["allowed_steps"] = lifecycle.allowed_steps(
-        doc["state"], doc.get("benefit_type")
-    ) + lifecycle.regularisation_steps(task.get("status"))
-    if data.get("proposal"):
-        data["proposal"]["payment_point"] = mask_account(doc["proposal"].get("payment_point"))
-    return data
-
-
 def step_key(key: KeyedRequest | str) -> dict[str, str]:
     """What a history entry keeps of its step's key: a client's scoped with its fingerprint, or the platform's."""
     if isinstance(key, KeyedRequest):
@@ -86,64 +47,8 @@ def step_key(key: KeyedRequest | str) -> dict[str, str]:
     return {"key": key}
 
 
-def applied_entry(doc: dict[str, Any], key: str) -> dict[str, Any] | None:
-    """The history entry written by the step that used ``key``, if any."""
-    return next((entry for entry in doc.get("history", ()) if entry.get("key") == key), None)
-
-
-@dataclass
-class Change:
-    """What a step writes besides the history entry: the state it leads to, fields, events."""
-
-    state: str
-    set: dict[str, Any] = field(default_factory=dict)
-    push: dict[str, Any] = field(default_factory=dict)
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    motive: str | None = None
-
-
-class AidRequestRepository(Protocol):
-    def new_id(self) -> str: ...
-
-    def create(self, doc: dict[str, Any], events: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], bool]:
-        """Insert ``doc`` (its ``idempotency_key`` unique) with ``events``: ``(stored, created by this call)``."""
-
-    def get(self, request_id: str) -> dict[str, Any] | None:
-        """The stored request (raw), wherever it is: the caller's scope is the service's check."""
-
-    def by_key(self, idempotency_key: str) -> dict[str, Any] | None:
-        """The request created with ``idempotency_key``, if any."""
-
-    def search(
-        self, scope: dict[str, Any], filters: dict[str, Any], after: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """Raw requests inside ``scope`` matching ``filters``, by id, after the cursor."""
-
-    def apply(
-        self, doc: dict[str, Any], step: str, key: KeyedRequest | str, user_id: str, change: Change
-    ) -> dict[str, Any] | None:
-        """Write ``change`` if ``doc`` is still at the state and version it was read at; else ``None``."""
-
-    def grants(self, household_ids: Iterable[str], need: str) -> list[dict[str, Any]]:
-        """Requests granting ``need`` to any of ``household_ids``, in every area: id, household, programme, period."""
-
-    def in_state(self, scope: dict[str, Any], state: str, benefit_type: str) -> list[dict[str, Any]]:
-        """Raw requests inside ``scope`` in ``state`` for a benefit type (payment lists)."""
-
-    def set_fields(self, request_id: str, guard: dict[str, Any], values: dict[str, Any]) -> bool:
-        """Set ``values`` if the request still matches ``guard``; no history (bookkeeping, not a step)."""
-
-    def overdue_regularisations(self, at: datetime) -> list[dict[str, Any]]:
-        """Urgent requests whose regularisation is open and whose next escalation is due."""
-
-    def escalate(
-        self, doc: dict[str, Any], level: int, escalated_to: str, next_at: datetime | None, event: dict[str, Any]
-    ) -> bool:
-        """Raise the regularisation to ``level`` (from ``level - 1``) with its event; False if it already was."""
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int: ...
-
-    def sweep_events(self) -> int: ...
+def _request(doc: dict[str, Any] | None) -> AidRequest | None:
+    return AidRequest.from_document(doc) if doc is not None else None
 
 
 class MongoAidRequestRepository:
@@ -163,7 +68,9 @@ class MongoAidRequestRepository:
     def new_id(self) -> str:
         return str(ObjectId())
 
-    def create(self, doc: dict[str, Any], events: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], bool]:
+    def create(self, request: AidRequest, events: list[Event]) -> tuple[AidRequest, bool]:
+        """Insert ``request`` (its ``idempotency_key`` unique) with ``events``: ``(stored, created by this call)``."""
+        doc = request.document()
         pending = [outbox.pending(kind, data) for kind, data in events]
         stored = {**doc, "_id": ObjectId(doc["_id"]), "version": 1, outbox.OUTBOX_FIELD: pending}
         try:
@@ -172,28 +79,32 @@ class MongoAidRequestRepository:
             first = self.requests.find_one({"idempotency_key": doc["idempotency_key"]})
             if first is None:
                 raise
-            return first, False
+            return AidRequest.from_document(first), False
         outbox.mark(self.database, COLLECTION, [stored["_id"]])
-        return stored, True
+        return AidRequest.from_document(stored), True
 
-    def get(self, request_id: str) -> dict[str, Any] | None:
+    def get(self, request_id: str) -> AidRequest | None:
+        """The stored request, wherever it is: the caller's scope is the use case's check."""
         oid = object_id(request_id)
-        return self.requests.find_one({"_id": oid}) if oid else None
+        return _request(self.requests.find_one({"_id": oid})) if oid else None
 
-    def by_key(self, idempotency_key: str) -> dict[str, Any] | None:
-        return self.requests.find_one({"idempotency_key": idempotency_key})
+    def by_key(self, idempotency_key: str) -> AidRequest | None:
+        """The request created with ``idempotency_key``, if any."""
+        return _request(self.requests.find_one({"idempotency_key": idempotency_key}))
 
-    def search(
-        self, scope: dict[str, Any], filters: dict[str, Any], after: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {**scope, **filters}
+    def search(self, scope: Scope, filters: dict[str, Any], after: str | None, limit: int) -> list[AidRequest]:
+        """Requests inside ``scope`` matching ``filters`` (equality on fields), by id, after the cursor; no history."""
+        query: dict[str, Any] = {**within(scope), **filters}
         if after and (oid := object_id(after)):
             query["_id"] = {"$gt": oid}
-        return list(self.requests.find(query, {"history": 0}).sort("_id", ASCENDING).limit(limit))
+        found = self.requests.find(query, {"history": 0}).sort("_id", ASCENDING).limit(limit)
+        return [AidRequest.from_document(doc) for doc in found]
 
     def apply(
-        self, doc: dict[str, Any], step: str, key: KeyedRequest | str, user_id: str, change: Change
-    ) -> dict[str, Any] | None:
+        self, request: AidRequest, step: str, key: KeyedRequest | str, user_id: str, change: Change
+    ) -> AidRequest | None:
+        """Write ``change`` if ``request`` is still at the state and version it was read at; else ``None``."""
+        doc = {"_id": ObjectId(request.id), "state": request.state, "version": request.version}
         at = now()
         entry = {
             **step_key(key),
@@ -214,9 +125,10 @@ class MongoAidRequestRepository:
         )
         if updated is not None and change.events:
             outbox.mark(self.database, COLLECTION, [doc["_id"]])
-        return updated
+        return _request(updated)
 
     def grants(self, household_ids: Iterable[str], need: str) -> list[dict[str, Any]]:
+        """Requests granting ``need`` to any of ``household_ids``, in every area: id, household, programme, period."""
         query = {
             "household_id": {"$in": sorted(set(household_ids))},
             "need": need,
@@ -235,28 +147,37 @@ class MongoAidRequestRepository:
             for doc in self.requests.find(query, fields)
         ]
 
-    def in_state(self, scope: dict[str, Any], state: str, benefit_type: str) -> list[dict[str, Any]]:
-        query = {**scope, "state": state, "benefit_type": benefit_type}
-        return list(self.requests.find(query, {"history": 0}).sort("_id", ASCENDING))
+    def in_state(self, scope: Scope, state: str, benefit_type: str) -> list[AidRequest]:
+        """Requests inside ``scope`` in ``state`` for a benefit type (payment lists)."""
+        query = {**within(scope), "state": state, "benefit_type": benefit_type}
+        return [
+            AidRequest.from_document(doc) for doc in self.requests.find(query, {"history": 0}).sort("_id", ASCENDING)
+        ]
 
     def set_fields(self, request_id: str, guard: dict[str, Any], values: dict[str, Any]) -> bool:
+        """Set ``values`` if the request still matches ``guard``; no history (bookkeeping, not a step)."""
         oid = object_id(request_id)
         result = self.requests.update_one({"_id": oid, **guard}, {"$set": {**values, "updated_at": now()}})
         return result.matched_count == 1
 
-    def overdue_regularisations(self, at: datetime) -> list[dict[str, Any]]:
+    def overdue_regularisations(self, at: datetime) -> list[AidRequest]:
+        """Urgent requests whose regularisation is open and whose next escalation is due."""
         query = {
             "regularisation.status": {"$in": sorted(lifecycle.REGULARISATION_OPEN)},
             "regularisation.next_escalation_at": {"$lte": at},
         }
-        return list(self.requests.find(query, {"history": 0, outbox.OUTBOX_FIELD: 0}))
+        return [
+            AidRequest.from_document(doc) for doc in self.requests.find(query, {"history": 0, outbox.OUTBOX_FIELD: 0})
+        ]
 
     def escalate(
-        self, doc: dict[str, Any], level: int, escalated_to: str, next_at: datetime | None, event: dict[str, Any]
+        self, request: AidRequest, level: int, escalated_to: str, next_at: datetime | None, event: dict[str, Any]
     ) -> bool:
+        """Raise the regularisation to ``level`` (from ``level - 1``) with its event; False if it already was."""
+        oid = ObjectId(request.id)
         result = self.requests.update_one(
             {
-                "_id": doc["_id"],
+                "_id": oid,
                 "regularisation.level": level - 1,
                 "regularisation.status": {"$in": sorted(lifecycle.REGULARISATION_OPEN)},
             },
@@ -271,7 +192,7 @@ class MongoAidRequestRepository:
             },
         )
         if result.modified_count:
-            outbox.mark(self.database, COLLECTION, [doc["_id"]])
+            outbox.mark(self.database, COLLECTION, [oid])
         return bool(result.modified_count)
 
     def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:

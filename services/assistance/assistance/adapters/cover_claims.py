@@ -1,4 +1,6 @@
-"""Cover claims: two checkers approving the same need for the same people at once cannot both win.
+"""The ``aid_cover_claims`` collection: two checkers approving one need for the same people cannot both win.
+
+Keys are ``domain.cover``'s.
 
 The double-aid check reads the grants already made; two approvals running at the same
 moment both read none. So an approval whose need is refused when covered also claims
@@ -15,45 +17,15 @@ and when an approval fails after claiming.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from assistance.requests.double_aid import period_bounds
 from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause, retry_transient
 
 DUPLICATE_KEY = 11000
-
-
-def months(period: str) -> list[str]:
-    """The months ``2026`` or ``2026-03`` spans, as ``YYYY-MM``."""
-    first, last = period_bounds(period)
-    found, day = [], first
-    while day <= last:
-        found.append(f"{day.year:04d}-{day.month:02d}")
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return found
-
-
-def cover_keys(need: str, households: Iterable[str], period: str) -> list[str]:
-    return [f"{need}|{household}|{month}" for household in sorted(set(households)) for month in months(period)]
-
-
-class CoverClaims(Protocol):
-    def claim(self, request_id: str, keys: list[str]) -> list[str]:
-        """Claim every key for ``request_id``; on a clash, take this call's claims back.
-
-        Returns the id of the other request holding the first key found taken, or nothing
-        when every key is claimed. Keys this request holds already (a replayed approval)
-        are its own, not a clash.
-        """
-
-    def release(self, request_id: str) -> int:
-        """Give back every claim of ``request_id``; how many."""
 
 
 class MongoCoverClaims:

@@ -17,10 +17,13 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance.requests.store import now, plain
 from common import areas
+from common.clock import now
 from common.errors import Conflict
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
+from common.jsonable import jsonable as plain
+from common.scope import Scope
+from common.scoping import within
 
 PAYMENTS = "payments"
 LISTS = "payment_lists"
@@ -40,7 +43,7 @@ class PaymentRepository(Protocol):
 
     def get(self, reference: str) -> dict[str, Any] | None: ...
 
-    def to_reissue(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
         """Failed payments inside ``scope`` not yet issued again."""
 
     def mark_reissued(self, reference: str, new_reference: str) -> None: ...
@@ -101,8 +104,8 @@ class MongoPaymentRepository:
     def get(self, reference: str) -> dict[str, Any] | None:
         return self.payments.find_one({"_id": reference}) if isinstance(reference, str) else None
 
-    def to_reissue(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        query = {**scope, "status": "failed", "reissued_as": None}
+    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
+        query = {**within(scope), "status": "failed", "reissued_as": None}
         return list(self.payments.find(query).sort("_id", ASCENDING))
 
     def mark_reissued(self, reference: str, new_reference: str) -> None:

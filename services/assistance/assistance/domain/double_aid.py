@@ -10,7 +10,7 @@ such a grant exists, its programme and its period: never the other household.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -66,3 +66,25 @@ def findings(
 
 def judge(found: list[dict[str, Any]], policy: str) -> Verdict:
     return Verdict(findings=found, policy=policy)
+
+
+def named_here(found: list[dict[str, Any]], offered: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """The findings with a programme not ``offered`` here unnamed (no ``programme``): need and period tell enough.
+
+    A related household may be helped in another wilaya by a programme of its own area;
+    naming it would tell this area of a programme it cannot even read.
+    """
+    named = [f if offered(f["programme"]) else {k: v for k, v in f.items() if k != "programme"} for f in found]
+    return [dict(items) for items in dict.fromkeys(tuple(f.items()) for f in named)]
+
+
+def verdict(
+    grants: Iterable[Mapping[str, Any]],
+    period: str,
+    own_households: set[str],
+    request_id: str,
+    policy: str,
+    offered: Callable[[str], bool],
+) -> Verdict:
+    """The double-aid verdict on granting ``period`` given the ``grants`` already made to these people."""
+    return judge(named_here(findings(grants, period, own_households, request_id), offered), policy)

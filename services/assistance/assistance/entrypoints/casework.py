@@ -258,7 +258,7 @@ class CaseworkEntrypoints(AssistanceBase):
             }
             for user in sorted(set(team) | set(involved))
         ]
-        workers.sort(key=lambda worker: -int(worker["open_cases"]))
+        workers.sort(key=lambda worker: -involved[str(worker["user_id"])])
         return {"cell": cell, "soft_limit": limit, "open_cases": count, "workers": workers}
 
     def _caseload_warnings(self, cell: str, members: list[str]) -> list[dict[str, Any]]:

@@ -13,18 +13,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from assistance.lifecycle import State, Step, advance
-from assistance.requests import payments as pay
-from assistance.requests.engine import run_step
-from assistance.requests.store import Change
-from assistance.requests.support import AidSupport, event_data
+from assistance.app import aid_requests as aid
+from assistance.app.steps import run_step
+from assistance.base import AssistanceBase
+from assistance.domain import payments as pay
+from assistance.domain.aid_request import AidRequest, Change
+from assistance.domain.lifecycle import State, Step
 from common import areas, policy
 from common.context import CallerContext
 from common.contracts.aid import PaymentListIn, PaymentPoint
-from common.contracts.events import AID_DISBURSED
 from common.errors import DomainError, NotFound, ValidationFailed
 from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
+from common.scope import Scope
 from common.validation import parse
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,11 @@ log = logging.getLogger(__name__)
 MAX_FILE_CHARS = 5_000_000
 
 
-def _anywhere(doc: dict[str, Any]) -> None:
+def _anywhere(request: AidRequest) -> None:
     """Bookkeeping steps act on requests the caller's query already scoped."""
 
 
-class PaymentEntrypoints(AidSupport):
+class PaymentEntrypoints(AssistanceBase):
     @rpc
     def build_payment_list(self, period: str, area: str) -> dict[str, Any]:
         """List the area's approved cash grants and failed payments for ``period`` (YYYY-MM).
@@ -47,15 +48,15 @@ class PaymentEntrypoints(AidSupport):
         caller = policy.authorize(self.caller, "aid.disburse")
         wanted = parse(PaymentListIn, {"period": period, "area": area})
         policy.require_within(caller, wanted.area)
-        scope = {"area_ancestors": wanted.area}
+        scope = Scope(wanted.area)
         added = 0
-        for doc in self.aid_requests.in_state(scope, State.APPROVED.value, "cash"):
-            point = PaymentPoint.model_validate(doc["proposal"]["payment_point"])
+        for request in self.aid_requests.in_state(scope, State.APPROVED.value, "cash"):
+            point = PaymentPoint.model_validate((request.proposal or {})["payment_point"])
             payment = {
-                "reference": pay.reference(str(doc["_id"]), 1),
-                "request_id": str(doc["_id"]),
-                "area": doc["area"],
-                "amount_dzd": int(doc["decision"]["amount_dzd"]),
+                "reference": pay.reference(request.id, 1),
+                "request_id": request.id,
+                "area": request.area,
+                "amount_dzd": request.decided_amount,
                 "point": point.list_key,
                 "account": point.ref if point.kind == "ccp" else None,
                 "attempt": 1,
@@ -93,8 +94,8 @@ class PaymentEntrypoints(AidSupport):
             )
             return int(issued)
 
-        def decide(doc: dict[str, Any]) -> Change:
-            return Change(state=advance(doc["state"], Step.SCHEDULE_PAYMENT), set={"disbursement": record})
+        def decide(request: AidRequest) -> Change:
+            return request.schedule_payment(record)
 
         try:
             run_step(
@@ -193,7 +194,7 @@ class PaymentEntrypoints(AidSupport):
             if not self.payments.settle(row.reference, current, row.status, row.paid_at, row.failure_reason):
                 fresh = self.payments.get(row.reference) or payment
                 return self._settle(caller, fresh, row) if fresh["status"] != current else "the payment is changing"
-            applied = row.status
+            applied: str = row.status
         elif current == row.status:
             applied = "unchanged"
         else:
@@ -215,18 +216,8 @@ class PaymentEntrypoints(AidSupport):
         """The request becomes ``disbursed`` with ``aid_disbursed`` (a repeat replays), and its budget spent."""
         paid_at = row.paid_at.isoformat() if row.paid_at else None
 
-        def decide(doc: dict[str, Any]) -> Change:
-            target = advance(doc["state"], Step.RECORD_PAYMENT)
-            record = {
-                **(doc.get("disbursement") or {}),
-                "status": "paid",
-                "reference": row.reference,
-                "paid_at": paid_at,
-            }
-            data = event_data(
-                doc, amount_dzd=payment["amount_dzd"], method="payment", reference=row.reference, paid_at=paid_at
-            )
-            return Change(state=target, set={"disbursement": record}, events=[(AID_DISBURSED, data)])
+        def decide(request: AidRequest) -> Change:
+            return request.record_payment(row.reference, paid_at, payment["amount_dzd"])
 
         run_step(
             self.aid_requests,
@@ -237,4 +228,4 @@ class PaymentEntrypoints(AidSupport):
             decide,
             _anywhere,
         )
-        self._spend(payment["request_id"])
+        aid.spend(self.desk, payment["request_id"])

@@ -1,0 +1,136 @@
+"""Urgent aid: granted at once within a cap, regularised within days, escalated when late.
+
+A cell coordinator (or the wilaya director) grants immediate aid to a household of
+their area: the request is created ``approved`` and ``urgent``, with a regularisation
+task due after ``AID_REGULARISATION_DAYS`` (a diagnosis, then a regular decision by
+another officer whose role covers the amount). A timer looks for late tasks and
+escalates each one level at a time (the wilaya, then the ministry), publishing
+``regularisation_overdue`` once per level: the level is raised by a write guarded on
+the previous one, so timer ticks and service replicas cannot repeat it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from assistance import budgets
+from assistance.app import aid_requests as aid
+from assistance.app.ports import AidDesk
+from assistance.domain.aid_request import AidRequest, Change, UrgentGrant, need_of
+from assistance.domain.lifecycle import State, deciding_level
+from common import policy
+from common.clock import now
+from common.context import CallerContext
+from common.contracts.aid import RegularisationIn, UrgentAidIn
+from common.errors import Conflict, Forbidden, ValidationFailed
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
+
+
+class UrgentRules(Protocol):
+    """The settings urgent aid reads (``settings.AidSettings``)."""
+
+    urgent_cap_dzd: int
+    regularisation_days: float
+    escalation_step_days: float
+    escalation_levels: tuple[str, ...]
+
+
+def grant(
+    desk: AidDesk, rules: UrgentRules, caller: CallerContext, payload: UrgentAidIn, key: KeyedRequest
+) -> AidRequest:
+    """Grant immediate aid: an ``approved`` urgent request, ``urgent_aid_granted`` and ``aid_decided``."""
+    if payload.amount_dzd > rules.urgent_cap_dzd:
+        raise Forbidden(
+            "urgent aid is capped: a larger amount goes through a regular decision",
+            {"cap_dzd": rules.urgent_cap_dzd, "amount_dzd": payload.amount_dzd},
+        )
+    existing = desk.requests.by_key(key.scoped)
+    if existing is not None:
+        key.ensure_same(existing.stored.get(FINGERPRINT_FIELD))
+        return policy.visible_or_404(existing, lambda r: r.area, caller, aid.WHAT)
+    offered = aid.programme(desk, payload.programme, payload.area, caller)
+    if need_of(offered) != "urgent":
+        raise ValidationFailed("urgent aid is granted from an urgent programme", {"programme": payload.programme})
+    if offered["benefit_type"] == "cash" and payload.payment_point is None:
+        raise ValidationFailed("a cash grant needs a payment point", {"field": "payment_point"})
+    facts = aid.household(desk, payload.household_id, payload.area)
+    request_id = desk.requests.new_id()
+    at = now()
+    period = budgets.budget_period(offered["period_kind"], at)
+    verdict = aid.double_aid_verdict(desk, request_id, facts.household_id, facts, "urgent", period)
+    if verdict.refused:
+        raise Conflict(
+            "urgent aid was already granted for this period", {"reason": "double_aid", "findings": verdict.findings}
+        )
+    if verdict.policy == "refuse":  # two grants at once both read none: the claims decide
+        try:
+            aid.claim_cover(desk, request_id, facts.household_id, facts, "urgent", period)
+        except Conflict:
+            if (repeat := desk.requests.by_key(key.scoped)) is not None:  # this very call, twice at once
+                key.ensure_same(repeat.stored.get(FINGERPRINT_FIELD))
+                return repeat
+            raise
+    level = deciding_level(caller.roles, 0)
+    terms = UrgentGrant(
+        by=caller.user_id,
+        amount_dzd=payload.amount_dzd,
+        period=period,
+        motive=payload.motive,
+        channel=payload.channel,
+        reason=payload.reason,
+        payment_point=payload.payment_point.model_dump() if payload.payment_point else None,
+        authority_role=level.role if level else policy.CELL_COORDINATOR,
+        authority_area=caller.area,
+        due_in=timedelta(days=rules.regularisation_days),
+    )
+    request, events = AidRequest.grant_urgent(request_id, facts, offered, terms, verdict, at, key.stamp(), key.scoped)
+    try:
+        desk.programmes.commit(offered["code"], facts.area, period, payload.amount_dzd, request_id)
+        stored, created = desk.requests.create(request, events)
+    except Exception:
+        aid.release(desk, request_id)
+        raise
+    if not created:  # a concurrent repeat of the same call won: its commitment and claims stand, not ours
+        aid.release(desk, request_id)
+        key.ensure_same(stored.stored.get(FINGERPRINT_FIELD))
+    return stored
+
+
+def regularise(
+    desk: AidDesk, caller: CallerContext, request_id: str, payload: RegularisationIn, key: str
+) -> AidRequest:
+    """The regular decision on a diagnosed urgent grant, by an officer other than the granter.
+
+    ``confirm`` closes the task; ``annul`` closes it too and cancels the grant if it is
+    not yet on its way to payment (the budget is given back).
+    """
+
+    def decide(request: AidRequest) -> Change:
+        return request.regularise(caller, payload.decision, payload.motive, now())
+
+    done = aid.step(desk, caller, request_id, "regularise", key, decide, payload)
+    if done.state == State.CANCELLED:
+        aid.release(desk, request_id)
+    return done
+
+
+def escalate_overdue(desk: AidDesk, rules: UrgentRules) -> None:
+    """Escalate each late regularisation one level, publishing ``regularisation_overdue`` once per level."""
+    levels = rules.escalation_levels
+    at = now()
+    for request in desk.requests.overdue_regularisations(at):
+        task = request.regularisation or {}
+        level = int(task["level"]) + 1
+        if level > len(levels):
+            continue
+        due: datetime = task["due_at"]
+        following = due + timedelta(days=rules.escalation_step_days * level) if level < len(levels) else None
+        data = request.event(
+            due_at=due.isoformat(),
+            level=level,
+            escalated_to=levels[level - 1],
+            status=task["status"],
+            days_late=round((at - due).total_seconds() / 86400, 2),
+        )
+        desk.requests.escalate(request, level, levels[level - 1], following, data)
