@@ -10,8 +10,13 @@ import pytest
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from common.contracts.events import HouseholdRegistered, HouseholdUpdated, parse_event
 from common.nameko_ext import outbox
 from tests.integration.services.conftest import MONGO_URI, PREFIX
+
+
+def registered(n: int) -> dict[str, Any]:
+    return outbox.entry(HouseholdRegistered(household_id=f"h{n}", area="/DZ/16/1601", members=n))
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def published_by(database: Database[Any]) -> list[str]:
 
 
 def test_marked_events_are_published_once_and_cleared(db: Database[Any]) -> None:
-    first, second = outbox.pending("household_registered", {"n": 1}), outbox.pending("household_updated", {"n": 2})
+    first, second = registered(1), outbox.entry(HouseholdUpdated(household_id="h1", fields=["address"]))
     db.households.insert_one({"_id": "h1", "_outbox": [first, second]})
     outbox.mark(db, "households", ["h1"])
     assert published_by(db) == [first["event_id"], second["event_id"]]
@@ -39,7 +44,7 @@ def test_marked_events_are_published_once_and_cleared(db: Database[Any]) -> None
 
 
 def test_a_failed_publish_is_retried_on_the_next_tick(db: Database[Any]) -> None:
-    entry = outbox.pending("household_registered", {"n": 1})
+    entry = registered(1)
     db.households.insert_one({"_id": "h1", "_outbox": [entry]})
     outbox.mark(db, "households", ["h1"])
 
@@ -55,7 +60,7 @@ def test_a_failed_publish_is_retried_on_the_next_tick(db: Database[Any]) -> None
 def test_sweep_finds_events_whose_marker_was_lost(db: Database[Any]) -> None:
     db.households.insert_many(
         [
-            {"_id": "h1", "_outbox": [outbox.pending("household_registered", {})]},
+            {"_id": "h1", "_outbox": [registered(1)]},
             {"_id": "h2", "_outbox": []},
             {"_id": "h3"},
         ]
@@ -63,3 +68,20 @@ def test_sweep_finds_events_whose_marker_was_lost(db: Database[Any]) -> None:
     assert published_by(db) == []  # nobody marked h1 (a crash between the two writes)
     assert outbox.sweep(db, ["households"]) == 1
     assert len(published_by(db)) == 1
+
+
+def test_an_entry_stored_before_events_had_versions_still_relays(db: Database[Any]) -> None:
+    """An outbox written by the old ``pending(kind, data)`` (no ``version``) goes out as it is, read as version 1."""
+    old = {
+        "event_id": "e-old",
+        "event_type": "household_registered",
+        "occurred_at": "2026-12-01T08:00:00.123456Z",
+        "data": {"household_id": "h9", "area": "/DZ/16/1601", "members": 4},
+    }
+    db.households.insert_one({"_id": "h9", "_outbox": [old]})
+    outbox.mark(db, "households", ["h9"])
+    sent: list[dict[str, Any]] = []
+    outbox.relay(db, lambda event_type, entry: sent.append(entry))
+    assert sent == [old]
+    received = parse_event(sent[0], HouseholdRegistered)
+    assert received.version == 1 and received.data.members == 4
