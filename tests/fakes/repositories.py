@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 from common import areas
 from common.contracts.households import HouseholdIn
+from common.scope import Scope
 
 _ids = itertools.count(1)
 
@@ -30,6 +30,8 @@ def _matches(doc: dict[str, Any], scope: dict[str, Any]) -> bool:
 
 
 class FakeHouseholdRepository:
+    """Households by id; a scope keeps those whose area it contains (``Scope.contains``)."""
+
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.by_key: dict[str, str] = {}
@@ -65,34 +67,27 @@ class FakeHouseholdRepository:
         self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
         return row, True
 
-    def get(self, household_id: str, scope: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        row = self.rows.get(household_id)
-        return row if row is not None and _matches(row, scope or {}) else None
+    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
+        return self.rows.get(household_id)
 
-    def count(self, scope: dict[str, Any]) -> int:
-        return sum(1 for row in self.rows.values() if _matches(row, scope))
+    def _inside(self, scope: Scope) -> list[dict[str, Any]]:
+        return [row for row in self.rows.values() if scope.contains(row["area"])]
 
-    def list(self, scope: dict[str, Any], filters: Any) -> dict[str, Any]:
-        rows = [r for r in self.rows.values() if _matches(r, scope)]
+    def count(self, scope: Scope) -> int:
+        return len(self._inside(scope))
+
+    def list(self, scope: Scope, filters: Any) -> dict[str, Any]:
+        rows = self._inside(scope)
         if filters.area:
             rows = [r for r in rows if areas.contains(filters.area, r["area"])]
         return {"items": rows[: filters.limit], "next_cursor": None}
 
-    def update(self, household_id: str, scope: dict[str, Any], changes: Any, user_id: str) -> dict[str, Any] | None:
-        row = self.get(household_id, scope)
-        if row is not None:
-            row.update(changes.model_dump())
+    def update(self, household_id: str, scope: Scope, changes: Any, user_id: str) -> dict[str, Any] | None:
+        row = self.rows.get(household_id)
+        if row is None or not scope.contains(row["area"]):
+            return None
+        row.update(changes.model_dump())
         return row
-
-    def sweep_events(self) -> int:
-        return 0
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
-        sent = len(self.events)
-        for event_type, data in self.events:
-            publish(event_type, data)
-        self.events.clear()
-        return sent
 
 
 class FakeCatalogue:

@@ -6,12 +6,11 @@ puts them together into the one nameko service.
 
 from __future__ import annotations
 
-from nameko.events import EventDispatcher
-
 from common.jobs import JobRepository, MongoJobRepository
 from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
+from common.nameko_ext.outbox_relay import OutboxRelay
 from common.nameko_ext.page_stream import OpenSender, PageSenders
 from common.pii import NationalIdProtector
 from registry.adapters.areas import AreaRepository, MongoAreaRepository
@@ -32,4 +31,4 @@ class RegistryBase(PlatformService):
     national_ids: NationalIdProtector = NationalIds()
     background: Spawn = Background()
     page_senders: OpenSender = PageSenders()
-    dispatch = EventDispatcher()
+    outbox = OutboxRelay(collections=("households",))  # publishes the events written with the households

@@ -36,6 +36,7 @@ from common.contracts.households import HouseholdFilter
 from common.explain import CommandRecorder, PlanKind, Recorded, explain
 from common.jobs import MongoJobRepository
 from common.nameko_ext import outbox
+from common.scope import Scope
 
 MONGO_URI = os.environ.get("MONGO_URI", "mongodb://127.0.0.1:27017/")
 PREFIX = f"plans{uuid.uuid4().hex[:8]}_"
@@ -204,15 +205,15 @@ def a_household(database: Database[Any], **query: Any) -> dict[str, Any]:
 
 def test_households_listed_by_area_and_status(dbs: Databases, registry: Database[Any]) -> None:
     repo = households_repo(registry)
-    scope = {"area_ancestors": COMMUNE}
+    scope = Scope(COMMUNE)
     assert_indexed(dbs, lambda: repo.list(scope, HouseholdFilter(status="active")))
-    assert_indexed(dbs, lambda: repo.list({"area_ancestors": "/DZ"}, HouseholdFilter(area=COMMUNE)))
+    assert_indexed(dbs, lambda: repo.list(Scope.national(), HouseholdFilter(area=COMMUNE)))
     assert_indexed(dbs, lambda: repo.count(scope))
 
 
 def test_households_listed_by_category_and_score(dbs: Databases, registry: Database[Any]) -> None:
     repo = households_repo(registry)
-    scope = {"area_ancestors": COMMUNE}
+    scope = Scope(COMMUNE)
     assert_indexed(dbs, lambda: repo.list(scope, HouseholdFilter(category="elderly")))
     assert_indexed(dbs, lambda: repo.list(scope, HouseholdFilter(score_min=40, score_max=60)))
 
@@ -234,7 +235,7 @@ def test_facts_of_a_household_and_its_related_ones(dbs: Databases, registry: Dat
 def test_facts_and_streams_of_an_area(dbs: Databases, registry: Database[Any]) -> None:
     repo = households_repo(registry)
     assert_indexed(dbs, lambda: list(repo.facts_stream(COMMUNE, TODAY)))
-    assert_indexed(dbs, lambda: list(repo.stream({"area_ancestors": COMMUNE})))
+    assert_indexed(dbs, lambda: list(repo.stream(Scope(COMMUNE))))
 
 
 def test_import_lookups_by_import_key_and_id(dbs: Databases, registry: Database[Any]) -> None:
@@ -248,8 +249,7 @@ def test_import_lookups_by_import_key_and_id(dbs: Databases, registry: Database[
 
 
 def test_outbox_sweep(dbs: Databases, registry: Database[Any]) -> None:
-    repo = households_repo(registry)
-    assert_indexed(dbs, repo.sweep_events)
+    assert_indexed(dbs, lambda: outbox.sweep(registry, ("households",)))
 
 
 def test_reviews_by_area_pair_and_household(dbs: Databases, registry: Database[Any]) -> None:
@@ -257,8 +257,8 @@ def test_reviews_by_area_pair_and_household(dbs: Databases, registry: Database[A
 
     reviews = MongoReviewRepository(registry)
     a, b, c = f"{30:024x}", f"{31:024x}", f"{32:024x}"
-    assert_indexed(dbs, lambda: reviews.find({"area_ancestors": COMMUNE}, 50))
-    assert_indexed(dbs, lambda: reviews.find({"area_ancestors": COMMUNE}, 50, household_id=a))
+    assert_indexed(dbs, lambda: reviews.find(Scope(COMMUNE), 50))
+    assert_indexed(dbs, lambda: reviews.find(Scope(COMMUNE), 50, household_id=a))
     assert_indexed(dbs, lambda: reviews.known_different(a, [b, c]))
     assert_indexed(dbs, lambda: reviews.still_pending_for(b))
     assert_indexed(dbs, lambda: reviews.partners(b))

@@ -6,6 +6,7 @@ from nameko.testing.services import worker_factory
 
 from common.context import CallerContext
 from common.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from common.nameko_ext.outbox_relay import OutboxRelay
 from registry.service import RegistryService
 from tests.fakes.repositories import FakeHouseholdRepository
 
@@ -107,12 +108,18 @@ def test_bad_idempotency_key(caller: Callable[..., CallerContext], key: Any) -> 
         service(caller()).register_household(HOUSEHOLD, key)
 
 
-def test_relay_publishes_pending_events(caller: Callable[..., CallerContext]) -> None:
-    svc = service(caller())
-    svc.register_household(HOUSEHOLD, "key-00000001")
-    svc.relay_outbox()
-    svc.dispatch.assert_called_once()
-    assert svc.dispatch.call_args.args[0] == "household_registered"
+def test_registration_is_written_with_its_event_once(caller: Callable[..., CallerContext]) -> None:
+    repo = FakeHouseholdRepository()
+    svc = worker_factory(RegistryService, households=repo, caller=caller())
+    created = svc.register_household(HOUSEHOLD, "key-00000001")
+    svc.register_household(HOUSEHOLD, "key-00000001")  # the same request again
+    assert repo.events == [("household_registered", {"household_id": created["id"], "area": HOUSEHOLD["area"]})]
+
+
+def test_events_leave_through_the_one_outbox_relay() -> None:
+    relays = [dep for name in dir(RegistryService) if isinstance(dep := getattr(RegistryService, name), OutboxRelay)]
+    assert [relay.collections for relay in relays] == [("households",)]
+    assert not hasattr(RegistryService, "relay_outbox") and not hasattr(RegistryService, "sweep_outbox")
 
 
 def test_update_changes_only_allowed_fields_in_area(caller: Callable[..., CallerContext]) -> None:

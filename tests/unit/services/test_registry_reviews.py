@@ -10,6 +10,7 @@ import pytest
 from bson import ObjectId
 
 from common.errors import CrossAreaReview, NotFound
+from common.scope import Scope
 from registry.adapters.reviews import OPAQUE_IDS_MIGRATION, MongoReviewRepository
 from registry.duplicates import Finding
 from registry.review_access import readable, require_decidable, review_for
@@ -100,11 +101,11 @@ def test_lists_show_a_review_to_both_sides_and_follow_one_household(database: An
     review, _, oran = cross_wilaya_review(database)
     reviews = MongoReviewRepository(database)
     for area in ("/DZ/16", ALGER, "/DZ/31", ORAN, "/DZ"):
-        assert [r["id"] for r in reviews.find({"area_ancestors": area}, 50)] == [review["id"]]
-    assert reviews.find({"area_ancestors": ALGER_2}, 50) == []
+        assert [r["id"] for r in reviews.find(Scope(area), 50)] == [review["id"]]
+    assert reviews.find(Scope(ALGER_2), 50) == []
     reviews.decide(review["id"], "same", "officer")
-    assert reviews.find({"area_ancestors": ORAN}, 50) == []  # decided: no longer pending
-    followed = reviews.find({"area_ancestors": ORAN}, 50, household_id=oran)
+    assert reviews.find(Scope(ORAN), 50) == []  # decided: no longer pending
+    followed = reviews.find(Scope(ORAN), 50, household_id=oran)
     assert [(r["id"], r["status"]) for r in followed] == [(review["id"], "same")]
 
 

@@ -27,7 +27,7 @@ from pymongo.errors import BulkWriteError
 
 from common import areas, scoping
 from common.contracts.assessment import Assessment
-from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED, HOUSEHOLDS_MERGED, SCORE_CHANGED
+from common.contracts.events import HouseholdRegistered, HouseholdsMerged, HouseholdUpdated, ScoreChanged
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
 from common.documents import as_public
@@ -86,11 +86,12 @@ def current_category(category: str, today: date) -> dict[str, Any]:
     return {"members.categories": {"$elemMatch": {"category": category, **period}}}
 
 
-def list_query(scope: dict[str, Any], filters: HouseholdFilter, today: date) -> dict[str, Any]:
+def list_query(scope: Scope, filters: HouseholdFilter, today: date) -> dict[str, Any]:
     """The Mongo filter of a household list: scope, then each filter given (categories held on ``today``)."""
-    query: dict[str, Any] = dict(scope)
+    inside = scoping.within(scope)
+    query: dict[str, Any] = dict(inside)
     if filters.area:
-        query = {"$and": [scope, {"area_ancestors": filters.area}]}
+        query = {"$and": [inside, {"area_ancestors": filters.area}]}
     if filters.status:
         query["status"] = filters.status
     else:
@@ -126,7 +127,7 @@ class HouseholdRepository(Protocol):
     ) -> tuple[dict[str, Any], bool]:
         """Store a household once per caller's idempotency key: ``(household, created by this call)``."""
 
-    def stream(self, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
         """Raw households inside ``scope`` (area and members), merged ones excluded, for batch work."""
 
     def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
@@ -150,22 +151,14 @@ class HouseholdRepository(Protocol):
         The caller's scope is the service's check.
         """
 
-    def count(self, scope: dict[str, Any]) -> int:
+    def count(self, scope: Scope) -> int:
         """Households inside ``scope``."""
 
-    def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
+    def list(self, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
         """A page of households inside ``scope``: ``{"items", "next_cursor"}``."""
 
-    def update(
-        self, household_id: str, scope: dict[str, Any], changes: HouseholdUpdate, user_id: str
-    ) -> dict[str, Any] | None:
+    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> dict[str, Any] | None:
         """Apply ``changes`` to a household inside ``scope``; ``None`` if there is none."""
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
-        """Publish the events stored with the records; return how many."""
-
-    def sweep_events(self) -> int:
-        """Find records holding events that were never marked for the relay (after a crash)."""
 
     def imports(self) -> ImportedHouseholds:
         """The collection as a bulk import writes it."""
@@ -209,17 +202,14 @@ class MongoHouseholdRepository:
             created_by=user_id,
         )
         doc.outbox = [
-            outbox.pending(
-                HOUSEHOLD_REGISTERED,
-                {"household_id": str(doc.pk), "area": doc.area, "members": len(doc.members)},
-            )
+            outbox.entry(HouseholdRegistered(household_id=str(doc.pk), area=doc.area, members=len(doc.members)))
         ]
         stored = insert_once(doc, idempotency_key)
         outbox.mark(self.database, "households", [stored.pk])
         return public(stored), str(stored.pk) == new.id
 
-    def stream(self, scope: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        query = {**scope, "status": {"$ne": "merged"}}
+    def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
+        query = {**scoping.within(scope), "status": {"$ne": "merged"}}
         return iter(self.database["households"].find(query, {"area": 1, "members": 1}).batch_size(2000))
 
     def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
@@ -248,9 +238,7 @@ class MongoHouseholdRepository:
         Household.objects(id=survivor.pk).update_one(
             push__history=journal, updated_at=now, updated_by=user_id, **adopted
         )
-        event = outbox.pending(
-            HOUSEHOLDS_MERGED, {"survivor_id": survivor_id, "merged_id": merged_id, "area": merged.area}
-        )
+        event = outbox.entry(HouseholdsMerged(survivor_id=survivor_id, merged_id=merged_id, area=merged.area))
         Household.objects(id=merged.pk).update_one(
             status="merged",
             merged_into=survivor_id,
@@ -302,10 +290,10 @@ class MongoHouseholdRepository:
         for doc in self.database["households"].find(query, FACTS_PROJECTION, batch_size=FACTS_BATCH):
             yield household_facts(doc, day)
 
-    def count(self, scope: dict[str, Any]) -> int:
-        return self.database["households"].count_documents({**scope, "status": {"$ne": "merged"}})
+    def count(self, scope: Scope) -> int:
+        return self.database["households"].count_documents({**scoping.within(scope), "status": {"$ne": "merged"}})
 
-    def list(self, scope: dict[str, Any], filters: HouseholdFilter) -> dict[str, Any]:
+    def list(self, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
         query = Household.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date())).order_by("id")
         docs = list(query.limit(filters.limit + 1))
         more = len(docs) > filters.limit
@@ -315,16 +303,14 @@ class MongoHouseholdRepository:
             "next_cursor": str(docs[-1].pk) if more else None,
         }
 
-    def update(
-        self, household_id: str, scope: dict[str, Any], changes: HouseholdUpdate, user_id: str
-    ) -> dict[str, Any] | None:
+    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> dict[str, Any] | None:
         oid = _object_id(household_id)
         if oid is None:
             return None
         now = datetime.now(UTC).replace(microsecond=0)
         values = changes.model_dump()
-        event = outbox.pending(HOUSEHOLD_UPDATED, {"household_id": household_id, "fields": sorted(values)})
-        doc = Household.objects(id=oid, **scope).modify(
+        event = outbox.entry(HouseholdUpdated(household_id=household_id, fields=sorted(values)))
+        doc = Household.objects(id=oid, **scoping.within(scope)).modify(
             new=True,
             updated_at=now,
             updated_by=user_id,
@@ -336,12 +322,6 @@ class MongoHouseholdRepository:
             return None
         outbox.mark(self.database, "households", [doc.pk])
         return public(doc)
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
-        return outbox.relay(self.database, publish)
-
-    def sweep_events(self) -> int:
-        return outbox.sweep(self.database, ("households",))
 
     def imports(self) -> ImportedHouseholds:
         return ImportedHouseholds(self.database["households"])
@@ -425,17 +405,16 @@ def _score_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def score_event(household_id: str, area: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The outbox entry announcing a household's new score (``old`` is ``{}`` if it had none)."""
-    return outbox.pending(
-        SCORE_CHANGED,
-        {
-            "household_id": household_id,
-            "area": area,
-            "model_version": new["model_version"],
-            "score": new["score"],
-            "band": new["band"],
-            "old_score": old.get("score"),
-            "old_band": old.get("band"),
-        },
+    return outbox.entry(
+        ScoreChanged(
+            household_id=household_id,
+            area=area,
+            model_version=new["model_version"],
+            score=new["score"],
+            band=new["band"],
+            old_score=old.get("score"),
+            old_band=old.get("band"),
+        )
     )
 
 

@@ -21,8 +21,9 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common import areas
+from common import areas, scoping
 from common.deadlocks import retry_transient
+from common.scope import Scope
 from registry.duplicates import Finding
 
 
@@ -47,7 +48,7 @@ class ReviewRepository(Protocol):
     def open(self, held_id: str, area: str, found: list[Finding]) -> list[str]:
         """Queue the findings about the held household (existing items are left alone)."""
 
-    def find(self, scope: dict[str, Any], limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
+    def find(self, scope: Scope, limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
         """Items listed inside ``scope``, strongest first: pending ones, or all of ``household_id``'s."""
 
     def get(self, review_id: str) -> dict[str, Any] | None: ...
@@ -106,8 +107,9 @@ class MongoReviewRepository:
                 continue  # already queued or decided: never asked twice
         return opened
 
-    def find(self, scope: dict[str, Any], limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
-        query = {**scope, "households": household_id} if household_id else {**scope, "status": "pending"}
+    def find(self, scope: Scope, limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
+        inside = scoping.within(scope)
+        query = {**inside, "households": household_id} if household_id else {**inside, "status": "pending"}
         cursor = self.reviews.find(query).sort("score", -1).limit(limit)
         return [_public(doc) for doc in cursor]
 

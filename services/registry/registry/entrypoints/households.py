@@ -79,14 +79,14 @@ class HouseholdEntrypoints(RegistryBase):
     def list_households(self, filters: dict[str, Any]) -> dict[str, Any]:
         """A page of households in the caller's area, optionally narrowed."""
         caller = policy.authorize(self.caller, "household.read")
-        return self.households.list(policy.scope_filter(caller), parse(HouseholdFilter, filters))
+        return self.households.list(policy.scope(caller), parse(HouseholdFilter, filters))
 
     @rpc
     def update_household(self, household_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change a household's editable fields; out of area it does not exist."""
         caller = policy.authorize(self.caller, "household.update")
         payload = parse(HouseholdUpdate, changes)
-        updated = self.households.update(household_id, policy.scope_filter(caller), payload, caller.user_id)
+        updated = self.households.update(household_id, policy.scope(caller), payload, caller.user_id)
         if updated is None:
             raise NotFound("household not found")
         return updated
@@ -95,4 +95,4 @@ class HouseholdEntrypoints(RegistryBase):
     def count_households(self) -> int:
         """Households in the caller's area, merged ones aside."""
         caller = policy.authorize(self.caller, "household.read")
-        return self.households.count(policy.scope_filter(caller))
+        return self.households.count(policy.scope(caller))

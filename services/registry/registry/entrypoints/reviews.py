@@ -8,6 +8,7 @@ from common import areas, policy
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.jobs import Report, run_job
 from common.nameko_ext.entrypoints import rpc
+from common.scope import Scope
 from registry.base import RegistryBase
 from registry.duplicates import scan
 from registry.reference.areas import load_wilayas
@@ -32,7 +33,7 @@ class ReviewEntrypoints(RegistryBase):
             own = self.households.raw_status(household_id) if isinstance(household_id, str) else None
             if own is None or not areas.contains(caller.area, own["area"]):
                 raise NotFound("household not found")
-        found = self.reviews.find(policy.scope_filter(caller), limit, household_id)
+        found = self.reviews.find(policy.scope(caller), limit, household_id)
         return [review_for(caller.area, review) for review in found if readable(caller.area, review)]
 
     @rpc
@@ -95,7 +96,7 @@ class ReviewEntrypoints(RegistryBase):
         regions = [f"{areas.NATIONAL}/{code}" for code in load_wilayas()] if target == areas.NATIONAL else [target]
         state = {"wilayas_done": 0, "wilayas_total": len(regions), "pairs_found": 0, "reviews_opened": 0}
         for region in regions:
-            pairs = scan(self.households.stream({"area_ancestors": region}))
+            pairs = scan(self.households.stream(Scope(region)))
             state["pairs_found"] += len(pairs)
             for (newer, _), (finding, newer_area) in pairs.items():
                 state["reviews_opened"] += len(self.reviews.open(newer, newer_area, [finding]))

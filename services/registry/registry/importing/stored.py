@@ -30,10 +30,10 @@ from typing import Any
 from bson import ObjectId
 
 from common import areas
-from common.contracts.events import HOUSEHOLD_REGISTERED, HOUSEHOLD_UPDATED
+from common.contracts.events import HouseholdRegistered, HouseholdUpdated
 from common.contracts.households import HouseholdIn
 from common.contracts.people import protected_record
-from common.nameko_ext.outbox import OUTBOX_FIELD, pending
+from common.nameko_ext.outbox import OUTBOX_FIELD, entry
 from common.pii import NationalIdProtector
 from registry.duplicates import household_keys, person_records
 from registry.importing.rows import ValidRow
@@ -119,8 +119,8 @@ def new_document(prepared: Prepared, household_id: ObjectId, user_id: str, now: 
             "dedup_keys": dedup_keys(household_id, prepared.area, content["members"]),
         }
     )
-    event = {"household_id": str(household_id), "area": prepared.area, "members": len(content["members"])}
-    doc[OUTBOX_FIELD] = [pending(HOUSEHOLD_REGISTERED, event)]
+    event = HouseholdRegistered(household_id=str(household_id), area=prepared.area, members=len(content["members"]))
+    doc[OUTBOX_FIELD] = [entry(event)]
     return doc
 
 
@@ -160,9 +160,9 @@ def update_document(
     values.update({"updated_at": now, "updated_by": user_id})
     if "members" in fields:
         values["dedup_keys"] = dedup_keys(household_id, prepared.area, content["members"])
-    entry = {"at": now, "by": user_id, "set": {name: _for_history(name, content[name]) for name in fields}}
-    event = pending(HOUSEHOLD_UPDATED, {"household_id": str(household_id), "fields": fields})
-    update: dict[str, Any] = {"$set": values, "$push": {"history": {**entry, "import": source}, OUTBOX_FIELD: event}}
+    journal = {"at": now, "by": user_id, "set": {name: _for_history(name, content[name]) for name in fields}}
+    event = entry(HouseholdUpdated(household_id=str(household_id), fields=fields))
+    update: dict[str, Any] = {"$set": values, "$push": {"history": {**journal, "import": source}, OUTBOX_FIELD: event}}
     if absent:
         update["$unset"] = absent
     return update
