@@ -45,5 +45,8 @@ class MongoAreaRepository:
         found: list[Area] = []
         errors: list[RowError] = []
         for item in parse_communes(csv_text.splitlines(), load_wilayas()):
-            (errors if isinstance(item, RowError) else found).append(item)
+            if isinstance(item, RowError):
+                errors.append(item)
+            else:
+                found.append(item)
         return {"imported": self.upsert(found), "errors": [asdict(e) for e in errors]}

@@ -82,7 +82,7 @@ class MongoReviewRepository:
     def open(self, held_id: str, area: str, found: list[Finding]) -> list[str]:
         opened = []
         for finding in found:
-            item = {
+            item: dict[str, Any] = {
                 "_id": new_review_id(),
                 "pair": pair_key(held_id, finding.household_id),
                 "households": sorted((held_id, finding.household_id)),

@@ -67,6 +67,7 @@ class ReviewEntrypoints(RegistryBase):
             if not (review["status"] == decision == "same" and held["status"] != "merged"):
                 raise Conflict("this review was already decided", {"status": review["status"]})
             decided = review  # decided before a failure stopped the merge: finish it
+        household: dict[str, Any] | None
         if decision == "same":
             household = self.households.merge(review["existing"], review["held"], caller.user_id)
         else:

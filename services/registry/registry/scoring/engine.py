@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict
 from common.contracts.assessment import DIMENSIONS, Assessment
 from registry.scoring import features
 from registry.scoring.features import FEATURES, Column, Columns, Value
-from registry.scoring.model import MAX_POINTS, LookupRule, Rule, ScoringModel, SetRule
+from registry.scoring.model import MAX_POINTS, DimensionName, LookupRule, Rule, ScoringModel, SetRule
 
-DIMENSION_ORDER: tuple[str, ...] = tuple(DIMENSIONS)
+DIMENSION_ORDER: tuple[DimensionName, ...] = cast(tuple[DimensionName, ...], tuple(DIMENSIONS))
 IntArray = npt.NDArray[np.int64]
 
 
@@ -90,9 +90,10 @@ def _points(rule: Rule, value: Value, constants: dict[str, float]) -> int:
         key = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return rule.points[key]
     if isinstance(rule, SetRule):
-        return rule.of(value)
+        return rule.of(cast(frozenset[str], value))
+    number = cast(float, value)  # a banded rule's feature is numeric (the model's contract test checks it)
     for bound, band in zip(rule.bounds(constants), rule.bands, strict=False):
-        if value < bound:
+        if number < bound:
             return band.points
     return rule.bands[-1].points
 
