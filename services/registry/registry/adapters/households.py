@@ -25,7 +25,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from common import areas, scoping
+from common import areas, clock, scoping
 from common.contracts.assessment import Assessment
 from common.contracts.events import HouseholdRegistered, HouseholdsMerged, HouseholdUpdated, ScoreChanged
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
@@ -198,7 +198,7 @@ class MongoHouseholdRepository:
             provenance=household.provenance.model_dump(mode="json") if household.provenance else None,
             consent=household.consent.model_dump(mode="json") if household.consent else None,
             members=members,
-            created_at=datetime.now(UTC).replace(microsecond=0),
+            created_at=clock.now(),
             created_by=user_id,
         )
         doc.outbox = [
@@ -219,7 +219,7 @@ class MongoHouseholdRepository:
             raise NotFound("household not found")
         if merged.status == "merged":
             return public(survivor)
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now()
         differing = {
             name: {"kept": getattr(survivor, name) or None, "dropped": getattr(merged, name)}
             for name in MERGE_JOURNALLED
@@ -252,7 +252,7 @@ class MongoHouseholdRepository:
         return public(Household.objects(id=survivor.pk).get())
 
     def activate(self, household_id: str, user_id: str) -> None:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now()
         Household.objects(id=_object_id(household_id), status="held_for_review").update_one(
             status="active", updated_at=now, updated_by=user_id
         )
@@ -307,7 +307,7 @@ class MongoHouseholdRepository:
         oid = _object_id(household_id)
         if oid is None:
             return None
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now()
         values = changes.model_dump()
         event = outbox.entry(HouseholdUpdated(household_id=household_id, fields=sorted(values)))
         doc = Household.objects(id=oid, **scoping.within(scope)).modify(
@@ -551,22 +551,22 @@ def recompute_all(
     query = {**(scope or {}), "assessment": {"$exists": True}}
     cursor = collection.find(query, SCORING_PROJECTION, batch_size=batch_size)
     while True:
-        clock = time.perf_counter()
+        tick = time.perf_counter()
         docs = list(islice(cursor, batch_size))
-        report.seconds["read"] += time.perf_counter() - clock
+        report.seconds["read"] += time.perf_counter() - tick
         if not docs:
             break
-        clock = time.perf_counter()
+        tick = time.perf_counter()
         changes = rescore(docs, model, report)
         ops = [_rescore_update(change, outbox_event, report) for change in changes]
-        report.seconds["compute"] += time.perf_counter() - clock
-        clock = time.perf_counter()
+        report.seconds["compute"] += time.perf_counter() - tick
+        tick = time.perf_counter()
         for start in range(0, len(ops), write_batch):
             chunk = ops[start : start + write_batch]
             result = collection.bulk_write(chunk, ordered=False)
             report.written += result.matched_count
             report.conflicts += len(chunk) - result.matched_count
-        report.seconds["write"] += time.perf_counter() - clock
+        report.seconds["write"] += time.perf_counter() - tick
         report.seen += len(docs)
         progress(report.seen, max(report.estimated_total, report.seen))
     report.elapsed = time.perf_counter() - started

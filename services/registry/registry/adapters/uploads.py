@@ -36,6 +36,7 @@ from bson import Binary
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from common import clock
 from common.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
@@ -58,10 +59,6 @@ def configured_max_bytes(environ: Mapping[str, str] | None = None) -> int:
 
 def part_id(upload_id: str, seq: int) -> str:
     return f"{upload_id}:{seq:06d}"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _aware(value: datetime) -> datetime:
@@ -132,7 +129,7 @@ class MongoUploadRepository:
         header = self.uploads.find_one({"_id": upload_id})
         if header is None and seq == 0:
             header = {"_id": upload_id, "owner": owner, "area": area, "size": 0, "parts": 0}
-            header.update({"created_at": _now(), "job_id": None})
+            header.update({"created_at": clock.now(), "job_id": None})
             try:
                 self.uploads.insert_one(header)
             except DuplicateKeyError:
@@ -190,7 +187,7 @@ class MongoUploadRepository:
         self.uploads.delete_one({"_id": upload_id})
 
     def sweep(self, job_running: Callable[[str], bool]) -> int:
-        cutoff = _now() - ABANDONED_AFTER
+        cutoff = clock.now() - ABANDONED_AFTER
         headers = list(self.uploads.find({}, {"created_at": 1, "job_id": 1}))  # a handful of small documents
         swept = 0
         for header in headers:

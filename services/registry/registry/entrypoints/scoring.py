@@ -61,13 +61,14 @@ def model_summary(model: ScoringModel, active: ScoringModel) -> dict[str, Any]:
     }
 
 
+def _area(household: dict[str, Any]) -> str:
+    return str(household["area"])
+
+
 class ScoringEntrypoints(RegistryBase):
     def _visible_household(self, caller: CallerContext, household_id: str) -> dict[str, Any]:
         found = self.scores.household(household_id) if isinstance(household_id, str) else None
-        if found is None:
-            raise NotFound("household not found")
-        policy.visible(caller, found["area"], "household")
-        return found
+        return policy.visible_or_404(found, _area, caller, "household")
 
     @rpc
     def assess_household(self, household_id: str, assessment: dict[str, Any], idempotency_key: str) -> dict[str, Any]:

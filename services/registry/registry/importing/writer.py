@@ -30,13 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from bson import ObjectId
 from pymongo import InsertOne, UpdateOne
 
-from common import areas
+from common import areas, clock
 from common.pii import NationalIdProtector
 from registry.importing.errors import RowError
 from registry.importing.rows import ValidRow
@@ -158,7 +158,7 @@ class HouseholdWriter:
         return self.commit(self.plan(rows, dry_run))
 
     def plan(self, rows: Sequence[ValidRow], dry_run: bool) -> ChunkPlan:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now()
         plan = ChunkPlan(dry_run)
         prepared = []
         for row in rows:
