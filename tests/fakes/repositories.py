@@ -108,5 +108,8 @@ class FakeCatalogue:
     def report(self, item: Any, user_id: str, idempotency_key: str) -> dict[str, Any]:
         return self._create(idempotency_key, item.model_dump(mode="json"), status="open", reported_at="t")
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    def list(self, scope: Scope | dict[str, Any]) -> list[dict[str, Any]]:
+        """A Scope keeps what is published to an area reaching it (``Scope.reaches``: programmes)."""
+        if isinstance(scope, Scope):
+            return [row for row in self.rows.values() if scope.reaches(row["area"])]
         return [row for row in self.rows.values() if _matches(row, scope)]

@@ -6,7 +6,6 @@ puts them together into the one nameko service.
 
 from __future__ import annotations
 
-from nameko.events import EventDispatcher
 from nameko.rpc import RpcProxy
 
 from assistance.adapters.aid_requests import MongoAidRequestRepository
@@ -35,7 +34,6 @@ class AssistanceBase(PlatformService):
     casework: CaseworkRepository = MongoRepository(MongoCaseworkRepository)
     registry = RpcProxy("registry")  # household facts; the caller's context travels with each call
     background: Spawn = Background()
-    dispatch = EventDispatcher()
 
     @property
     def desk(self) -> AidDesk:

@@ -28,6 +28,8 @@ from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMember
 from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
+from common.scope import Scope
+from common.scoping import within
 
 CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opened_by", "closed_by", "closure_note")
 VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
@@ -148,7 +150,7 @@ class CaseworkRepository(Protocol):
     def get_case(self, case_id: str) -> dict[str, Any] | None:
         """The stored case document, a closing already decided applied."""
 
-    def list_cases(self, scope: dict[str, Any], filters: CaseFilter) -> list[dict[str, Any]]:
+    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
         """Public cases inside ``scope``, the latest opened first."""
 
     def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
@@ -250,10 +252,10 @@ class MongoCaseworkRepository:
             doc = self.cases.find_one({"_id": case_id})
         return doc
 
-    def list_cases(self, scope: dict[str, Any], filters: CaseFilter) -> list[dict[str, Any]]:
-        query = dict(scope)
+    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
+        query = within(scope)
         if filters.commune:
-            query = {"$and": [scope, {"cell": commune_area(filters.commune)}]}
+            query = {"$and": [within(scope), {"cell": commune_area(filters.commune)}]}
         for field in ("status", "lead", "household_id"):
             if (value := getattr(filters, field)) is not None:
                 query[field] = value

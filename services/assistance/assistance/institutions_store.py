@@ -31,6 +31,8 @@ from common import areas
 from common.contracts.referrals import InstitutionIn
 from common.deadlocks import retry_transient
 from common.errors import Conflict
+from common.scope import Scope
+from common.scoping import within
 
 REFERENCE_FILE = "institutions.json"
 EDITABLE = ("type", "name_fr", "name_ar", "area", "capacity", "places_by_kind", "admission_criteria", "contact")
@@ -96,7 +98,7 @@ class InstitutionRepository(Protocol):
     def get(self, code: str) -> dict[str, Any] | None:
         """The institution with its occupancy, wherever it is: the caller's scope is the service's check."""
 
-    def list_in(self, scope: dict[str, Any], type_: str | None, area: str | None) -> list[dict[str, Any]]:
+    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
         """Institutions inside ``scope`` (and ``area`` if given), by code, with their occupancy."""
 
     def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
@@ -162,10 +164,10 @@ class MongoInstitutionRepository:
         doc = self.institutions.find_one({"_id": code})
         return public(doc, self._taken([code])[code]) if doc else None
 
-    def list_in(self, scope: dict[str, Any], type_: str | None, area: str | None) -> list[dict[str, Any]]:
-        query: dict[str, Any] = dict(scope)
+    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
+        query: dict[str, Any] = within(scope)
         if area is not None:
-            query = {"$and": [scope, {"area_ancestors": area}]}
+            query = {"$and": [within(scope), within(Scope(area))]}
         if type_ is not None:
             query["type"] = type_
         docs = list(self.institutions.find(query).sort("_id", ASCENDING))

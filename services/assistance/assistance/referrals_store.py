@@ -28,6 +28,8 @@ from common.contracts.referrals import FINAL_STATES, TRANSITIONS, ReferralFilter
 from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused, ValidationFailed
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
+from common.scope import Scope
+from common.scoping import within
 
 PUBLIC_FIELDS = (
     "person_key",
@@ -159,7 +161,7 @@ class ReferralRepository(Protocol):
     def get(self, referral_id: str) -> dict[str, Any] | None:
         """The stored document (with its history and version), any step already claimed applied."""
 
-    def list_in(self, scope: dict[str, Any], filters: ReferralFilter) -> list[dict[str, Any]]:
+    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[dict[str, Any]]:
         """Public referrals inside ``scope``, the latest first."""
 
     def advance(self, doc: dict[str, Any], changes: dict[str, Any], entry: dict[str, Any]) -> bool:
@@ -211,8 +213,8 @@ class MongoReferralRepository:
             doc = self.referrals.find_one({"_id": referral_id})
         return doc
 
-    def list_in(self, scope: dict[str, Any], filters: ReferralFilter) -> list[dict[str, Any]]:
-        query = dict(scope)
+    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[dict[str, Any]]:
+        query = within(scope)
         if filters.institution:
             query["institution"] = filters.institution
         if filters.state:

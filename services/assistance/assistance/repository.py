@@ -31,6 +31,8 @@ from common import areas
 from common.contracts.programmes import AmountFormula, ProgrammeIn, RuleSet
 from common.deadlocks import retry_transient
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.scope import Scope
+from common.scoping import reaching
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ class ProgrammeRepository(Protocol):
     def create(self, programme: ProgrammeIn, user_id: str) -> dict[str, Any]:
         """Create a programme; its code is unique (and so the call is idempotent)."""
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        """Programmes matching ``scope``, by code."""
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        """Programmes offered in ``scope`` (published above it or inside it), by code."""
 
     def get(self, code: str) -> dict[str, Any] | None:
         """The programme with ``code`` wherever it is published (callers check it is offered to them).
@@ -187,8 +189,9 @@ class MongoProgrammeRepository:
             return stored
         return _public_programme(doc)
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        return [_public_programme(doc) for doc in self.programmes.find(scope).sort("code", ASCENDING)]
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        query = reaching(scope)
+        return [_public_programme(doc) for doc in self.programmes.find(query).sort("code", ASCENDING)]
 
     def get(self, code: str) -> dict[str, Any] | None:
         if not isinstance(code, str):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from nameko.timer import Timer, timer
+from nameko.timer import Timer
 
 from assistance import letters, views
+from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS
 from assistance.app import aid_requests as aid
 from assistance.app import urgent
 from assistance.domain.lifecycle import Step
@@ -36,6 +37,7 @@ from common.contracts.aid import (
 from common.errors import ValidationFailed
 from common.idempotency import check_key, keyed
 from common.nameko_ext.entrypoints import rpc
+from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
 
 
@@ -57,6 +59,7 @@ class AssistanceService(
     CaseworkEntrypoints,
 ):
     name = "assistance"
+    outbox = OutboxRelay(collections=OUTBOX_COLLECTIONS)  # publishes the events written with the requests
 
     # aid requests (app.aid_requests)
 
@@ -201,15 +204,3 @@ class AssistanceService(
     def escalate_overdue_regularisations(self) -> None:
         """Escalate each late regularisation one level, publishing ``regularisation_overdue`` once per level."""
         urgent.escalate_overdue(self.desk, self.aid_settings)
-
-    # events
-
-    @timer(interval=0.5)
-    def relay_outbox(self) -> None:
-        """Publish the events written with the records (see common.nameko_ext.outbox)."""
-        self.aid_requests.relay_events(self.dispatch)
-
-    @timer(interval=600, eager=True)
-    def sweep_outbox(self) -> None:
-        """At start and every 10 minutes: catch events a crash left unmarked."""
-        self.aid_requests.sweep_events()

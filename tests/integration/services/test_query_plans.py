@@ -295,6 +295,7 @@ def assistance(dbs: Databases) -> Database[Any]:
             "need": ("food", "housing", "health")[i % 3],
             "benefit_type": ("cash", "in_kind")[i % 2],
             "state": states[i % len(states)],
+            "received_by": "seed",
             "decision": {"decision": "grant", "period": "2026-06"} if i % 2 else None,
             "version": 1,
             "idempotency_key": f"seed-{i}",
@@ -311,10 +312,10 @@ def assistance(dbs: Databases) -> Database[Any]:
 
 
 def test_aid_requests_by_area_state_and_household(dbs: Databases, assistance: Database[Any]) -> None:
-    from assistance.adapters.aid_requests import MongoAidRequestRepository
+    from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS, MongoAidRequestRepository
 
     repo = MongoAidRequestRepository(assistance)
-    scope = {"area_ancestors": COMMUNE}
+    scope = Scope(COMMUNE)
     household_id = f"{7:024x}"
     assert_indexed(dbs, lambda: repo.search(scope, {"state": "submitted"}, None, 51))
     assert_indexed(dbs, lambda: repo.search(scope, {"household_id": household_id}, None, 51))
@@ -322,7 +323,7 @@ def test_aid_requests_by_area_state_and_household(dbs: Databases, assistance: Da
     assert_indexed(dbs, lambda: repo.in_state(scope, "approved", "cash"))
     assert_indexed(dbs, lambda: repo.overdue_regularisations(NOW))
     assert_indexed(dbs, lambda: repo.by_key("seed-17"))
-    assert_indexed(dbs, repo.sweep_events)
+    assert_indexed(dbs, lambda: outbox.sweep(assistance, OUTBOX_COLLECTIONS))
 
 
 def test_cover_claims(dbs: Databases, assistance: Database[Any]) -> None:
@@ -493,10 +494,9 @@ def test_cases_and_visits_of_a_cell(dbs: Databases, casework: Database[Any]) -> 
     from common.contracts.casework import CaseFilter
 
     repo = MongoCaseworkRepository(casework)
-    scope = {"area_ancestors": COMMUNE}
-    assert_indexed(dbs, lambda: repo.list_cases(scope, CaseFilter(status="open")))
+    assert_indexed(dbs, lambda: repo.list_cases(Scope(COMMUNE), CaseFilter(status="open")))
     by_household = CaseFilter(household_id=f"{17:024x}")
-    assert_indexed(dbs, lambda: repo.list_cases({"area_ancestors": "/DZ"}, by_household), uses="household_id")
+    assert_indexed(dbs, lambda: repo.list_cases(Scope.national(), by_household), uses="household_id")
     assert_indexed(dbs, lambda: repo.caseload(COMMUNE))
     assert_indexed(dbs, lambda: repo.overdue(COMMUNE, TODAY))
 
@@ -506,14 +506,13 @@ def test_referrals_by_area_institution_and_state(dbs: Databases, casework: Datab
     from common.contracts.referrals import ReferralFilter
 
     repo = MongoReferralRepository(casework)
-    assert_indexed(dbs, lambda: repo.list_in({"area_ancestors": COMMUNE}, ReferralFilter(state="proposed")))
-    national = {"area_ancestors": "/DZ"}
+    assert_indexed(dbs, lambda: repo.list_in(Scope(COMMUNE), ReferralFilter(state="proposed")))
     by_institution = ReferralFilter(institution="inst-017", state="accepted")
-    assert_indexed(dbs, lambda: repo.list_in(national, by_institution), uses="institution")
+    assert_indexed(dbs, lambda: repo.list_in(Scope.national(), by_institution), uses="institution")
 
 
 def test_payments_to_reissue_in_an_area(dbs: Databases, casework: Database[Any]) -> None:
     from assistance.adapters.payments import MongoPaymentRepository
 
     repo = MongoPaymentRepository(casework)
-    assert_indexed(dbs, lambda: repo.to_reissue({"area_ancestors": COMMUNE}))
+    assert_indexed(dbs, lambda: repo.to_reissue(Scope(COMMUNE)))

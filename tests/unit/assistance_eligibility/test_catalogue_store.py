@@ -12,6 +12,7 @@ from assistance.eligibility import RuleSet, as_rule_set, programme_formula, prog
 from assistance.repository import MongoProgrammeRepository, reference_programmes
 from common.contracts.programmes import ProgrammeIn
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.scope import Scope
 
 CRITERIA = [{"kind": "assessed", "id": "assessed", "label_fr": "Enquête faite", "label_ar": "تحقيق منجز"}]
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -32,7 +33,7 @@ def test_reference_catalogue_is_loaded_once(database: mongomock.Database) -> Non
     MongoProgrammeRepository.ensure_indexes(database)
     MongoProgrammeRepository.ensure_indexes(database)
     repo = MongoProgrammeRepository(database)
-    listed = repo.list({})
+    listed = repo.list(Scope.national())
     assert len(listed) == len(reference_programmes()) == 8
     assert {p["need"] for p in listed} == {
         "income_support",

@@ -27,6 +27,7 @@ from assistance.settings import AidSettings
 from common import policy
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from common.nameko_ext import outbox
 
 COMMUNE = "/DZ/16/1601"
 RULES = {
@@ -154,6 +155,7 @@ class World:
         database = mongomock.MongoClient(tz_aware=True).db
         MongoAidRequestRepository.ensure_indexes(database)
         MongoPaymentRepository.ensure_indexes(database)
+        self.database = database
         self.requests = MongoAidRequestRepository(database)
         self.cover = MongoCoverClaims(database)
         self.payments = MongoPaymentRepository(database)
@@ -176,7 +178,7 @@ class World:
         )
 
     def published(self) -> list[str]:
-        self.requests.relay_events(lambda kind, entry: self.events.append((kind, entry["data"])))
+        outbox.relay(self.database, lambda kind, entry: self.events.append((kind, entry["data"])))
         return [kind for kind, _ in self.events]
 
 

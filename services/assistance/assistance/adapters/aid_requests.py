@@ -8,7 +8,7 @@ concurrent steps only one applies. It takes and returns :class:`AidRequest`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,9 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from assistance.domain import lifecycle
-from assistance.domain.aid_request import AidRequest, Change, Event
+from assistance.domain.aid_request import AidRequest, Change
 from common.clock import now
-from common.contracts.events import REGULARISATION_OVERDUE
+from common.contracts.events import Event
 from common.deadlocks import retry_transient
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.nameko_ext import outbox
@@ -30,7 +30,7 @@ from common.scope import Scope
 from common.scoping import within
 
 COLLECTION = "aid_requests"
-OUTBOX_COLLECTIONS = (COLLECTION,)
+OUTBOX_COLLECTIONS = (COLLECTION,)  # relayed by the service's OutboxRelay
 
 
 def object_id(value: Any) -> ObjectId | None:
@@ -71,7 +71,7 @@ class MongoAidRequestRepository:
     def create(self, request: AidRequest, events: list[Event]) -> tuple[AidRequest, bool]:
         """Insert ``request`` (its ``idempotency_key`` unique) with ``events``: ``(stored, created by this call)``."""
         doc = request.document()
-        pending = [outbox.pending(kind, data) for kind, data in events]
+        pending = [outbox.entry(event) for event in events]
         stored = {**doc, "_id": ObjectId(doc["_id"]), "version": 1, outbox.OUTBOX_FIELD: pending}
         try:
             retry_transient(lambda: self.requests.insert_one(stored))
@@ -117,7 +117,7 @@ class MongoAidRequestRepository:
         }
         push: dict[str, Any] = {"history": entry, **change.push}
         if change.events:
-            push[outbox.OUTBOX_FIELD] = {"$each": [outbox.pending(kind, data) for kind, data in change.events]}
+            push[outbox.OUTBOX_FIELD] = {"$each": [outbox.entry(event) for event in change.events]}
         updated = self.requests.find_one_and_update(
             {"_id": doc["_id"], "state": doc["state"], "version": doc["version"]},
             {"$set": {**change.set, "state": change.state, "updated_at": at}, "$inc": {"version": 1}, "$push": push},
@@ -171,7 +171,7 @@ class MongoAidRequestRepository:
         ]
 
     def escalate(
-        self, request: AidRequest, level: int, escalated_to: str, next_at: datetime | None, event: dict[str, Any]
+        self, request: AidRequest, level: int, escalated_to: str, next_at: datetime | None, event: Event
     ) -> bool:
         """Raise the regularisation to ``level`` (from ``level - 1``) with its event; False if it already was."""
         oid = ObjectId(request.id)
@@ -188,15 +188,9 @@ class MongoAidRequestRepository:
                     "regularisation.next_escalation_at": next_at,
                     "updated_at": now(),
                 },
-                "$push": {outbox.OUTBOX_FIELD: outbox.pending(REGULARISATION_OVERDUE, event)},
+                "$push": {outbox.OUTBOX_FIELD: outbox.entry(event)},
             },
         )
         if result.modified_count:
             outbox.mark(self.database, COLLECTION, [oid])
         return bool(result.modified_count)
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int:
-        return outbox.relay(self.database, publish)
-
-    def sweep_events(self) -> int:
-        return outbox.sweep(self.database, OUTBOX_COLLECTIONS)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from assistance.domain.aid_request import AidRequest, Change, Event
+from assistance.domain.aid_request import AidRequest, Change
+from common.contracts.events import Event
 from common.contracts.facts import HouseholdFacts
 from common.idempotency import KeyedRequest
 from common.scope import Scope
@@ -39,12 +40,8 @@ class AidRequests(Protocol):
     def overdue_regularisations(self, at: datetime) -> list[AidRequest]: ...
 
     def escalate(
-        self, request: AidRequest, level: int, escalated_to: str, next_at: datetime | None, event: dict[str, Any]
+        self, request: AidRequest, level: int, escalated_to: str, next_at: datetime | None, event: Event
     ) -> bool: ...
-
-    def relay_events(self, publish: Callable[[str, dict[str, Any]], None]) -> int: ...
-
-    def sweep_events(self) -> int: ...
 
 
 class CoverClaims(Protocol):

@@ -23,6 +23,7 @@ from common import policy
 from common.clock import now
 from common.context import CallerContext
 from common.contracts.aid import RegularisationIn, UrgentAidIn
+from common.contracts.events import RegularisationOverdue
 from common.errors import Conflict, Forbidden, ValidationFailed
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 
@@ -126,11 +127,12 @@ def escalate_overdue(desk: AidDesk, rules: UrgentRules) -> None:
             continue
         due: datetime = task["due_at"]
         following = due + timedelta(days=rules.escalation_step_days * level) if level < len(levels) else None
-        data = request.event(
-            due_at=due.isoformat(),
+        event = RegularisationOverdue(
+            **request.event_fields(),
+            due_at=due,
             level=level,
             escalated_to=levels[level - 1],
             status=task["status"],
             days_late=round((at - due).total_seconds() / 86400, 2),
         )
-        desk.requests.escalate(request, level, levels[level - 1], following, data)
+        desk.requests.escalate(request, level, levels[level - 1], following, event)

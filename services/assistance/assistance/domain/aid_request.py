@@ -26,11 +26,10 @@ from assistance.domain.lifecycle import (
 )
 from common import areas
 from common.context import CallerContext
-from common.contracts.events import AID_DECIDED, AID_DISBURSED, AID_REQUESTED, URGENT_AID_GRANTED
+from common.contracts.aid import Channel
+from common.contracts.events import AidDecided, AidDisbursed, AidRequested, Event, UrgentAidGranted
 from common.contracts.facts import HouseholdFacts
 from common.errors import Conflict, InvalidTransition, ValidationFailed
-
-Event = tuple[str, dict[str, Any]]
 
 FACTS_SNAPSHOT = (
     "as_of",
@@ -166,8 +165,8 @@ class AidRequest:
     def allowed_steps(self) -> list[str]:
         return allowed_steps(self.state, self.benefit_type)
 
-    def event(self, **extra: Any) -> dict[str, Any]:
-        """What every aid event says: ids, area and programme; never a person."""
+    def event_fields(self) -> dict[str, Any]:
+        """What every aid event says (``AidEvent``): ids, area and programme; never a person."""
         return {
             "request_id": self.id,
             "household_id": self.household_id,
@@ -175,7 +174,6 @@ class AidRequest:
             "programme": self.programme,
             "need": self.need,
             "urgent": self.urgent,
-            **extra,
         }
 
     # creation
@@ -186,7 +184,7 @@ class AidRequest:
         request_id: str,
         facts: HouseholdFacts,
         programme: Mapping[str, Any],
-        channel: str,
+        channel: Channel,
         reason: str | None,
         by: str,
         at: datetime,
@@ -217,7 +215,7 @@ class AidRequest:
                 ],
             }
         )
-        return request, [(AID_REQUESTED, request.event(channel=channel))]
+        return request, [AidRequested(**request.event_fields(), channel=channel)]
 
     @classmethod
     def grant_urgent(
@@ -294,16 +292,16 @@ class AidRequest:
                 ],
             }
         )
-        events = [
-            (URGENT_AID_GRANTED, request.event(amount_dzd=grant.amount_dzd, due_at=due.isoformat())),
-            (
-                AID_DECIDED,
-                request.event(
-                    decision="grant",
-                    amount_dzd=grant.amount_dzd,
-                    period=grant.period,
-                    authority_role=grant.authority_role,
-                ),
+        fields = request.event_fields()
+        events: list[Event] = [
+            UrgentAidGranted(**fields, amount_dzd=grant.amount_dzd, due_at=due),
+            AidDecided(
+                **fields,
+                decision="grant",
+                amount_dzd=grant.amount_dzd,
+                period=grant.period,
+                authority_role=grant.authority_role,
+                double_aid_flagged=verdict.flagged,
             ),
         ]
         return request, events
@@ -388,14 +386,15 @@ class AidRequest:
             double_aid=verdict.findings,
             double_aid_flagged=verdict.flagged,
         )
-        data = self.event(
+        event = AidDecided(
+            **self.event_fields(),
             decision="grant",
             amount_dzd=decision.amount_dzd,
             period=decision.period,
             authority_role=level.role,
             double_aid_flagged=verdict.flagged,
         )
-        return Change(state=target, set={"decision": decision.record()}, events=[(AID_DECIDED, data)], motive=motive)
+        return Change(state=target, set={"decision": decision.record()}, events=[event], motive=motive)
 
     def reject(self, checker: CallerContext, motive: str, at: datetime) -> Change:
         """Refuse the aid (confirming a proposed refusal, or overruling a grant): ``aid_decided``."""
@@ -413,8 +412,14 @@ class AidRequest:
             authority_role=level.role,
             authority_area=checker.area,
         )
-        data = self.event(decision="refuse", amount_dzd=None, period=decision.period, authority_role=level.role)
-        return Change(state=target, set={"decision": decision.record()}, events=[(AID_DECIDED, data)], motive=motive)
+        event = AidDecided(
+            **self.event_fields(),
+            decision="refuse",
+            amount_dzd=None,
+            period=decision.period,
+            authority_role=level.role,
+        )
+        return Change(state=target, set={"decision": decision.record()}, events=[event], motive=motive)
 
     def stop(self, step: Step, motive: str) -> Change:
         """Cancelled by the administration or withdrawn by the household, before payment."""
@@ -434,23 +439,25 @@ class AidRequest:
                 {"state": self.state, "step": Step.DELIVER.value, "allowed": allowed_steps(self.state, "cash")},
             )
         record = {"status": "delivered", "delivered_on": delivered_on, "attempt": 0}
-        data = self.event(amount_dzd=self.decided_amount, method="delivery")
-        return Change(state=target, set={"disbursement": record}, events=[(AID_DISBURSED, data)], motive=notes)
+        event = AidDisbursed(**self.event_fields(), amount_dzd=self.decided_amount, method="delivery")
+        return Change(state=target, set={"disbursement": record}, events=[event], motive=notes)
 
     def schedule_payment(self, record: dict[str, Any]) -> Change:
         return Change(state=advance(self.state, Step.SCHEDULE_PAYMENT), set={"disbursement": record})
 
-    def record_payment(self, reference: str, paid_at: str | None, amount_dzd: int) -> Change:
+    def record_payment(self, reference: str, paid_at: datetime | None, amount_dzd: int) -> Change:
         """The operator paid it: ``disbursed`` with ``aid_disbursed``."""
         target = advance(self.state, Step.RECORD_PAYMENT)
         record = {
             **(self.stored.get("disbursement") or {}),
             "status": "paid",
             "reference": reference,
-            "paid_at": paid_at,
+            "paid_at": paid_at.isoformat() if paid_at else None,
         }
-        data = self.event(amount_dzd=amount_dzd, method="payment", reference=reference, paid_at=paid_at)
-        return Change(state=target, set={"disbursement": record}, events=[(AID_DISBURSED, data)])
+        event = AidDisbursed(
+            **self.event_fields(), amount_dzd=amount_dzd, method="payment", reference=reference, paid_at=paid_at
+        )
+        return Change(state=target, set={"disbursement": record}, events=[event])
 
     def follow_up(self, record: dict[str, Any]) -> Change:
         return Change(state=advance(self.state, Step.FOLLOW_UP_VISIT), push={"visits": record})
@@ -498,7 +505,7 @@ class UrgentGrant:
     amount_dzd: int
     period: str
     motive: str
-    channel: str
+    channel: Channel
     reason: str | None
     payment_point: dict[str, Any] | None
     authority_role: str

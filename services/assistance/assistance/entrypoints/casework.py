@@ -145,7 +145,7 @@ class CaseworkEntrypoints(AssistanceBase):
     def list_cases(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Cases in the caller's area, the latest opened first."""
         caller = policy.authorize(self.caller, "casework.read")
-        return self.casework.list_cases(policy.scope_filter(caller), parse(CaseFilter, filters or {}))
+        return self.casework.list_cases(policy.scope(caller), parse(CaseFilter, filters or {}))
 
     @rpc
     def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:

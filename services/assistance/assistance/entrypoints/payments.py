@@ -214,10 +214,9 @@ class PaymentEntrypoints(AssistanceBase):
 
     def _record_paid(self, caller: CallerContext, payment: dict[str, Any], row: pay.OperatorRow) -> None:
         """The request becomes ``disbursed`` with ``aid_disbursed`` (a repeat replays), and its budget spent."""
-        paid_at = row.paid_at.isoformat() if row.paid_at else None
 
         def decide(request: AidRequest) -> Change:
-            return request.record_payment(row.reference, paid_at, payment["amount_dzd"])
+            return request.record_payment(row.reference, row.paid_at, payment["amount_dzd"])
 
         run_step(
             self.aid_requests,

@@ -54,7 +54,7 @@ class ProgrammeEntrypoints(AssistanceBase):
     def list_programmes(self) -> list[dict[str, Any]]:
         """Programmes offered in or above the caller's area, each with the rules version in force."""
         caller = policy.authorize(self.caller, "programme.read")
-        return [with_rules_in_force(p) for p in self.programmes.list(policy.published_filter(caller))]
+        return [with_rules_in_force(p) for p in self.programmes.list(policy.scope(caller))]
 
     @rpc
     def get_programme(self, code: str) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from common.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidTran
 from common.idempotency import check_key, keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.remote import remote_errors
+from common.scope import Scope
 from common.validation import parse
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class ReferralEntrypoints(AssistanceBase):
         """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
         caller = policy.authorize(self.caller, "institution.read")
         wanted = parse(InstitutionFilter, filters or {})
-        return self.institutions.list_in({"area_ancestors": reach(caller)}, wanted.type, wanted.area)
+        return self.institutions.list_in(Scope(reach(caller)), wanted.type, wanted.area)
 
     @rpc
     def get_institution(self, code: str) -> dict[str, Any]:
@@ -141,7 +142,7 @@ class ReferralEntrypoints(AssistanceBase):
     def list_referrals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Referrals in the caller's area, the latest first, optionally of one institution or state."""
         caller = policy.authorize(self.caller, "referral.manage")
-        return self.referrals.list_in(policy.scope_filter(caller), parse(ReferralFilter, filters or {}))
+        return self.referrals.list_in(policy.scope(caller), parse(ReferralFilter, filters or {}))
 
     @rpc
     def advance_referral(
