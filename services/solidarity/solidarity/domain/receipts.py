@@ -205,7 +205,7 @@ def verify(receipt: Receipt, typed: str, key: bytes) -> bool:
 
 def verification_url(base_url: str, number: ReceiptNumber, code: str) -> str:
     """The public page that checks a receipt (what the QR code carries)."""
-    return f"{base_url.rstrip('/')}/receipts/verify?{urlencode({'number': str(number), 'code': code})}"
+    return f"{base_url.rstrip('/')}/receipts/verify?{urlencode({'number': str(number), 'code': code}, safe='/')}"
 
 
 def _checked_key(key: bytes) -> bytes:
