@@ -15,6 +15,7 @@ from solidarity.domain.money import Money
 from tests.unit.solidarity.refusal import refused
 
 DZD = "DZD"
+TODAY = date(2027, 1, 15)
 
 
 def campaign(**changes: Any) -> Campaign:
@@ -35,7 +36,7 @@ def campaign(**changes: Any) -> Campaign:
 
 
 def opened(**changes: Any) -> Campaign:
-    return campaign(**changes).transition("open")
+    return campaign(**changes).transition("open", TODAY)
 
 
 def test_a_new_campaign_is_a_draft_with_its_fields() -> None:
@@ -75,21 +76,28 @@ def test_goals_are_positive() -> None:
 
 
 def test_the_lifecycle_goes_draft_open_closed_archived_and_no_other_way() -> None:
-    archived = campaign().transition("open").transition("closed").transition("archived")
+    archived = campaign().transition("open", TODAY).transition("closed", TODAY).transition("archived", TODAY)
     assert archived.state == "archived"
-    assert campaign().transition("archived").state == "archived"  # a draft abandoned
-    error = refused("campaign_transition_refused", campaign().transition, "closed")
+    assert campaign().transition("archived", TODAY).state == "archived"  # a draft abandoned
+    error = refused("campaign_transition_refused", campaign().transition, "closed", TODAY)
     assert isinstance(error, InvalidTransition)
     assert error.details["state"] == "draft" and error.details["allowed"] == ["archived", "open"]
-    refused("campaign_transition_refused", opened().transition, "draft")
-    refused("campaign_transition_refused", archived.transition, "open")
+    refused("campaign_transition_refused", opened().transition, "draft", TODAY)
+    refused("campaign_transition_refused", archived.transition, "open", TODAY)
+
+
+def test_a_campaign_whose_period_is_over_does_not_open() -> None:
+    assert campaign().transition("open", date(2027, 3, 15)).state == "open"  # its last day
+    error = refused("campaign_period_over", campaign().transition, "open", date(2027, 3, 16))
+    assert isinstance(error, Conflict)
+    assert campaign(kind="permanent", ends_on=None).transition("open", date(2099, 1, 1)).state == "open"
 
 
 def test_only_an_open_campaign_takes_a_gift_in_a_currency_it_takes() -> None:
     opened().check_accepts(Money.of("10", "EUR"))
     error = refused("campaign_not_open", campaign().check_accepts, Money.of("10", DZD))
     assert isinstance(error, Conflict)
-    refused("campaign_not_open", opened().transition("closed").check_accepts, Money.of("10", DZD))
+    refused("campaign_not_open", opened().transition("closed", TODAY).check_accepts, Money.of("10", DZD))
     error = refused("currency_not_accepted", opened().check_accepts, Money.of("10", "MAD"))
     assert isinstance(error, ValidationFailed) and error.details["accepted"] == ["DZD", "EUR"]
 

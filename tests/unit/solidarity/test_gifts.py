@@ -14,8 +14,9 @@ from solidarity.domain.money import Money
 from tests.unit.solidarity.refusal import refused
 
 DZD = "DZD"
+TODAY = date(2027, 1, 15)
 CAMPAIGN = new_campaign(id="c1", kind="winter", name_fr="Hiver 2027", name_ar="شتاء 2027", area="/DZ/16",
-                        starts_on=date(2026, 12, 1), ends_on=date(2027, 2, 28)).transition("open")  # fmt: skip
+                        starts_on=date(2026, 12, 1), ends_on=date(2027, 2, 28)).transition("open", TODAY)  # fmt: skip
 
 
 def cash(amount: str = "5000", channel: str = "counter", reference: str | None = None) -> CashPayment:
@@ -79,7 +80,7 @@ def test_the_campaign_refuses_gifts_when_not_open_or_in_another_currency() -> No
     draft = new_campaign(id="c2", kind="disaster", name_fr="Séisme", name_ar="زلزال", area="/DZ/16",
                          starts_on=date(2027, 1, 1), ends_on=date(2027, 6, 1))  # fmt: skip
     refused("campaign_not_open", gift, campaign=draft)
-    refused("campaign_not_open", gift, campaign=CAMPAIGN.transition("closed"))
+    refused("campaign_not_open", gift, campaign=CAMPAIGN.transition("closed", TODAY))
     refused("currency_not_accepted", gift, campaign=CAMPAIGN, cash=CashPayment(Money.of("5", "EUR"), "counter"))
     refused("restriction_outside_campaign", gift, campaign=CAMPAIGN, restricted_area="/DZ/31")
     taken = gift(campaign=CAMPAIGN, tribute=Tribute("in_memory_of", "Ahmed"))

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from common.errors import ServiceUnavailable
 from solidarity.domain.gifts import CashPayment, new_gift
 from solidarity.domain.money import Money
-from solidarity.domain.receipts import Receipt, ReceiptNumber, annual, for_gift, reissue, verify
+from solidarity.domain.receipts import Receipt, ReceiptNumber, annual, issue_for_gift, reissue, verify
 from solidarity.printing.amount_words import in_words
 from solidarity.printing.receipt_pdf import figures, render, sheet
 
@@ -25,7 +25,7 @@ BASE_URL = "https://dons.example.dz"
 def gift_receipt(amount: str = "123456.50") -> Receipt:
     gift = new_gift(id="g1", donor_id="d1", area="/DZ/16/1601", received_on=date(2026, 3, 1),
                     cash=CashPayment(Money.of(amount, "DZD"), "ccp", "CCP-778812"))  # fmt: skip
-    return for_gift(gift, ReceiptNumber("DAS-16", 2026, 123), date(2026, 3, 2))
+    return issue_for_gift(gift, ReceiptNumber("DAS-16", 2026, 123), date(2026, 3, 2))[1]
 
 
 def read(pdf: bytes) -> tuple[str, list[str]]:

@@ -17,7 +17,7 @@ from solidarity.domain.receipts import (
     ReceiptNumber,
     annual,
     first_number,
-    for_gift,
+    issue_for_gift,
     issuer_of,
     register_gaps,
     reissue,
@@ -42,7 +42,7 @@ def number(sequence: int = 123, issuer: str = "DAS-16", year: int = 2027) -> Rec
 
 
 def receipt(sequence: int = 123) -> Receipt:
-    return for_gift(gift(), number(sequence), ISSUED)
+    return issue_for_gift(gift(), number(sequence), ISSUED)[1]
 
 
 def test_numbers_read_and_parse_back() -> None:
@@ -66,6 +66,13 @@ def test_the_register_finds_gaps_and_duplicates_per_issuer_and_year() -> None:
     assert faults == {("DAS-16", 2027): {"missing": [3, 4], "repeated": [2]}}
 
 
+def test_issuing_locks_the_gift_and_the_receipt_states_it() -> None:
+    receipted, issued = issue_for_gift(gift(), number(), ISSUED)
+    assert (receipted.state, receipted.receipt_number) == ("receipted", "DAS-16/2027/000123")
+    refused("amount_locked", receipted.amended, cash=CashPayment(Money.of("1", "DZD"), "counter"))
+    assert issued.gift_ids == ("g1",) and issued.state == "valid"
+
+
 def test_a_gift_receipt_states_the_gift() -> None:
     issued = receipt()
     assert (issued.kind, issued.donor_id, issued.gift_ids, issued.amount) == (
@@ -74,16 +81,18 @@ def test_a_gift_receipt_states_the_gift() -> None:
         ("g1",),
         Money.of("5000", "DZD"),
     )
-    in_kind = for_gift(gift(cash=None, items=[ItemLine("blanket", 4, Money.of("1500", "DZD"))]), number(), ISSUED)
+    in_kind = issue_for_gift(
+        gift(cash=None, items=[ItemLine("blanket", 4, Money.of("1500", "DZD"))]), number(), ISSUED
+    )[1]
     assert in_kind.amount == Money.of("6000", "DZD")
 
 
 def test_no_receipt_for_a_cancelled_refunded_or_receipted_gift_nor_under_a_wrong_number() -> None:
-    refused("gift_not_standing", for_gift, gift().cancelled("entered twice"), number(), ISSUED)
-    refused("gift_not_standing", for_gift, gift().refunded("bank rejected"), number(), ISSUED)
-    refused("gift_already_receipted", for_gift, gift().receipted("DAS-16/2027/000001"), number(), ISSUED)
-    refused("receipt_issuer_mismatch", for_gift, gift(), number(issuer="DAS-31"), ISSUED)
-    refused("receipt_year_mismatch", for_gift, gift(), number(year=2026), ISSUED)
+    refused("gift_not_standing", issue_for_gift, gift().cancelled("entered twice"), number(), ISSUED)
+    refused("gift_not_standing", issue_for_gift, gift().refunded("bank rejected"), number(), ISSUED)
+    refused("gift_already_receipted", issue_for_gift, gift().receipted("DAS-16/2027/000001"), number(), ISSUED)
+    refused("receipt_issuer_mismatch", issue_for_gift, gift(), number(issuer="DAS-31"), ISSUED)
+    refused("receipt_year_mismatch", issue_for_gift, gift(), number(year=2026), ISSUED)
 
 
 def test_a_cancelled_receipt_keeps_its_number_with_its_reason() -> None:
@@ -142,7 +151,7 @@ def test_the_verification_code_is_short_typeable_and_tied_to_the_essentials() ->
     assert verify(issued, typed, KEY)
     assert not verify(issued, code, b"another key of 32 bytes........")
     assert not verify(receipt(124), code, KEY)
-    amended = for_gift(gift(amount="5001"), number(), ISSUED)
+    amended = issue_for_gift(gift(amount="5001"), number(), ISSUED)[1]
     assert not verify(amended, code, KEY)
     assert not verify(issued, code[:-1], KEY) and not verify(issued, "", KEY) and not verify(issued, "ÉÉÉÉÉ", KEY)
     with pytest.raises(ValueError, match="16 bytes"):

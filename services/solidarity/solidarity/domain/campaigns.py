@@ -70,12 +70,15 @@ class Campaign:
     state: CampaignState = "draft"
     spent_by: str | None = None  # the programme or distribution that spends what it collects
 
-    def transition(self, to: str) -> Campaign:
-        """The campaign in state ``to``; a step the lifecycle does not allow is refused."""
+    def transition(self, to: str, on: date) -> Campaign:
+        """The campaign in state ``to`` on day ``on``; a step the lifecycle does not allow is refused,
+        and so is opening a campaign whose period is over."""
         allowed = TRANSITIONS[self.state]
         if to not in allowed:
             raise out_of_order("campaign_transition_refused", f"a {self.state} campaign cannot become {to}",
                                self.state, allowed)  # fmt: skip
+        if to == "open" and self.ends_on is not None and on > self.ends_on:
+            raise conflict("campaign_period_over", "the campaign's period is over", ends_on=self.ends_on.isoformat())
         return replace(self, state=to)  # type: ignore[arg-type]  # to is one of TRANSITIONS' states
 
     def reached_by(self, scope: Scope) -> bool:

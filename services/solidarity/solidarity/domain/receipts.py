@@ -128,12 +128,19 @@ class Receipt:
         return "|".join(fields).encode()
 
 
-def for_gift(gift: Gift, number: ReceiptNumber, issued_on: date, donor_shown: bool = True) -> Receipt:
-    """The receipt of one gift (the gift must be standing and not yet receipted; see :meth:`Gift.receipted`)."""
-    gift.receipted(str(number))  # the gift's own refusals: cancelled, refunded, already receipted
+def issue_for_gift(
+    gift: Gift, number: ReceiptNumber, issued_on: date, donor_shown: bool = True
+) -> tuple[Gift, Receipt]:
+    """The gift, receipted (its amount now locked), and its receipt.
+
+    Refused for a cancelled, refunded or already receipted gift (see :meth:`Gift.receipted`) and for
+    a number of another directorate or year.
+    """
     _check_number(number, gift.area, issued_on)
-    return Receipt(number, "gift", gift.donor_id, (gift.id,), gift.value, issued_on, gift.area, gift.campaign_id,
-                   donor_shown)  # fmt: skip
+    receipted = gift.receipted(str(number))
+    receipt = Receipt(number, "gift", gift.donor_id, (gift.id,), gift.value, issued_on, gift.area, gift.campaign_id,
+                      donor_shown)  # fmt: skip
+    return receipted, receipt
 
 
 def _check_number(number: ReceiptNumber, area: str, issued_on: date) -> None:
