@@ -221,7 +221,7 @@ class ChunkClock:
 
 
 def imports(client: MongoClient[Any], rows: int, protector: NationalIdProtector) -> None:
-    from registry.entrypoints.imports import ScreeningWriter
+    from registry.app.imports import ScreeningWriter
 
     database = client[DB]
     with tempfile.TemporaryDirectory(prefix="db-bench-import-") as tmp:

@@ -55,7 +55,7 @@ class Finding:
     """The strongest member-to-member evidence that two households are one.
 
     ``household_id`` and ``area`` name the household already stored; whether the caller
-    may see it is for the caller's area to say (``registry.review_access``).
+    may see it is for the caller's area to say (``registry.domain.review_access``).
     """
 
     household_id: str

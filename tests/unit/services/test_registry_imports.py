@@ -24,9 +24,9 @@ from common.jobs import MongoJobRepository
 from registry.adapters.households import ImportedHouseholds, MongoHouseholdRepository
 from registry.adapters.reviews import MongoReviewRepository
 from registry.adapters.uploads import MongoUploadRepository, part_id
+from registry.app import imports
+from registry.app.imports import ScreeningWriter
 from registry.duplicates import household_keys, person_records
-from registry.entrypoints import imports
-from registry.entrypoints.imports import ScreeningWriter
 from registry.importing.stored import dedup_keys
 from registry.service import RegistryService
 

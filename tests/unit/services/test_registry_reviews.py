@@ -12,8 +12,8 @@ from bson import ObjectId
 from common.errors import CrossAreaReview, NotFound
 from common.scope import Scope
 from registry.adapters.reviews import OPAQUE_IDS_MIGRATION, MongoReviewRepository
+from registry.domain.review_access import readable, require_decidable, review_for
 from registry.duplicates import Finding
-from registry.review_access import readable, require_decidable, review_for
 
 ALGER, ORAN, ALGER_2 = "/DZ/16/1601", "/DZ/31/3101", "/DZ/16/1602"
 

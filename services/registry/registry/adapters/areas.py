@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
 from pymongo.database import Database
 
 from registry.reference.areas import Area, RowError, load_wilayas, parse_communes, reference_areas
-
-
-class AreaRepository(Protocol):
-    def children(self, parent: str) -> list[dict[str, Any]]:
-        """Areas directly below ``parent``, by code."""
-
-    def import_communes(self, csv_text: str) -> dict[str, Any]:
-        """Upsert the valid communes of a CSV; report the rejected rows."""
 
 
 class MongoAreaRepository:

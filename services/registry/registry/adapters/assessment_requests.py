@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -40,29 +40,6 @@ REQUESTS = "assessment_requests"
 REQUESTS_KEPT_SECONDS = 30 * 24 * 3600
 
 Progress = Callable[[int, int], None]
-
-
-class ScoreRepository(Protocol):
-    def household(self, household_id: str) -> dict[str, Any] | None:
-        """Raw ``_id, area, status, merged_into, assessment, score`` of a household, merged or not."""
-
-    def assess(
-        self,
-        household: dict[str, Any],
-        assessment: Assessment,
-        scored: ScoreResult,
-        user_id: str,
-        idempotency_key: KeyedRequest,
-    ) -> dict[str, Any]:
-        """Store ``assessment`` and its score on ``household`` (as read by :meth:`household`), once per key.
-
-        Answers ``{household_id, score, explanation}``; a repeated key answers as the first
-        time. IdempotencyKeyReused if the caller's key served another request; Conflict if
-        the household was merged.
-        """
-
-    def recompute(self, model: ScoringModel, scope: Scope | None, progress: Progress) -> RecomputeReport:
-        """Score every assessed household in ``scope`` (all if ``None``) with ``model``; events for changes."""
 
 
 def public_score(stored: dict[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -36,6 +35,7 @@ from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from common.scope import Scope
 from registry.adapters.documents import Household
+from registry.domain.households import NewHousehold
 from registry.facts import PROJECTION, household_facts
 from registry.importing.writer import ImportWrite, Stored
 from registry.scoring.batch import PROJECTION as SCORING_PROJECTION
@@ -52,16 +52,6 @@ FACTS_BATCH = 2000  # documents per database round trip when streaming facts
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
 IMPORT_DOCUMENT_FIELDS = {"history": 0, outbox.OUTBOX_FIELD: 0}
 SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
-
-
-@dataclass(frozen=True)
-class NewHousehold:
-    """What the service decided before storing: id, protected members, blocking keys, status."""
-
-    id: str
-    members: list[dict[str, Any]]
-    keys: list[str]
-    status: str
 
 
 def without_secrets(member: dict[str, Any]) -> dict[str, Any]:
@@ -113,55 +103,6 @@ def _object_id(value: str) -> ObjectId | None:
         return ObjectId(value)
     except (InvalidId, TypeError):
         return None
-
-
-class HouseholdRepository(Protocol):
-    def new_id(self) -> str:
-        """An id for a household about to be registered."""
-
-    def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
-        """Stored households sharing a blocking key (raw: area and members), merged ones excluded."""
-
-    def register(
-        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
-    ) -> tuple[dict[str, Any], bool]:
-        """Store a household once per caller's idempotency key: ``(household, created by this call)``."""
-
-    def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
-        """Raw households inside ``scope`` (area and members), merged ones excluded, for batch work."""
-
-    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
-        """Fold ``merged_id`` into ``survivor_id``: journal what differs, redirect the old id."""
-
-    def activate(self, household_id: str, user_id: str) -> None:
-        """A held household found distinct from all its candidates becomes active."""
-
-    def raw_status(self, household_id: str) -> dict[str, Any] | None:
-        """``area``, ``status``, ``created_by`` of a household (merged or not)."""
-
-    def facts(self, household_id: str, day: date) -> dict[str, Any] | None:
-        """Facts of a household (a merged one answers for its survivor), related households included."""
-
-    def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
-        """Facts of every household inside ``area``, merged aside, from one database cursor, in no set order."""
-
-    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
-        """The household, wherever it is (a merged one redirects unless ``follow_merge`` is false).
-
-        The caller's scope is the service's check.
-        """
-
-    def count(self, scope: Scope) -> int:
-        """Households inside ``scope``."""
-
-    def list(self, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
-        """A page of households inside ``scope``: ``{"items", "next_cursor"}``."""
-
-    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> dict[str, Any] | None:
-        """Apply ``changes`` to a household inside ``scope``; ``None`` if there is none."""
-
-    def imports(self) -> ImportedHouseholds:
-        """The collection as a bulk import writes it."""
 
 
 class MongoHouseholdRepository:

@@ -4,7 +4,7 @@ A decision ("same" or "different") stays on the item, unique by the sorted pair,
 same question is never asked twice, whatever finds the pair again later. Review ids are
 opaque: they say nothing of the households (whose ids may be outside a reader's area).
 Each item keeps the area of both households: who may read or decide it follows from them
-(``registry.review_access``).
+(``registry.domain.review_access``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import uuid
 from contextlib import suppress
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -39,27 +39,6 @@ def new_review_id() -> str:
 def review_ancestors(*household_areas: str) -> list[str]:
     """Every area a review is listed in: the ancestors of both households' areas."""
     return sorted({ancestor for area in household_areas for ancestor in areas.ancestors(area)})
-
-
-class ReviewRepository(Protocol):
-    def known_different(self, household_id: str, others: list[str]) -> set[str]:
-        """Which of ``others`` were already decided to be different from ``household_id``."""
-
-    def open(self, held_id: str, area: str, found: list[Finding]) -> list[str]:
-        """Queue the findings about the held household (existing items are left alone)."""
-
-    def find(self, scope: Scope, limit: int, household_id: str | None = None) -> list[dict[str, Any]]:
-        """Items listed inside ``scope``, strongest first: pending ones, or all of ``household_id``'s."""
-
-    def get(self, review_id: str) -> dict[str, Any] | None: ...
-
-    def decide(self, review_id: str, decision: str, user_id: str) -> dict[str, Any] | None:
-        """Record the decision if still pending; ``None`` if it was decided already."""
-
-    def still_pending_for(self, household_id: str) -> int: ...
-
-    def partners(self, household_id: str) -> set[str]:
-        """Households in a pending review with this one (probably the same people)."""
 
 
 class MongoReviewRepository:

@@ -30,7 +30,7 @@ import tempfile
 import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from bson import Binary
 from pymongo.database import Database
@@ -67,26 +67,6 @@ def _aware(value: datetime) -> datetime:
 
 def _state(header: Mapping[str, Any]) -> dict[str, Any]:
     return {"upload_id": header["_id"], "parts": header["parts"], "size": header["size"]}
-
-
-class UploadRepository(Protocol):
-    def put_part(self, upload_id: str, seq: int, data: bytes, owner: str, area: str) -> dict[str, Any]:
-        """Store part ``seq`` of ``owner``'s upload (part 0 opens it); ``{upload_id, parts, size}``."""
-
-    def get(self, upload_id: str) -> dict[str, Any] | None:
-        """The upload's header: ``owner``, ``area``, ``size``, ``parts``, ``created_at``, ``job_id``."""
-
-    def attach(self, upload_id: str, job_id: str) -> None:
-        """The upload is being imported by ``job_id``: no more parts, no second import."""
-
-    def open(self, upload_id: str, seekable: bool = False) -> IO[bytes]:
-        """The uploaded file, read part by part (spooled to a seekable file if asked)."""
-
-    def discard(self, upload_id: str) -> None:
-        """Delete the upload, its parts first."""
-
-    def sweep(self, job_running: Callable[[str], bool]) -> int:
-        """Discard uploads older than ``ABANDONED_AFTER`` that no running job reads; how many."""
 
 
 class PartsReader(io.RawIOBase):

@@ -15,7 +15,7 @@ in ``_outbox``), plus two import fields:
 Imported households start ``active``, as registered ones do, and carry their members'
 blocking keys (``dedup_keys``, kept in step when an import changes the members), so a
 later registration finds them; the import job then screens the households it created
-(``registry.entrypoints.imports``).
+(``registry.app.imports``).
 """
 
 from __future__ import annotations

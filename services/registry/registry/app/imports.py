@@ -32,19 +32,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson import ObjectId
-from nameko.timer import timer
 
-from common import areas, policy
+from common import areas
 from common.context import CallerContext
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.jobs import Report, run_job
-from common.nameko_ext.entrypoints import rpc
-from registry.adapters.households import ImportedHouseholds
-from registry.adapters.reviews import ReviewRepository
+from common.nameko_ext.background import Spawn
+from common.pii import NationalIdProtector
 from registry.adapters.uploads import MAX_PART_BYTES, UPLOAD_ID
-from registry.base import RegistryBase
+from registry.app.households import CANDIDATE_LIMIT
+from registry.app.ports import (
+    HouseholdRepository,
+    ImportedHouseholdStore,
+    JobRepository,
+    ReviewRepository,
+    UploadRepository,
+)
 from registry.duplicates import findings, person_records
-from registry.entrypoints.households import CANDIDATE_LIMIT
 from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
 from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
 from registry.importing.rows import ValidRow
@@ -84,7 +88,7 @@ class ScreeningWriter:
     likeliest.
     """
 
-    def __init__(self, writer: HouseholdWriter, households: ImportedHouseholds, reviews: ReviewRepository) -> None:
+    def __init__(self, writer: HouseholdWriter, households: ImportedHouseholdStore, reviews: ReviewRepository) -> None:
         self.writer = writer
         self.households = households
         self.reviews = reviews
@@ -191,126 +195,141 @@ def _request(upload_id: Any, file_format: Any, source: Any, dry_run: Any, all_or
     )
 
 
-class ImportEntrypoints(RegistryBase):
-    @rpc
-    def put_upload_part(self, upload_id: str, seq: int, data_b64: str) -> dict[str, Any]:
-        """Store part ``seq`` (0, 1, 2… in order) of a file to import, base64-encoded.
+def put_part(
+    uploads: UploadRepository, caller: CallerContext, upload_id: str, seq: int, data_b64: str
+) -> dict[str, Any]:
+    """Store part ``seq`` (0, 1, 2… in order) of the caller's file to import, base64-encoded.
 
-        Part 0 opens the upload for the caller; only the caller adds to it or imports it.
-        Answers ``{upload_id, parts, size}``.
-        """
-        caller = policy.authorize(self.caller, "household.import")
-        checked = _upload_id(upload_id)
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
-            raise ValidationFailed(f"seq must be 0 to {MAX_SEQ}", {"seq": seq})
-        if not isinstance(data_b64, str) or len(data_b64) > (MAX_PART_BYTES // 3 + 1) * 4:
-            raise ValidationFailed(f"a part is base64 text of at most {MAX_PART_BYTES} bytes", {"seq": seq})
-        try:
-            data = base64.b64decode(data_b64, validate=True)
-        except binascii.Error:
-            raise ValidationFailed("the part is not base64", {"seq": seq}) from None
-        return self.uploads.put_part(checked, seq, data, caller.user_id, caller.area)
+    Part 0 opens the upload for the caller; only the caller adds to it or imports it.
+    Answers ``{upload_id, parts, size}``.
+    """
+    checked = _upload_id(upload_id)
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= MAX_SEQ:
+        raise ValidationFailed(f"seq must be 0 to {MAX_SEQ}", {"seq": seq})
+    if not isinstance(data_b64, str) or len(data_b64) > (MAX_PART_BYTES // 3 + 1) * 4:
+        raise ValidationFailed(f"a part is base64 text of at most {MAX_PART_BYTES} bytes", {"seq": seq})
+    try:
+        data = base64.b64decode(data_b64, validate=True)
+    except binascii.Error:
+        raise ValidationFailed("the part is not base64", {"seq": seq}) from None
+    return uploads.put_part(checked, seq, data, caller.user_id, caller.area)
 
-    @rpc
-    def discard_upload(self, upload_id: str) -> None:
-        """Drop an upload that will not be imported (the gateway's cleanup after a failed transfer)."""
-        caller = policy.authorize(self.caller, "household.import")
-        checked = _upload_id(upload_id)
-        header = self.uploads.get(checked)
-        if header is None or header["owner"] != caller.user_id or header.get("job_id"):
-            raise NotFound("upload not found", {"upload_id": checked})
-        self.uploads.discard(checked)
 
-    @rpc
-    def start_import(
-        self, upload_id: str, format: str, source: str, dry_run: bool = False, all_or_nothing: bool = False
-    ) -> dict[str, Any]:
-        """Import an uploaded file of households (``format``: csv, json or xlsx) as a job.
+def discard(uploads: UploadRepository, caller: CallerContext, upload_id: str) -> None:
+    """Drop the caller's upload that will not be imported (the gateway's cleanup after a failed transfer)."""
+    checked = _upload_id(upload_id)
+    header = uploads.get(checked)
+    if header is None or header["owner"] != caller.user_id or header.get("job_id"):
+        raise NotFound("upload not found", {"upload_id": checked})
+    uploads.discard(checked)
 
-        ``source`` names the survey or export: with each row's ``household_ref`` it is the
-        match key, so importing a corrected file again updates instead of duplicating.
-        Rows outside the caller's area are refused. Two imports of one source never run
-        at once (Conflict, naming the running job only if it is inside the caller's area).
-        See :mod:`registry.importing.job` for ``dry_run`` and
-        ``all_or_nothing``.
-        """
-        caller = policy.authorize(self.caller, "household.import")
-        request = _request(upload_id, format, source, dry_run, all_or_nothing)
-        header = self.uploads.get(request.upload_id)
-        if header is None or header["owner"] != caller.user_id:
-            raise NotFound("upload not found", {"upload_id": request.upload_id})
-        if header.get("job_id") and (started := self.jobs.get(header["job_id"])) is not None:
-            return started  # the same call again
-        params = {
-            "upload_id": request.upload_id,
-            "format": request.file_format,
-            "source": request.source,
-            "dry_run": request.dry_run,
-            "all_or_nothing": request.all_or_nothing,
-            "size": header["size"],
-        }
-        try:
-            job = self.jobs.start("import", caller.area, caller.user_id, params, exclusive=f"import:{request.source}")
-        except Conflict as clash:
-            held = self.jobs.get(str(clash.details.get("job_id")))
-            if held is None or not areas.contains(caller.area, held["area"]):
-                raise Conflict(clash.message) from None  # another area's job: not even its id
-            raise
-        job_id = job["id"]
-        self.uploads.attach(request.upload_id, job_id)
 
-        def work(report: Report) -> dict[str, Any]:
-            return self._import(request, caller, report)
+@dataclass(frozen=True)
+class ImportDevices:
+    """What an import touches: the stores, the national-id protector and the background runner."""
 
-        self.background(lambda: run_job(self.jobs, job_id, work), job_id)
-        return job
+    households: HouseholdRepository
+    reviews: ReviewRepository
+    uploads: UploadRepository
+    jobs: JobRepository
+    national_ids: NationalIdProtector
+    background: Spawn
 
-    def _import(self, request: ImportRequest, caller: CallerContext, report: Report) -> dict[str, Any]:
-        """The job's work: the final report and the screening's counts; the upload is gone afterwards."""
-        try:
-            households = self.households.imports()
-            writer = HouseholdWriter(
-                households,
-                source=request.source,
-                user_id=caller.user_id,
-                protector=self.national_ids,
-                within=caller.area,
-            )
-            screening = ScreeningWriter(writer, households, self.reviews)
 
-            def open_rows() -> Iterator[RawRow]:
-                seekable = request.file_format == "xlsx"
-                with self.uploads.open(request.upload_id, seekable=seekable) as stream:
-                    yield from read_rows(stream, request.file_format)
+def start_import(
+    devices: ImportDevices,
+    caller: CallerContext,
+    upload_id: str,
+    file_format: str,
+    source: str,
+    dry_run: bool,
+    all_or_nothing: bool,
+) -> dict[str, Any]:
+    """Import an uploaded file of households as a job; the same upload again answers the same job.
 
-            def progress(live: ImportReport) -> None:
-                report({**live.model_dump(mode="json"), **screening.counts()})
+    ``source`` names the survey or export: with each row's ``household_ref`` it is the
+    match key, so importing a corrected file again updates instead of duplicating.
+    Rows outside the caller's area are refused. Two imports of one source never run
+    at once (Conflict, naming the running job only if it is inside the caller's area).
+    """
+    uploads, jobs = devices.uploads, devices.jobs
+    request = _request(upload_id, file_format, source, dry_run, all_or_nothing)
+    header = uploads.get(request.upload_id)
+    if header is None or header["owner"] != caller.user_id:
+        raise NotFound("upload not found", {"upload_id": request.upload_id})
+    if header.get("job_id") and (started := jobs.get(header["job_id"])) is not None:
+        return started  # the same call again
+    params = {
+        "upload_id": request.upload_id,
+        "format": request.file_format,
+        "source": request.source,
+        "dry_run": request.dry_run,
+        "all_or_nothing": request.all_or_nothing,
+        "size": header["size"],
+    }
+    try:
+        job = jobs.start("import", caller.area, caller.user_id, params, exclusive=f"import:{request.source}")
+    except Conflict as clash:
+        held = jobs.get(str(clash.details.get("job_id")))
+        if held is None or not areas.contains(caller.area, held["area"]):
+            raise Conflict(clash.message) from None  # another area's job: not even its id
+        raise
+    job_id = job["id"]
+    uploads.attach(request.upload_id, job_id)
 
-            final = run_import(
-                open_rows,
-                screening,
-                dry_run=request.dry_run,
-                all_or_nothing=request.all_or_nothing,
-                chunk_size=DEFAULT_CHUNK,
-                on_progress=progress,
-            )
-        finally:
-            self.uploads.discard(request.upload_id)
-        result = {**final.model_dump(mode="json"), **screening.counts()}
-        counts = ("total_rows", "created", "updated", "unchanged", "invalid", "held_for_review", "updated_in_review")
-        log.info(
-            "import finished", extra={"import_source": request.source, **{f"import_{n}": result[n] for n in counts}}
+    def work(report: Report) -> dict[str, Any]:
+        return run(devices, request, caller, report)
+
+    devices.background(lambda: run_job(jobs, job_id, work), job_id)
+    return job
+
+
+def run(devices: ImportDevices, request: ImportRequest, caller: CallerContext, report: Report) -> dict[str, Any]:
+    """The job's work: the final report and the screening's counts; the upload is gone afterwards."""
+    uploads = devices.uploads
+    try:
+        households = devices.households.imports()
+        writer = HouseholdWriter(
+            households,
+            source=request.source,
+            user_id=caller.user_id,
+            protector=devices.national_ids,
+            within=caller.area,
         )
-        return result
+        screening = ScreeningWriter(writer, households, devices.reviews)
 
-    @timer(interval=3600, eager=True)
-    def sweep_uploads(self) -> None:
-        """At start and hourly: uploads never imported (or whose job died) are deleted after 24 h."""
+        def open_rows() -> Iterator[RawRow]:
+            seekable = request.file_format == "xlsx"
+            with uploads.open(request.upload_id, seekable=seekable) as stream:
+                yield from read_rows(stream, request.file_format)
 
-        def running(job_id: str) -> bool:
-            job = self.jobs.get(job_id)
-            return job is not None and job["status"] == "running"
+        def progress(live: ImportReport) -> None:
+            report({**live.model_dump(mode="json"), **screening.counts()})
 
-        swept = self.uploads.sweep(running)
-        if swept:
-            log.info("abandoned uploads deleted", extra={"uploads": swept})
+        final = run_import(
+            open_rows,
+            screening,
+            dry_run=request.dry_run,
+            all_or_nothing=request.all_or_nothing,
+            chunk_size=DEFAULT_CHUNK,
+            on_progress=progress,
+        )
+    finally:
+        uploads.discard(request.upload_id)
+    result = {**final.model_dump(mode="json"), **screening.counts()}
+    counts = ("total_rows", "created", "updated", "unchanged", "invalid", "held_for_review", "updated_in_review")
+    log.info("import finished", extra={"import_source": request.source, **{f"import_{n}": result[n] for n in counts}})
+    return result
+
+
+def sweep_uploads(uploads: UploadRepository, jobs: JobRepository) -> int:
+    """Delete the uploads never imported (or whose job died) after 24 h; how many."""
+
+    def running(job_id: str) -> bool:
+        job = jobs.get(job_id)
+        return job is not None and job["status"] == "running"
+
+    swept = uploads.sweep(running)
+    if swept:
+        log.info("abandoned uploads deleted", extra={"uploads": swept})
+    return swept

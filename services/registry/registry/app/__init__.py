@@ -1,0 +1,1 @@
+"""The registry's use cases: plain functions over the ports of ``registry.app.ports``."""

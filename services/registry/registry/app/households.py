@@ -1,0 +1,91 @@
+"""Households: register (probable duplicates held for review), read, list, update, count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from common import areas
+from common.context import CallerContext
+from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
+from common.contracts.people import protected_record
+from common.errors import NotFound
+from common.idempotency import KeyedRequest, keyed
+from common.pii import NationalIdProtector
+from common.scope import Scope
+from registry.app.ports import HouseholdRepository, ReviewRepository
+from registry.domain.households import NewHousehold
+from registry.duplicates import findings, household_keys, person_records
+
+CANDIDATE_LIMIT = 200  # stored households compared with a new one, at most
+
+
+def registration_key(
+    user_id: str, idempotency_key: object, payload: HouseholdIn, members: list[dict[str, Any]]
+) -> KeyedRequest:
+    """The caller's key for a registration: national ids enter its fingerprint as their keyed hash only."""
+    stable = [{k: v for k, v in member.items() if k != "national_id_enc"} for member in members]  # enc is random
+    body = payload.model_dump(mode="json", exclude={"members"})
+    return keyed(user_id, idempotency_key, "register_household", body, stable)
+
+
+def register(
+    households: HouseholdRepository,
+    reviews: ReviewRepository,
+    national_ids: NationalIdProtector,
+    caller: CallerContext,
+    payload: HouseholdIn,
+    idempotency_key: object,
+) -> dict[str, Any]:
+    """Register a household once per idempotency key; probable duplicates are held with a review each.
+
+    A pair a reviewer already found different is not asked again. ``possible_duplicates``
+    names those inside the caller's area; the others are only counted.
+    """
+    members = [protected_record(member, national_ids) for member in payload.members]
+    key = registration_key(caller.user_id, idempotency_key, payload, members)
+    household_id = households.new_id()
+    records = person_records(household_id, payload.area, members)
+    keys = household_keys(records)
+    found = findings(records, households.candidates(keys, CANDIDATE_LIMIT))
+    settled = reviews.known_different(household_id, [f.household_id for f in found])
+    found = [f for f in found if f.household_id not in settled]
+    status = "held_for_review" if found else "active"
+    new = NewHousehold(id=household_id, members=members, keys=keys, status=status)
+    stored, created = households.register(payload, new, caller.user_id, key)
+    if created and found:
+        reviews.open(household_id, payload.area, found)
+    held = [f for f in found if created]
+    in_area = [f.household_id for f in held if areas.contains(caller.area, f.area)]
+    return {**stored, "possible_duplicates": in_area, "possible_duplicates_outside_area": len(held) - len(in_area)}
+
+
+def get(households: HouseholdRepository, scope: Scope, household_id: str) -> dict[str, Any]:
+    """A household; a merged one answers with its survivor, or as itself when the survivor is out of scope."""
+    found = households.get(household_id)  # by id, then scope: one index lookup
+    if found is not None and scope.contains(found["area"]):
+        return found
+    if found is not None and found.get("redirected_from"):
+        own = households.get(household_id, follow_merge=False)
+        if own is not None and scope.contains(own["area"]):
+            return {k: v for k, v in own.items() if k != "merged_into"}
+    raise NotFound("household not found")
+
+
+def list_page(households: HouseholdRepository, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
+    """A page of households inside ``scope``, optionally narrowed."""
+    return households.list(scope, filters)
+
+
+def update(
+    households: HouseholdRepository, scope: Scope, household_id: str, changes: HouseholdUpdate, user_id: str
+) -> dict[str, Any]:
+    """Change a household's editable fields; out of scope it does not exist."""
+    updated = households.update(household_id, scope, changes, user_id)
+    if updated is None:
+        raise NotFound("household not found")
+    return updated
+
+
+def count(households: HouseholdRepository, scope: Scope) -> int:
+    """Households inside ``scope``, merged ones aside."""
+    return households.count(scope)
