@@ -15,7 +15,7 @@ finds the decision not yet applied applies it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -24,6 +24,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from common import areas
+from common.clock import now
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
 from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused
@@ -35,12 +36,6 @@ CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opene
 VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
 VISIT_RECORD_FIELDS = ("visited_on", "outcome", "recorded_by")
 MEMBER_FIELDS = ("user_id", "display_name", "discipline", "active_from", "active_until", "cell", "updated_by")
-
-
-def _now() -> datetime:
-    """Now, to the millisecond (what the database keeps), so a replay equals the first answer."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def new_id() -> str:
@@ -105,7 +100,7 @@ def new_case(
         "status": "open",
         "open_key": household_id,
         **key.stamp(),
-        "opened_at": _now(),
+        "opened_at": now(),
         "opened_by": user_id,
     }
 
@@ -123,7 +118,7 @@ def new_visit(
         "visitor": visitor,
         "status": "planned",
         **key.stamp(),
-        "planned_at": _now(),
+        "planned_at": now(),
         "planned_by": user_id,
     }
 
@@ -208,7 +203,7 @@ class MongoCaseworkRepository:
             **member.model_dump(mode="json"),
             "cell": cell,
             "area_ancestors": areas.ancestors(cell),
-            "updated_at": _now(),
+            "updated_at": now(),
             "updated_by": user_id,
         }
         self.members.replace_one({"_id": f"{cell}|{member.user_id}"}, doc, upsert=True)
@@ -221,7 +216,7 @@ class MongoCaseworkRepository:
     def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int:
         self.cells.update_one(
             {"_id": cell},
-            {"$set": {"soft_limit": soft_limit, "updated_at": _now(), "updated_by": user_id}},
+            {"$set": {"soft_limit": soft_limit, "updated_at": now(), "updated_by": user_id}},
             upsert=True,
         )
         return soft_limit
@@ -274,7 +269,7 @@ class MongoCaseworkRepository:
 
     def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
         closure: dict[str, Any] = {"_id": case_id, "key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
-        closure |= {"note": note, "by": user_id, "at": _now()}
+        closure |= {"note": note, "by": user_id, "at": now()}
         try:
             self.closures.insert_one(closure)
         except DuplicateKeyError:
@@ -334,7 +329,7 @@ class MongoCaseworkRepository:
             "visited_on": visited_on,
             "outcome": outcome,
             "by": user_id,
-            "at": _now(),
+            "at": now(),
         }
         try:
             self.outcomes.insert_one(recorded)

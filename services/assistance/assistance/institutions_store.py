@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from importlib import resources
@@ -28,6 +28,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from common import areas
+from common.clock import now
 from common.contracts.referrals import InstitutionIn
 from common.deadlocks import retry_transient
 from common.errors import Conflict
@@ -36,12 +37,6 @@ from common.scoping import within
 
 REFERENCE_FILE = "institutions.json"
 EDITABLE = ("type", "name_fr", "name_ar", "area", "capacity", "places_by_kind", "admission_criteria", "contact")
-
-
-def _now() -> datetime:
-    """Now, to the millisecond (what the database keeps), so a replay equals the first answer."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class Reservation(StrEnum):
@@ -139,13 +134,13 @@ class MongoInstitutionRepository:
         One write per entry: the list is short, and an entry a user edited meanwhile meets
         the unique ``_id`` and is skipped alone.
         """
-        now = _now()
+        at = now()
         loaded = 0
         for institution in found:
             try:
                 self.institutions.update_one(
                     {"_id": institution.code, "source": "reference"},
-                    {"$set": {**_fields(institution), "updated_at": now}},
+                    {"$set": {**_fields(institution), "updated_at": at}},
                     upsert=True,
                 )
                 loaded += 1
@@ -175,13 +170,13 @@ class MongoInstitutionRepository:
         return [public(doc, taken[doc["_id"]]) for doc in docs]
 
     def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
-        now = _now()
+        at = now()
         doc = {
             "_id": institution.code,
             **_fields(institution),
             "source": "manual",
-            "created_at": now,
-            "updated_at": now,
+            "created_at": at,
+            "updated_at": at,
             "updated_by": user_id,
         }
         try:
@@ -206,7 +201,7 @@ class MongoInstitutionRepository:
         held = [place["_id"] for place in self.places.find({"institution": institution.code}, {"_id": 1})]
         if stranded := sorted(place for place in held if place not in kept):
             raise Conflict("places the new capacity drops are taken", {"places": stranded})
-        fields = {**_fields(institution), "source": "manual", "updated_at": _now(), "updated_by": user_id}
+        fields = {**_fields(institution), "source": "manual", "updated_at": now(), "updated_by": user_id}
         self.institutions.update_one({"_id": institution.code}, {"$set": fields})
         return self.get(institution.code)
 
@@ -221,7 +216,7 @@ class MongoInstitutionRepository:
             if place in taken:
                 continue
             try:
-                claim = {"_id": place, "institution": code, "kind": kind, "holder": holder, "taken_at": _now()}
+                claim = {"_id": place, "institution": code, "kind": kind, "holder": holder, "taken_at": now()}
                 retry_transient(partial(self.places.insert_one, claim))
                 return Reservation.TAKEN
             except DuplicateKeyError:  # taken meanwhile, or this holder won a place in a racing call

@@ -15,7 +15,7 @@ referral is open (proposed, accepted or placed) it holds ``open_key``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from bson import ObjectId
@@ -24,6 +24,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from common import areas
+from common.clock import now
 from common.contracts.referrals import FINAL_STATES, TRANSITIONS, ReferralFilter
 from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused, ValidationFailed
@@ -54,12 +55,6 @@ def institution_reach(area: str) -> list[str]:
     return areas.ancestors(area)[:2]
 
 
-def _now() -> datetime:
-    """Now, to the millisecond (what the database keeps), so a replay equals the first answer."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def new_id() -> str:
     return str(ObjectId())
 
@@ -78,7 +73,7 @@ def new_referral(
     """A proposed referral, seen inside the household's area and the institution's wilaya."""
     household_id = person_key.split(":")[0]
     reach = institution_reach(institution["area"])
-    now = _now()
+    at = now()
     return {
         "_id": referral_id,
         "person_key": person_key,
@@ -94,9 +89,9 @@ def new_referral(
         "area_ancestors": sorted(set(areas.ancestors(household_area)) | set(reach)),
         "open_key": f"{person_key}|{institution['code']}",
         **idempotency_key.stamp(),
-        "proposed_at": now,
+        "proposed_at": at,
         "proposed_by": user_id,
-        "updated_at": now,
+        "updated_at": at,
         "history": [],
     }
 
@@ -128,10 +123,10 @@ def apply_step(
     The step must be allowed from the referral's state (the caller checks it).
     """
     state = TRANSITIONS[doc["state"]][step]
-    now = _now()
-    entry: dict[str, Any] = {"step": step, "state": state, "at": now.isoformat(), "by": user_id}
+    at = now()
+    entry: dict[str, Any] = {"step": step, "state": state, "at": at.isoformat(), "by": user_id}
     entry |= {"key": idempotency_key.scoped, FINGERPRINT_FIELD: idempotency_key.fingerprint}
-    changes: dict[str, Any] = {"state": state, "version": doc["version"] + 1, "updated_at": now}
+    changes: dict[str, Any] = {"state": state, "version": doc["version"] + 1, "updated_at": at}
     if step == "accept":
         entry["note"] = body.get("note")
     elif step == "refuse":

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
 
@@ -28,9 +28,11 @@ from pymongo.errors import DuplicateKeyError
 
 from assistance.eligibility import as_rule_set
 from common import areas
+from common.clock import now
 from common.contracts.programmes import AmountFormula, ProgrammeIn, RuleSet
 from common.deadlocks import retry_transient
 from common.errors import Conflict, NotFound, ValidationFailed
+from common.jsonable import jsonable
 from common.scope import Scope
 from common.scoping import reaching
 
@@ -90,27 +92,12 @@ class ProgrammeRepository(Protocol):
         """Turn the request's commitment into spending (paid); idempotent; Conflict if it holds none."""
 
 
-def _plain(value: Any) -> Any:
-    """Stored values as plain JSON (datetimes as ISO text)."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 def budget_id(code: str, area: str, period: str) -> str:
     return f"{code}|{area}|{period}"
 
 
 def _public_programme(doc: dict[str, Any]) -> dict[str, Any]:
-    data = {k: _plain(v) for k, v in doc.items() if k not in ("_id", "area_ancestors", "rules_count")}
+    data = {k: jsonable(v) for k, v in doc.items() if k not in ("_id", "area_ancestors", "rules_count")}
     data["id"] = str(doc["_id"])
     data.setdefault("rules_versions", [])
     data["formula"] = AmountFormula.model_validate(data.get("formula") or {}).model_dump(mode="json")
@@ -122,7 +109,7 @@ def _public_programme(doc: dict[str, Any]) -> dict[str, Any]:
 def _public_budget(doc: dict[str, Any]) -> dict[str, Any]:
     keys = ("programme_code", "area", "period", "allocated_dzd", "committed_dzd", "spent_dzd", "remaining_dzd")
     data = {k: doc[k] for k in keys}
-    data["updated_at"] = _plain(doc.get("updated_at"))
+    data["updated_at"] = jsonable(doc.get("updated_at"))
     return data
 
 
@@ -176,7 +163,7 @@ class MongoProgrammeRepository:
             "active": True,
             "rules_versions": [],
             "rules_count": 0,
-            "created_at": _now(),
+            "created_at": now(),
             "created_by": user_id,
         }
         try:
@@ -219,7 +206,7 @@ class MongoProgrammeRepository:
             raise ValidationFailed("a version may not activate before the previous one", {"field": "activated_at"})
         if not_before is not None and rules.activated_at < not_before:
             raise ValidationFailed("a new version may not take effect in the past", {"field": "activated_at"})
-        stored = {**rules.model_dump(mode="python"), "published_at": _now(), "published_by": user_id}
+        stored = {**rules.model_dump(mode="python"), "published_at": now(), "published_by": user_id}
         count_filter: Any = len(versions) if versions else {"$in": [0, None]}
         updated = self.programmes.find_one_and_update(
             {"_id": doc["_id"], "rules_count": count_filter},
@@ -233,7 +220,7 @@ class MongoProgrammeRepository:
 
     def set_budget(self, code: str, area: str, period: str, allocated_dzd: int, user_id: str) -> dict[str, Any]:
         key = budget_id(code, area, period)
-        now = _now()
+        at = now()
         with contextlib.suppress(DuplicateKeyError):  # set already: adjusted below
             self.budgets.insert_one(
                 {
@@ -248,7 +235,7 @@ class MongoProgrammeRepository:
                     "remaining_dzd": allocated_dzd,
                     "commitments": [],
                     "spent_requests": [],
-                    "updated_at": now,
+                    "updated_at": at,
                     "updated_by": user_id,
                 }
             )
@@ -269,7 +256,7 @@ class MongoProgrammeRepository:
             updated = self.budgets.find_one_and_update(
                 guard,
                 {
-                    "$set": {"allocated_dzd": allocated_dzd, "updated_at": now, "updated_by": user_id},
+                    "$set": {"allocated_dzd": allocated_dzd, "updated_at": at, "updated_by": user_id},
                     "$inc": {"remaining_dzd": delta},
                 },
                 return_document=True,
@@ -314,7 +301,7 @@ class MongoProgrammeRepository:
                 return
         self.commitments.replace_one(
             {"_id": request_id},
-            {"budget_id": key, "amount_dzd": amount_dzd, "status": "committed", "at": _now()},
+            {"budget_id": key, "amount_dzd": amount_dzd, "status": "committed", "at": now()},
             upsert=True,
         )
         applied = self.budgets.update_one(
@@ -327,7 +314,7 @@ class MongoProgrammeRepository:
             {
                 "$inc": {"remaining_dzd": -amount_dzd, "committed_dzd": amount_dzd},
                 "$push": {"commitments": request_id},
-                "$set": {"updated_at": _now()},
+                "$set": {"updated_at": now()},
             },
         )
         if applied.modified_count:
@@ -358,10 +345,10 @@ class MongoProgrammeRepository:
             {
                 "$pull": {"commitments": request_id},
                 "$inc": {"remaining_dzd": amount, "committed_dzd": -amount},
-                "$set": {"updated_at": _now()},
+                "$set": {"updated_at": now()},
             },
         )
-        self.commitments.update_one({"_id": request_id}, {"$set": {"status": "released", "at": _now()}})
+        self.commitments.update_one({"_id": request_id}, {"$set": {"status": "released", "at": now()}})
 
     def spend(self, request_id: str) -> None:
         record = self.commitments.find_one({"_id": request_id})
@@ -374,7 +361,7 @@ class MongoProgrammeRepository:
                 "$pull": {"commitments": request_id},
                 "$push": {"spent_requests": request_id},
                 "$inc": {"committed_dzd": -amount, "spent_dzd": amount},
-                "$set": {"updated_at": _now()},
+                "$set": {"updated_at": now()},
             },
         )
-        self.commitments.update_one({"_id": request_id}, {"$set": {"status": "spent", "at": _now()}})
+        self.commitments.update_one({"_id": request_id}, {"$set": {"status": "spent", "at": now()}})
