@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,12 +14,14 @@ from common.errors import Conflict
 from solidarity.domain.gifts import CashPayment, Gift, ItemLine, new_gift
 from solidarity.domain.money import Money
 from solidarity.domain.receipts import (
+    PublicCheck,
     Receipt,
     ReceiptNumber,
     annual,
     first_number,
     issue_for_gift,
     issuer_of,
+    public_check,
     register_gaps,
     reissue,
     verification_code,
@@ -163,3 +166,18 @@ def test_the_verification_url_carries_the_number_and_the_code() -> None:
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "dons.example.dz", "/receipts/verify")
     assert parse_qs(parts.query) == {"number": ["DAS-16/2027/000123"], "code": ["7K2QD-M9XFA"]}
+
+
+def test_the_public_check_says_only_state_number_date_amount_issuer_and_the_allowed_name() -> None:
+    issued = receipt()
+    code = verification_code(issued, KEY)
+    shown = public_check(issued, code, KEY, "Amina Benali")
+    five_thousand = Money.of("5000", "DZD")
+    assert shown == PublicCheck("valid", "DAS-16/2027/000123", ISSUED, five_thousand, "DAS-16", "Amina Benali")
+    hidden = replace(issued, donor_shown=False)
+    assert public_check(hidden, verification_code(hidden, KEY), KEY, "Amina Benali").donor is None  # type: ignore[union-attr]
+    void = issued.cancelled("entered twice")
+    void_check = PublicCheck("cancelled", "DAS-16/2027/000123", ISSUED, five_thousand, "DAS-16", None)
+    assert public_check(void, code, KEY, None) == void_check
+    assert public_check(issued, "AAAAA-AAAAA", KEY, "Amina Benali") is None  # a wrong code learns nothing
+    assert public_check(None, code, KEY, None) is None

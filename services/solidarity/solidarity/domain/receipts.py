@@ -219,3 +219,28 @@ def _checked_key(key: bytes) -> bytes:
     if len(key) < MIN_KEY_BYTES:
         raise ValueError(f"a receipt key has at least {MIN_KEY_BYTES} bytes")
     return key
+
+
+@dataclass(frozen=True, slots=True)
+class PublicCheck:
+    """All the public verification page may say of a receipt: nothing else, and the donor only if they allow it."""
+
+    state: ReceiptState
+    number: str
+    issued_on: date
+    amount: Money
+    issuer: str
+    donor: str | None  # None: the donor did not allow their name in public
+    # No reason of a cancellation: staff write it, and it may name the donor.
+
+
+def public_check(
+    receipt: Receipt | None, typed_code: str, key: bytes, donor_public_name: str | None
+) -> PublicCheck | None:
+    """What the public page shows for a number and a typed code; None (the page says "no such receipt") when
+    the number is unknown or the code is not its own, so a guessed number discloses nothing."""
+    if receipt is None or not verify(receipt, typed_code, key):
+        return None
+    donor = donor_public_name if receipt.donor_shown else None
+    return PublicCheck(receipt.state, str(receipt.number), receipt.issued_on, receipt.amount, receipt.number.issuer,
+                       donor)  # fmt: skip
