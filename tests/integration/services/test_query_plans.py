@@ -32,6 +32,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from common.contracts.audit import AuditQuery
+from common.contracts.events import HouseholdRegistered
 from common.contracts.households import HouseholdFilter
 from common.explain import CommandRecorder, PlanKind, Recorded, explain
 from common.jobs import MongoJobRepository
@@ -148,7 +149,8 @@ def household(i: int) -> dict[str, Any]:
     if status == "merged":
         doc["merged_into"] = f"{i:024x}"
     if i % 400 == 0:
-        doc[outbox.OUTBOX_FIELD] = [outbox.pending("household_registered", {"household_id": str(doc["_id"])})]
+        event = HouseholdRegistered(household_id=str(doc["_id"]), area=area, members=len(doc["members"]))
+        doc[outbox.OUTBOX_FIELD] = [outbox.entry(event)]
     return doc
 
 

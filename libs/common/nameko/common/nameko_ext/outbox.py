@@ -2,7 +2,7 @@
 
 A write that must announce itself stores the event in the record's ``_outbox`` array
 in the same single-document write (atomic on any MongoDB server), then marks
-the record in the small ``_outbox_pending`` collection. A timer publishes the marked
+the record in the small ``_outbox_pending`` collection. The relay publishes the marked
 records' events, with publisher confirms, and only then pulls them out; a crash in
 between publishes an event again, and consumers deduplicate by ``event_id``.
 
@@ -37,11 +37,6 @@ Publish = Callable[[str, dict[str, Any]], None]
 def entry(event: Event) -> dict[str, Any]:
     """The outbox entry announcing ``event``, to store in the record being written."""
     return EventEnvelope.of(event).model_dump(mode="json")
-
-
-def pending(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
-    """An outbox entry around untyped ``data`` (the form before typed events: use :func:`entry`)."""
-    return EventEnvelope.new(event_type, data).model_dump(mode="json")
 
 
 def mark(database: Database[Any], collection: str, ids: Iterable[Any]) -> None:
