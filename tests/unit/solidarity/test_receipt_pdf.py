@@ -81,6 +81,16 @@ def test_an_annual_receipt_names_its_year() -> None:
                                 base_url=BASE_URL), FONT_DIR))  # fmt: skip
     assert "REÇU ANNUEL DES DONS DE L'ANNÉE 2026" in text and "DAS-16/2027/000007" in text
     assert "3 000,00 DA" in text and "trois mille dinars algériens" in text
+    assert "Dons consolidés 3" in text and "Campagne" not in text
+
+
+def test_the_ministry_issues_a_national_receipt_under_its_own_name_once() -> None:
+    gift = new_gift(id="g", donor_id="d1", area="/DZ", received_on=date(2026, 5, 1),
+                    cash=CashPayment(Money.of("1000", "DZD"), "counter"))  # fmt: skip
+    national = issue_for_gift(gift, ReceiptNumber("MSN", 2026, 1), date(2026, 5, 2))[1]
+    text, _ = read(render(sheet(national, donor_name=None, campaign_names=None, key=KEY, base_url=BASE_URL), FONT_DIR))
+    assert "MSN/2026/000001" in text
+    assert text.count("Ministère de la Solidarité") == 1 and "Direction de l'action sociale" not in text
 
 
 def test_without_the_font_the_receipt_is_refused_as_unavailable() -> None:

@@ -48,6 +48,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "donor": "Donateur",
         "campaign": "Campagne",
         "unrestricted": "Don non affecté",
+        "gifts": "Dons consolidés",
         "amount": "Montant",
         "words": "Arrêté le présent reçu à la somme de",
         "replaces": "Annule et remplace le reçu",
@@ -68,6 +69,7 @@ TEXT: dict[Language, dict[str, str]] = {
         "donor": "المتبرع",
         "campaign": "الحملة",
         "unrestricted": "تبرع غير مخصص",
+        "gifts": "عدد التبرعات",
         "amount": "المبلغ",
         "words": "أوقف هذا الوصل على مبلغ",
         "replaces": "يلغي ويعوض الوصل",
@@ -123,9 +125,12 @@ def _date(day: date) -> str:
 
 
 def _issuer(receipt: Receipt, language: Language) -> str:
+    """The ministry, and under it the wilaya's directorate that issues (the ministry issues national receipts)."""
     t = TEXT[language]
     issuer = receipt.number.issuer
-    return t["ministry"] if issuer == MINISTRY else t["directorate"].format(wilaya=issuer.removeprefix("DAS-"))
+    if issuer == MINISTRY:
+        return t["ministry"]
+    return f"{t['ministry']}\n{t['directorate'].format(wilaya=issuer.removeprefix('DAS-'))}"
 
 
 class _Page:
@@ -192,8 +197,8 @@ def _header(page: _Page, receipt: Receipt, titles: dict[Language, str]) -> float
     y = page.text(ar["state"], "ar", x=MARGIN, w=INNER, size=12, style="B", align="C", y=MARGIN)
     y = page.text(fr["state"], "fr", x=MARGIN, w=INNER, size=10, align="C", y=y + 1)
     below = max(
-        page.text(f"{fr['ministry']}\n{_issuer(receipt, 'fr')}", "fr", x=MARGIN, w=half, size=8.5, y=y + 4),
-        page.text(f"{ar['ministry']}\n{_issuer(receipt, 'ar')}", "ar", x=PAGE_WIDTH - MARGIN - half, w=half, size=9,
+        page.text(_issuer(receipt, "fr"), "fr", x=MARGIN, w=half, size=8.5, y=y + 4),
+        page.text(_issuer(receipt, "ar"), "ar", x=PAGE_WIDTH - MARGIN - half, w=half, size=9,
                   y=y + 4),
     )  # fmt: skip
     page.rule(below + 3)
@@ -209,8 +214,9 @@ def _facts(page: _Page, sheet: ReceiptSheet, y: float) -> float:
     rows = [
         (fr["date"], _date(receipt.issued_on), _date(receipt.issued_on), ar["date"]),
         (fr["donor"], sheet.donor_name or ANONYMOUS["fr"], sheet.donor_name or ANONYMOUS["ar"], ar["donor"]),
-        (fr["campaign"], sheet.campaign_fr or fr["unrestricted"], sheet.campaign_ar or ar["unrestricted"],
-         ar["campaign"]),
+        (fr["gifts"], str(len(receipt.gift_ids)), str(len(receipt.gift_ids)), ar["gifts"]) if receipt.kind == "annual"
+        else (fr["campaign"], sheet.campaign_fr or fr["unrestricted"], sheet.campaign_ar or ar["unrestricted"],
+              ar["campaign"]),
         (fr["amount"], figures(receipt.amount, "fr"), figures(receipt.amount, "ar"), ar["amount"]),
     ]  # fmt: skip
     if receipt.replaces is not None:
