@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import tempfile
 import zlib
@@ -44,11 +43,9 @@ if TYPE_CHECKING:
 
 ENV_MAX_BYTES = "IMPORT_MAX_BYTES"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
-MAX_PART_BYTES = 4 * 1024 * 1024  # the gateway sends 1 MiB
 ABANDONED_AFTER = timedelta(hours=24)
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a seekable copy beyond this goes to a temporary file
 READ_BUFFER = 1 << 16
-UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def configured_max_bytes(environ: Mapping[str, str] | None = None) -> int:

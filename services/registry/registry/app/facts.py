@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import areas, clock
 from common.contracts.facts import column_pages
 from common.errors import NotFound, ValidationFailed
-from common.nameko_ext.background import Spawn
-from common.nameko_ext.page_stream import OpenSender, ReaderGone
+from common.nameko_ext.page_stream import ReaderGone
 from common.scope import Scope
 from registry.app.ports import HouseholdRepository, ReviewRepository
+
+if TYPE_CHECKING:
+    from common.nameko_ext.background import Spawn
+    from common.nameko_ext.page_stream import OpenSender
+
 
 STREAM_PAGE = 5000
 _PRIVATE_QUEUE = re.compile(r"^amq\.gen-[A-Za-z0-9_-]{1,64}$")  # the broker's names for server-named queues

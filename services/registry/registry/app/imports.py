@@ -29,7 +29,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
@@ -37,9 +37,7 @@ from common import areas
 from common.context import CallerContext
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.jobs import Report, run_job
-from common.nameko_ext.background import Spawn
 from common.pii import NationalIdProtector
-from registry.adapters.uploads import MAX_PART_BYTES, UPLOAD_ID
 from registry.app.households import CANDIDATE_LIMIT
 from registry.app.ports import (
     HouseholdRepository,
@@ -48,12 +46,17 @@ from registry.app.ports import (
     ReviewRepository,
     UploadRepository,
 )
+from registry.domain.uploads import MAX_PART_BYTES, UPLOAD_ID
 from registry.duplicates import findings, person_records
 from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
 from registry.importing.job import DEFAULT_CHUNK, ImportReport, run_import
 from registry.importing.rows import ValidRow
 from registry.importing.stored import check_source
 from registry.importing.writer import ChunkPlan, ChunkResult, HouseholdWriter
+
+if TYPE_CHECKING:
+    from common.nameko_ext.background import Spawn
+
 
 MAX_SEQ = 999_999  # part ids hold six digits
 POOL_PER_HOUSEHOLD = 200

@@ -5,18 +5,20 @@ Each caller reads and decides reviews as ``registry.domain.review_access`` says.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import areas
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound
 from common.jobs import Report, run_job
-from common.nameko_ext.background import Spawn
 from common.scope import Scope
 from registry.app.ports import HouseholdRepository, JobRepository, ReviewRepository
 from registry.domain.review_access import OUTSIDE_AREA, readable, require_decidable, review_for
 from registry.duplicates import scan
 from registry.reference.areas import load_wilayas
+
+if TYPE_CHECKING:
+    from common.nameko_ext.background import Spawn
 
 
 def list_reviews(

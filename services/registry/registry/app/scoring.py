@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -19,12 +19,15 @@ from common.contracts.assessment import Assessment
 from common.errors import Conflict, NotFound
 from common.idempotency import keyed
 from common.jobs import Report, run_job
-from common.nameko_ext.background import Spawn
 from common.scope import Scope
 from registry.app.ports import JobRepository, ScoreRepository
 from registry.scoring.engine import score
 from registry.scoring.model import ModelError, ScoringModel, active_model, builtin_models
 from registry.views import model_summary, score_explanation
+
+if TYPE_CHECKING:
+    from common.nameko_ext.background import Spawn
+
 
 RECOMPUTE = "score_recompute"
 

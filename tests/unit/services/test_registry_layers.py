@@ -1,0 +1,75 @@
+"""The registry reads downward: one writer per collection, use cases and rules free of the database and nameko."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.errors import NotFound
+from common.scope import Scope
+from registry.app import households
+from tests.fakes.repositories import FakeHouseholdRepository
+
+PACKAGE = Path(households.__file__).resolve().parents[1]
+HOUSEHOLDS_ADAPTER = PACKAGE / "adapters" / "households.py"
+# A module touching the households collection names it as a key or a constant, or goes through its document.
+TOUCHES_HOUSEHOLDS = re.compile(r"""\[\s*["']households["']\s*\]|=\s*["']households["']|\bHousehold\.objects\b""")
+FORBIDDEN_BELOW_SERVICE = ("nameko", "pymongo", "mongoengine", "registry.adapters", "registry.service")
+
+
+def sources() -> list[Path]:
+    return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_only_the_households_adapter_touches_the_households_collection() -> None:
+    touching = [path.relative_to(PACKAGE) for path in sources() if TOUCHES_HOUSEHOLDS.search(path.read_text("utf-8"))]
+    # the review queue's one-off migration reads the areas of old pairs; nothing else but the adapter
+    assert touching == [Path("adapters/households.py"), Path("adapters/reviews.py")]
+    reviews = (PACKAGE / "adapters" / "reviews.py").read_text("utf-8")
+    assert not re.search(r"households\.(insert|update|replace|delete|bulk_write|find_one_and)", reviews)
+
+
+@pytest.mark.parametrize("layer", ["app", "domain"])
+def test_use_cases_and_rules_import_no_database_nor_nameko(layer: str) -> None:
+    offending = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / layer).rglob("*.py")
+        for name in imported(path)
+        if name.startswith(FORBIDDEN_BELOW_SERVICE)
+    }
+    assert offending == set()
+
+
+def stored(repo: FakeHouseholdRepository, household_id: str, area: str, **fields: Any) -> None:
+    repo.rows[household_id] = {"id": household_id, "area": area, "status": "active", **fields}
+
+
+def test_a_household_outside_the_scope_does_not_exist() -> None:
+    repo = FakeHouseholdRepository()
+    stored(repo, "h-oran", "/DZ/31/3101")
+    assert households.get(repo, Scope("/DZ/31"), "h-oran")["id"] == "h-oran"
+    for scope in (Scope("/DZ/16"), Scope("/DZ/31/3102")):
+        with pytest.raises(NotFound, match="household not found"):
+            households.get(repo, scope, "h-oran")
+        with pytest.raises(NotFound, match="household not found"):
+            households.update(repo, scope, "h-oran", _NoChange(), "user-1")
+    assert households.count(repo, Scope("/DZ/16")) == 0 and households.count(repo, Scope.national()) == 1
+
+
+class _NoChange:
+    def model_dump(self) -> dict[str, Any]:
+        return {}
