@@ -7,19 +7,21 @@ a view (``assistance.views``). Reading order: this file, then ``app/``, ``domain
 from __future__ import annotations
 
 import base64
+from functools import partial
 from typing import Any
 
 from nameko.timer import Timer
 
 from assistance import letters, views
 from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS
+from assistance.adapters.registry import household_facts
 from assistance.app import aid_requests as aid
-from assistance.app import urgent
+from assistance.app import eligibility, programmes, urgent
+from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.domain.lifecycle import Step
+from assistance.eligibility_results import EligibilityResults, MongoEligibilityResults
 from assistance.entrypoints.casework import CaseworkEntrypoints
-from assistance.entrypoints.eligibility import EligibilityEntrypoints
 from assistance.entrypoints.payments import PaymentEntrypoints
-from assistance.entrypoints.programmes import ProgrammeEntrypoints
 from assistance.entrypoints.referrals import ReferralEntrypoints
 from assistance.settings import AidSettings
 from common import policy
@@ -34,9 +36,12 @@ from common.contracts.aid import (
     RegularisationIn,
     UrgentAidIn,
 )
+from common.contracts.programmes import ProgrammeIn
 from common.errors import ValidationFailed
 from common.idempotency import check_key, keyed
+from common.jobs import JobRepository, MongoJobRepository
 from common.nameko_ext.entrypoints import rpc
+from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
 
@@ -52,14 +57,95 @@ settings_timer = SettingsTimer.decorator
 
 
 class AssistanceService(
-    ProgrammeEntrypoints,
     PaymentEntrypoints,
-    EligibilityEntrypoints,
     ReferralEntrypoints,
     CaseworkEntrypoints,
 ):
     name = "assistance"
     outbox = OutboxRelay(collections=OUTBOX_COLLECTIONS)  # publishes the events written with the requests
+    runs: JobRepository = MongoRepository(MongoJobRepository)
+    results: EligibilityResults = MongoRepository(MongoEligibilityResults)
+    facts_pages: FactsPages = RegistryFactsPages()
+
+    # programmes and budgets (app.programmes)
+
+    @rpc
+    def create_programme(self, programme: dict[str, Any]) -> dict[str, Any]:
+        """Publish a programme; repeating the same call returns the same programme."""
+        caller = policy.authorize(self.caller, "programme.manage")
+        return programmes.create(self.programmes, caller, parse(ProgrammeIn, programme))
+
+    @rpc
+    def list_programmes(self) -> list[dict[str, Any]]:
+        """Programmes offered in or above the caller's area, each with the rules version in force."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return programmes.offered(self.programmes, caller)
+
+    @rpc
+    def get_programme(self, code: str) -> dict[str, Any]:
+        """One programme with every rules version and the one in force; NotFound if not offered to the caller."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return programmes.with_rules_in_force(programmes.offered_programme(self.programmes, caller, code))
+
+    @rpc
+    def publish_rules(self, code: str, rules: dict[str, Any]) -> dict[str, Any]:
+        """Add the next rules version of a programme (never edits one): ``{"version", "activated_at", "criteria"}``.
+
+        ``version`` is the next number, which makes a repeated call idempotent; a version
+        takes effect now or later, never before the previous one.
+        """
+        caller = policy.authorize(self.caller, "programme.manage")
+        return programmes.publish_rules(self.programmes, caller, code, rules)
+
+    @rpc
+    def set_budget(self, code: str, area: str, period: str, amount_dzd: int) -> dict[str, Any]:
+        """Set a programme's envelope (``amount_dzd`` allocated) for an area (the caller's or below) and period.
+
+        Setting the same amount again changes nothing; lowering it below what is committed
+        or spent is a Conflict.
+        """
+        caller = policy.authorize(self.caller, "budget.manage")
+        return programmes.set_budget(self.programmes, caller, code, area, period, amount_dzd)
+
+    @rpc
+    def get_budget(self, code: str, area: str, period: str) -> dict[str, Any]:
+        """The envelope (allocated, committed, spent, remaining); NotFound outside the caller's area or if unset."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return programmes.budget(self.programmes, caller, code, area, period)
+
+    # eligibility (app.eligibility)
+
+    @rpc
+    def check_eligibility(self, programme_code: str, household_id: str) -> dict[str, Any]:
+        """Is the household eligible for the programme today: every criterion with its reason, and the amount."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return eligibility.check(
+            self.programmes, partial(household_facts, self.registry), caller, programme_code, household_id
+        )
+
+    @rpc
+    def start_eligibility_run(self, programme_code: str, area: str) -> dict[str, Any]:
+        """Check every household of ``area`` (the caller's or below) against the programme: a job.
+
+        Its result counts eligible and not eligible households, failures per criterion and
+        the total amount; the eligible households are read with ``eligibility_run_households``.
+        """
+        caller = policy.authorize(self.caller, "eligibility.run")
+        return eligibility.start_run(
+            self.programmes, self.runs, self.results, self.facts_pages, self.background, caller, programme_code, area
+        )
+
+    @rpc
+    def get_eligibility_run(self, run_id: str) -> dict[str, Any]:
+        """A run's status, progress and result; a run outside the caller's area does not exist."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return eligibility.visible_run(self.runs, caller, run_id)
+
+    @rpc
+    def eligibility_run_households(self, run_id: str, chunk: int = 0) -> dict[str, Any]:
+        """Chunk ``chunk`` of a run's eligible households: ``{"household_ids", "amounts_dzd", "next_chunk"}``."""
+        caller = policy.authorize(self.caller, "programme.read")
+        return eligibility.run_households(self.runs, self.results, caller, run_id, chunk)
 
     # aid requests (app.aid_requests)
 

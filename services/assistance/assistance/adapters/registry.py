@@ -22,3 +22,9 @@ def fetch_facts(registry: Any, household_id: str, timeout_seconds: float) -> Hou
     except RemoteError as exc:
         raise UpstreamError("the registry failed to answer", {"remote_type": str(exc.exc_type)}) from None
     return HouseholdFacts.model_validate(raw)
+
+
+def household_facts(registry: Any, household_id: str) -> Any:
+    """The registry's answer about a household as it came (remote errors as the platform's own)."""
+    with remote_errors():
+        return registry.household_facts(household_id)
