@@ -105,6 +105,13 @@ def _object_id(value: str) -> ObjectId | None:
         return None
 
 
+def areas_of(database: Database[Any], household_ids: Iterable[str]) -> dict[str, str]:
+    """The area of each of these households that exists (merged or not), by id."""
+    ids = [oid for oid in (_object_id(h) for h in household_ids) if oid is not None]
+    found = database["households"].find({"_id": {"$in": ids}}, {"area": 1})
+    return {str(doc["_id"]): doc["area"] for doc in found}
+
+
 class MongoHouseholdRepository:
     """mongoengine-backed repository; the event is written with the household (outbox)."""
 

@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from common import areas, scoping
 from common.deadlocks import retry_transient
 from common.scope import Scope
+from registry.adapters.households import areas_of
 from registry.duplicates import Finding
 
 
@@ -126,10 +127,9 @@ def _migrate_pair_ids(database: Database[Any]) -> None:
     migrations = database["migrations"]
     if migrations.find_one({"_id": OPAQUE_IDS_MIGRATION}) is not None:
         return
-    reviews, households = database["duplicate_reviews"], database["households"]
+    reviews = database["duplicate_reviews"]
     for old in list(reviews.find({"pair": {"$exists": False}})):
-        ids = [oid for oid in (_object_id(h) for h in old["households"]) if oid is not None]
-        area_of = {str(h["_id"]): h["area"] for h in households.find({"_id": {"$in": ids}}, {"area": 1})}
+        area_of = areas_of(database, old["households"])
         if old["held"] not in area_of or old["existing"] not in area_of:
             continue  # a household is gone: leave the item as it is, nobody lists it by area anyway
         held_area, existing_area = area_of[old["held"]], area_of[old["existing"]]
