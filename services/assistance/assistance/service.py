@@ -10,19 +10,18 @@ import base64
 from functools import partial
 from typing import Any
 
-from nameko.timer import Timer
+from nameko.timer import Timer, timer
 
 from assistance import letters, views
 from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS
 from assistance.adapters.registry import household_facts
 from assistance.app import aid_requests as aid
-from assistance.app import eligibility, programmes, urgent
+from assistance.app import eligibility, programmes, referrals, urgent
 from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.domain.lifecycle import Step
 from assistance.eligibility_results import EligibilityResults, MongoEligibilityResults
 from assistance.entrypoints.casework import CaseworkEntrypoints
 from assistance.entrypoints.payments import PaymentEntrypoints
-from assistance.entrypoints.referrals import ReferralEntrypoints
 from assistance.settings import AidSettings
 from common import policy
 from common.contracts.aid import (
@@ -37,6 +36,14 @@ from common.contracts.aid import (
     UrgentAidIn,
 )
 from common.contracts.programmes import ProgrammeIn
+from common.contracts.referrals import (
+    INSTITUTION_STEPS,
+    STEP_BODIES,
+    InstitutionFilter,
+    InstitutionIn,
+    ReferralFilter,
+    ReferralIn,
+)
 from common.errors import ValidationFailed
 from common.idempotency import check_key, keyed
 from common.jobs import JobRepository, MongoJobRepository
@@ -58,7 +65,6 @@ settings_timer = SettingsTimer.decorator
 
 class AssistanceService(
     PaymentEntrypoints,
-    ReferralEntrypoints,
     CaseworkEntrypoints,
 ):
     name = "assistance"
@@ -290,3 +296,73 @@ class AssistanceService(
     def escalate_overdue_regularisations(self) -> None:
         """Escalate each late regularisation one level, publishing ``regularisation_overdue`` once per level."""
         urgent.escalate_overdue(self.desk, self.aid_settings)
+
+    # institutions and referrals (app.referrals)
+
+    @property
+    def referral_desk(self) -> referrals.ReferralDesk:
+        return referrals.ReferralDesk(self.institutions, self.referrals, partial(household_facts, self.registry))
+
+    @rpc
+    def list_institutions(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
+        caller = policy.authorize(self.caller, "institution.read")
+        return referrals.institutions(self.referral_desk, caller, parse(InstitutionFilter, filters or {}))
+
+    @rpc
+    def get_institution(self, code: str) -> dict[str, Any]:
+        """One institution with its occupancy; outside the caller's wilaya it does not exist."""
+        caller = policy.authorize(self.caller, "institution.read")
+        return referrals.visible_institution(self.referral_desk, caller, code)
+
+    @rpc
+    def create_institution(self, institution: dict[str, Any]) -> dict[str, Any]:
+        """Add an institution in the caller's area; the same one again answers the stored one."""
+        caller = policy.authorize(self.caller, "institution.manage")
+        return referrals.create_institution(self.referral_desk, caller, parse(InstitutionIn, institution))
+
+    @rpc
+    def update_institution(self, code: str, institution: dict[str, Any]) -> dict[str, Any]:
+        """Replace an institution's description and capacity (never below the places taken).
+
+        An edited reference entry is no longer refreshed from the shipped list.
+        """
+        caller = policy.authorize(self.caller, "institution.manage")
+        return referrals.update_institution(self.referral_desk, caller, code, parse(InstitutionIn, institution))
+
+    @rpc
+    def propose_referral(self, referral: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Refer a member of a household in the caller's area to an institution of their wilaya (idempotent)."""
+        caller = policy.authorize(self.caller, "referral.manage")
+        check_key(idempotency_key)
+        payload = parse(ReferralIn, referral)
+        key = keyed(caller.user_id, idempotency_key, "propose_referral", payload)
+        return referrals.propose(self.referral_desk, caller, payload, key)
+
+    @rpc
+    def get_referral(self, referral_id: str) -> dict[str, Any]:
+        """A referral seen from the household's area or the institution's wilaya."""
+        caller = policy.authorize(self.caller, "referral.manage")
+        return referrals.referral(self.referral_desk, caller, referral_id)
+
+    @rpc
+    def list_referrals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Referrals in the caller's area, the latest first, optionally of one institution or state."""
+        caller = policy.authorize(self.caller, "referral.manage")
+        return referrals.referrals(self.referral_desk, caller, parse(ReferralFilter, filters or {}))
+
+    @rpc
+    def advance_referral(
+        self, referral_id: str, step: str, details: dict[str, Any] | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Take a step of the lifecycle (``common.contracts.referrals.TRANSITIONS``); the same key replays it."""
+        caller = policy.authorize(self.caller, "institution.manage" if step in INSTITUTION_STEPS else "referral.manage")
+        if step not in STEP_BODIES:
+            raise ValidationFailed("unknown step", {"step": step, "steps": sorted(STEP_BODIES)})
+        check_key(idempotency_key)
+        return referrals.advance(self.referral_desk, caller, referral_id, step, details, idempotency_key)
+
+    @timer(interval=300)
+    def release_stale_places(self) -> None:
+        """Give back places still held by ended, withdrawn or refused referrals (after a crash)."""
+        referrals.release_stale_places(self.referral_desk)

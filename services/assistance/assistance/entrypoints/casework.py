@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
+from assistance.adapters import registry
+from assistance.app.referrals import household_facts
 from assistance.base import AssistanceBase
 from assistance.casework_store import new_case, new_visit, public_case, public_visit
-from assistance.entrypoints.referrals import household_facts
 from common import policy
 from common.context import CallerContext
 from common.contracts.casework import (
@@ -117,7 +119,7 @@ class CaseworkEntrypoints(AssistanceBase):
         check_key(idempotency_key)
         payload = parse(CaseIn, case)
         key = keyed(caller.user_id, idempotency_key, "open_case", payload)
-        facts = household_facts(self.registry, payload.household_id)
+        facts = household_facts(partial(registry.household_facts, self.registry), payload.household_id)
         policy.require_within(caller, facts["area"])
         doc = new_case(
             household_id=payload.household_id,
