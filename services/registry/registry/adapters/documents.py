@@ -10,7 +10,7 @@ from mongoengine import (
     StringField,
 )
 
-STATUSES = ("active", "held_for_review", "merged")
+from registry.domain.households import STATUSES
 
 
 class Household(Document):

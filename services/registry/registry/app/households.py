@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from common import areas
 from common.context import CallerContext
 from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
 from common.contracts.people import protected_record
@@ -13,7 +12,7 @@ from common.idempotency import KeyedRequest, keyed
 from common.pii import NationalIdProtector
 from common.scope import Scope
 from registry.app.ports import HouseholdRepository, ReviewRepository
-from registry.domain.households import NewHousehold
+from registry.domain.households import NewHousehold, duplicates_shown, registration_status, still_open
 from registry.duplicates import findings, household_keys, person_records
 
 CANDIDATE_LIMIT = 200  # stored households compared with a new one, at most
@@ -47,16 +46,13 @@ def register(
     records = person_records(household_id, payload.area, members)
     keys = household_keys(records)
     found = findings(records, households.candidates(keys, CANDIDATE_LIMIT))
-    settled = reviews.known_different(household_id, [f.household_id for f in found])
-    found = [f for f in found if f.household_id not in settled]
-    status = "held_for_review" if found else "active"
-    new = NewHousehold(id=household_id, members=members, keys=keys, status=status)
+    found = still_open(found, reviews.known_different(household_id, [f.household_id for f in found]))
+    new = NewHousehold(id=household_id, members=members, keys=keys, status=registration_status(found))
     stored, created = households.register(payload, new, caller.user_id, key)
     if created and found:
         reviews.open(household_id, payload.area, found)
-    held = [f for f in found if created]
-    in_area = [f.household_id for f in held if areas.contains(caller.area, f.area)]
-    return {**stored, "possible_duplicates": in_area, "possible_duplicates_outside_area": len(held) - len(in_area)}
+    in_area, outside = duplicates_shown(found if created else [], Scope(caller.area))
+    return {**stored, "possible_duplicates": in_area, "possible_duplicates_outside_area": outside}
 
 
 def get(households: HouseholdRepository, scope: Scope, household_id: str) -> dict[str, Any]:

@@ -9,11 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from common import areas
 from common.context import CallerContext
-from common.errors import Conflict, Forbidden, NotFound
+from common.errors import NotFound
 from common.jobs import Report, run_job
 from common.scope import Scope
 from registry.app.ports import HouseholdRepository, JobRepository, ReviewRepository
-from registry.domain.review_access import OUTSIDE_AREA, readable, require_decidable, review_for
+from registry.domain.review_access import (
+    OUTSIDE_AREA,
+    finish_or_conflict,
+    readable,
+    require_decidable,
+    require_not_maker,
+    review_for,
+)
 from registry.duplicates import scan
 from registry.reference.areas import load_wilayas
 
@@ -56,13 +63,8 @@ def decide(
     held = households.raw_status(review["held"])
     if held is None:
         raise NotFound("review not found")
-    if held.get("created_by") == caller.user_id:
-        raise Forbidden("you cannot decide on a household you registered")
-    decided = reviews.decide(review_id, decision, caller.user_id)
-    if decided is None:
-        if not (review["status"] == decision == "same" and held["status"] != "merged"):
-            raise Conflict("this review was already decided", {"status": review["status"]})
-        decided = review  # decided before a failure stopped the merge: finish it
+    require_not_maker(held, caller.user_id)
+    decided = reviews.decide(review_id, decision, caller.user_id) or finish_or_conflict(review, decision, held)
     household: dict[str, Any] | None
     if decision == "same":
         household = households.merge(review["existing"], review["held"], caller.user_id)

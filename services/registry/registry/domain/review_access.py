@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from common import areas
-from common.errors import CrossAreaReview, NotFound
+from common.errors import Conflict, CrossAreaReview, Forbidden, NotFound
 
 Side = Literal["held", "existing"]
 SIDES: tuple[Side, Side] = ("held", "existing")
@@ -88,3 +88,16 @@ def review_for(caller_area: str, review: dict[str, Any]) -> dict[str, Any]:
             else dict(OUTSIDE_AREA)
         )
     return shown
+
+
+def require_not_maker(held: dict[str, Any], user_id: str) -> None:
+    """Maker-checker: nobody decides on a household they registered themselves."""
+    if held.get("created_by") == user_id:
+        raise Forbidden("you cannot decide on a household you registered")
+
+
+def finish_or_conflict(review: dict[str, Any], decision: str, held: dict[str, Any]) -> dict[str, Any]:
+    """A review found decided already: a ``same`` whose merge a failure interrupted is finished, else Conflict."""
+    if not (review["status"] == decision == "same" and held["status"] != "merged"):
+        raise Conflict("this review was already decided", {"status": review["status"]})
+    return review
