@@ -13,14 +13,14 @@ from typing import Any
 from nameko.timer import Timer, timer
 
 from assistance import letters, views
+from assistance.adapters import registry
 from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS
 from assistance.adapters.registry import household_facts
 from assistance.app import aid_requests as aid
-from assistance.app import eligibility, programmes, referrals, urgent
+from assistance.app import casework, eligibility, programmes, referrals, urgent
 from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.domain.lifecycle import Step
 from assistance.eligibility_results import EligibilityResults, MongoEligibilityResults
-from assistance.entrypoints.casework import CaseworkEntrypoints
 from assistance.entrypoints.payments import PaymentEntrypoints
 from assistance.settings import AidSettings
 from common import policy
@@ -63,10 +63,7 @@ class SettingsTimer(Timer):
 settings_timer = SettingsTimer.decorator
 
 
-class AssistanceService(
-    PaymentEntrypoints,
-    CaseworkEntrypoints,
-):
+class AssistanceService(PaymentEntrypoints):
     name = "assistance"
     outbox = OutboxRelay(collections=OUTBOX_COLLECTIONS)  # publishes the events written with the requests
     runs: JobRepository = MongoRepository(MongoJobRepository)
@@ -366,3 +363,78 @@ class AssistanceService(
     def release_stale_places(self) -> None:
         """Give back places still held by ended, withdrawn or refused referrals (after a crash)."""
         referrals.release_stale_places(self.referral_desk)
+
+    # case work of the proximity cells (app.casework)
+
+    @rpc
+    def list_team(self, commune: str) -> list[dict[str, Any]]:
+        """The cell's team members, past ones included (``active`` says who is active today)."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return casework.list_team(self.casework, caller, commune)
+
+    @rpc
+    def set_team_member(self, commune: str, member: dict[str, Any]) -> dict[str, Any]:
+        """Add a member to the cell's team, or change their discipline or active period."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        return casework.set_team_member(self.casework, caller, commune, member)
+
+    @rpc
+    def caseload(self, commune: str) -> dict[str, Any]:
+        """Open cases per member of the cell, against the cell's soft limit."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return casework.caseload(self.casework, caller, commune)
+
+    @rpc
+    def set_caseload_limit(self, commune: str, soft_limit: int) -> dict[str, Any]:
+        """Set the cell's soft limit (open cases per member above which it is warned); the new caseload."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        return casework.set_caseload_limit(self.casework, caller, commune, soft_limit)
+
+    @rpc
+    def overdue_visits(self, commune: str) -> list[dict[str, Any]]:
+        """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return casework.overdue_visits(self.casework, caller, commune)
+
+    @rpc
+    def open_case(self, case: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Open a case on a household of the caller's area, followed by the cell of its commune.
+
+        The lead and the team must be active members of that cell. One open case per
+        household; the same key answers the same case. ``warnings`` names the members
+        whose caseload is now above the cell's soft limit.
+        """
+        caller = policy.authorize(self.caller, "casework.manage")
+        return casework.open_case(
+            self.casework, partial(registry.household_facts, self.registry), caller, case, idempotency_key
+        )
+
+    @rpc
+    def get_case(self, case_id: str) -> dict[str, Any]:
+        """A case of the caller's area (outside it, it does not exist)."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return casework.get_case(self.casework, caller, case_id)
+
+    @rpc
+    def list_cases(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Cases in the caller's area, the latest opened first."""
+        caller = policy.authorize(self.caller, "casework.read")
+        return casework.list_cases(self.casework, caller, filters)
+
+    @rpc
+    def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Close an open case with a note; its planned visits are cancelled."""
+        caller = policy.authorize(self.caller, "casework.manage")
+        return casework.close_case(self.casework, caller, case_id, details, idempotency_key)
+
+    @rpc
+    def plan_visit(self, case_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Plan a visit of an open case by one of its members (the lead unless named)."""
+        caller = policy.authorize(self.caller, "casework.visit")
+        return casework.plan_visit(self.casework, caller, case_id, visit, idempotency_key)
+
+    @rpc
+    def record_visit(self, case_id: str, visit_id: str, record: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Record a planned visit with its outcome notes; a visit is recorded once."""
+        caller = policy.authorize(self.caller, "casework.visit")
+        return casework.record_visit(self.casework, caller, case_id, visit_id, record, idempotency_key)

@@ -12,7 +12,7 @@ import eventlet
 import pytest
 from nameko.exceptions import RemoteError
 
-from assistance.entrypoints.casework import today
+from assistance.app.casework import today
 from assistance.service import AssistanceService
 from common.context import CallerContext
 from registry.service import RegistryService
