@@ -10,19 +10,30 @@ import base64
 from functools import partial
 from typing import Any
 
+from nameko.rpc import RpcProxy
 from nameko.timer import Timer, timer
 
 from assistance import letters, views
 from assistance.adapters import registry
-from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS
-from assistance.adapters.registry import household_facts
+from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS, MongoAidRequestRepository
+from assistance.adapters.cover_claims import MongoCoverClaims
+from assistance.adapters.payments import MongoPaymentRepository, PaymentRepository
+from assistance.adapters.registry import fetch_facts, household_facts
 from assistance.app import aid_requests as aid
-from assistance.app import casework, eligibility, programmes, referrals, urgent
+from assistance.app import casework as cases
+from assistance.app import eligibility, urgent
+from assistance.app import payments as disbursement
+from assistance.app import programmes as catalogue
+from assistance.app import referrals as referring
+from assistance.app.ports import AidDesk, AidRequests, CoverClaims
+from assistance.casework_store import CaseworkRepository, MongoCaseworkRepository
 from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.domain.lifecycle import Step
 from assistance.eligibility_results import EligibilityResults, MongoEligibilityResults
-from assistance.entrypoints.payments import PaymentEntrypoints
-from assistance.settings import AidSettings
+from assistance.institutions_store import InstitutionRepository, MongoInstitutionRepository
+from assistance.referrals_store import MongoReferralRepository, ReferralRepository
+from assistance.repository import MongoProgrammeRepository, ProgrammeRepository
+from assistance.settings import AidSettings, AidSettingsProvider
 from common import policy
 from common.contracts.aid import (
     AidMotiveIn,
@@ -47,8 +58,10 @@ from common.contracts.referrals import (
 from common.errors import ValidationFailed
 from common.idempotency import check_key, keyed
 from common.jobs import JobRepository, MongoJobRepository
+from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
+from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
 
@@ -63,12 +76,58 @@ class SettingsTimer(Timer):
 settings_timer = SettingsTimer.decorator
 
 
-class AssistanceService(PaymentEntrypoints):
+class AssistanceService(PlatformService):
+    """Aid requests, urgent aid, payments, programmes and eligibility, referrals, case work."""
+
     name = "assistance"
+    programmes: ProgrammeRepository = MongoRepository(MongoProgrammeRepository)
+    aid_requests: AidRequests = MongoRepository(MongoAidRequestRepository)
+    cover: CoverClaims = MongoRepository(MongoCoverClaims)
+    payments: PaymentRepository = MongoRepository(MongoPaymentRepository)
+    aid_settings: AidSettings = AidSettingsProvider()
+    institutions: InstitutionRepository = MongoRepository(MongoInstitutionRepository)
+    referrals: ReferralRepository = MongoRepository(MongoReferralRepository)
+    casework: CaseworkRepository = MongoRepository(MongoCaseworkRepository)
+    registry = RpcProxy("registry")  # household facts; the caller's context travels with each call
+    background: Spawn = Background()
     outbox = OutboxRelay(collections=OUTBOX_COLLECTIONS)  # publishes the events written with the requests
     runs: JobRepository = MongoRepository(MongoJobRepository)
     results: EligibilityResults = MongoRepository(MongoEligibilityResults)
     facts_pages: FactsPages = RegistryFactsPages()
+
+    # payments of cash grants (app.payments)
+
+    @rpc
+    def build_payment_list(self, period: str, area: str) -> dict[str, Any]:
+        """List the area's approved cash grants and failed payments for ``period`` (YYYY-MM).
+
+        Repeating it adds only grants approved or payments failed since: a redelivered
+        call lists nothing twice (a payment's reference is its key).
+        """
+        caller = policy.authorize(self.caller, "aid.disburse")
+        return disbursement.build_payment_list(self.desk, self.payments, caller, period, area)
+
+    @rpc
+    def get_payment_list(self, list_id: str) -> dict[str, Any]:
+        """A payment list with its payments (accounts in full: for the operator)."""
+        caller = policy.authorize(self.caller, "aid.disburse")
+        return disbursement.get_payment_list(self.desk, self.payments, caller, list_id)
+
+    @rpc
+    def send_payment_list(self, list_id: str) -> dict[str, Any]:
+        """Mark the list sent to the operator: its pending payments become ``sent`` (repeating changes nothing)."""
+        caller = policy.authorize(self.caller, "aid.disburse")
+        return disbursement.send_payment_list(self.desk, self.payments, caller, list_id)
+
+    @rpc
+    def reconcile_payments(self, csv_text: str, idempotency_key: str) -> dict[str, Any]:
+        """Apply the operator's file (``reference,status,paid_at[,failure_reason]``); the same key replays the report.
+
+        Each row is applied once however often the file comes; references that are not
+        payments of the caller's area, and rows that cannot be applied, are reported.
+        """
+        caller = policy.authorize(self.caller, "aid.disburse")
+        return disbursement.reconcile_payments(self.desk, self.payments, caller, csv_text, idempotency_key)
 
     # programmes and budgets (app.programmes)
 
@@ -76,19 +135,19 @@ class AssistanceService(PaymentEntrypoints):
     def create_programme(self, programme: dict[str, Any]) -> dict[str, Any]:
         """Publish a programme; repeating the same call returns the same programme."""
         caller = policy.authorize(self.caller, "programme.manage")
-        return programmes.create(self.programmes, caller, parse(ProgrammeIn, programme))
+        return catalogue.create(self.programmes, caller, parse(ProgrammeIn, programme))
 
     @rpc
     def list_programmes(self) -> list[dict[str, Any]]:
         """Programmes offered in or above the caller's area, each with the rules version in force."""
         caller = policy.authorize(self.caller, "programme.read")
-        return programmes.offered(self.programmes, caller)
+        return catalogue.offered(self.programmes, caller)
 
     @rpc
     def get_programme(self, code: str) -> dict[str, Any]:
         """One programme with every rules version and the one in force; NotFound if not offered to the caller."""
         caller = policy.authorize(self.caller, "programme.read")
-        return programmes.with_rules_in_force(programmes.offered_programme(self.programmes, caller, code))
+        return catalogue.with_rules_in_force(catalogue.offered_programme(self.programmes, caller, code))
 
     @rpc
     def publish_rules(self, code: str, rules: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +157,7 @@ class AssistanceService(PaymentEntrypoints):
         takes effect now or later, never before the previous one.
         """
         caller = policy.authorize(self.caller, "programme.manage")
-        return programmes.publish_rules(self.programmes, caller, code, rules)
+        return catalogue.publish_rules(self.programmes, caller, code, rules)
 
     @rpc
     def set_budget(self, code: str, area: str, period: str, amount_dzd: int) -> dict[str, Any]:
@@ -108,13 +167,13 @@ class AssistanceService(PaymentEntrypoints):
         or spent is a Conflict.
         """
         caller = policy.authorize(self.caller, "budget.manage")
-        return programmes.set_budget(self.programmes, caller, code, area, period, amount_dzd)
+        return catalogue.set_budget(self.programmes, caller, code, area, period, amount_dzd)
 
     @rpc
     def get_budget(self, code: str, area: str, period: str) -> dict[str, Any]:
         """The envelope (allocated, committed, spent, remaining); NotFound outside the caller's area or if unset."""
         caller = policy.authorize(self.caller, "programme.read")
-        return programmes.budget(self.programmes, caller, code, area, period)
+        return catalogue.budget(self.programmes, caller, code, area, period)
 
     # eligibility (app.eligibility)
 
@@ -149,6 +208,18 @@ class AssistanceService(PaymentEntrypoints):
         """Chunk ``chunk`` of a run's eligible households: ``{"household_ids", "amounts_dzd", "next_chunk"}``."""
         caller = policy.authorize(self.caller, "programme.read")
         return eligibility.run_households(self.runs, self.results, caller, run_id, chunk)
+
+    @property
+    def desk(self) -> AidDesk:
+        """The aid use cases' ports over this worker's dependencies."""
+        timeout = self.aid_settings.registry_timeout_seconds
+        return AidDesk(
+            requests=self.aid_requests,
+            cover=self.cover,
+            programmes=self.programmes,
+            facts=lambda household_id: fetch_facts(self.registry, household_id, timeout),
+            rules=self.aid_settings,
+        )
 
     # aid requests (app.aid_requests)
 
@@ -297,26 +368,26 @@ class AssistanceService(PaymentEntrypoints):
     # institutions and referrals (app.referrals)
 
     @property
-    def referral_desk(self) -> referrals.ReferralDesk:
-        return referrals.ReferralDesk(self.institutions, self.referrals, partial(household_facts, self.registry))
+    def referral_desk(self) -> referring.ReferralDesk:
+        return referring.ReferralDesk(self.institutions, self.referrals, partial(household_facts, self.registry))
 
     @rpc
     def list_institutions(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
         caller = policy.authorize(self.caller, "institution.read")
-        return referrals.institutions(self.referral_desk, caller, parse(InstitutionFilter, filters or {}))
+        return referring.institutions(self.referral_desk, caller, parse(InstitutionFilter, filters or {}))
 
     @rpc
     def get_institution(self, code: str) -> dict[str, Any]:
         """One institution with its occupancy; outside the caller's wilaya it does not exist."""
         caller = policy.authorize(self.caller, "institution.read")
-        return referrals.visible_institution(self.referral_desk, caller, code)
+        return referring.visible_institution(self.referral_desk, caller, code)
 
     @rpc
     def create_institution(self, institution: dict[str, Any]) -> dict[str, Any]:
         """Add an institution in the caller's area; the same one again answers the stored one."""
         caller = policy.authorize(self.caller, "institution.manage")
-        return referrals.create_institution(self.referral_desk, caller, parse(InstitutionIn, institution))
+        return referring.create_institution(self.referral_desk, caller, parse(InstitutionIn, institution))
 
     @rpc
     def update_institution(self, code: str, institution: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +396,7 @@ class AssistanceService(PaymentEntrypoints):
         An edited reference entry is no longer refreshed from the shipped list.
         """
         caller = policy.authorize(self.caller, "institution.manage")
-        return referrals.update_institution(self.referral_desk, caller, code, parse(InstitutionIn, institution))
+        return referring.update_institution(self.referral_desk, caller, code, parse(InstitutionIn, institution))
 
     @rpc
     def propose_referral(self, referral: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
@@ -334,19 +405,19 @@ class AssistanceService(PaymentEntrypoints):
         check_key(idempotency_key)
         payload = parse(ReferralIn, referral)
         key = keyed(caller.user_id, idempotency_key, "propose_referral", payload)
-        return referrals.propose(self.referral_desk, caller, payload, key)
+        return referring.propose(self.referral_desk, caller, payload, key)
 
     @rpc
     def get_referral(self, referral_id: str) -> dict[str, Any]:
         """A referral seen from the household's area or the institution's wilaya."""
         caller = policy.authorize(self.caller, "referral.manage")
-        return referrals.referral(self.referral_desk, caller, referral_id)
+        return referring.referral(self.referral_desk, caller, referral_id)
 
     @rpc
     def list_referrals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Referrals in the caller's area, the latest first, optionally of one institution or state."""
         caller = policy.authorize(self.caller, "referral.manage")
-        return referrals.referrals(self.referral_desk, caller, parse(ReferralFilter, filters or {}))
+        return referring.referrals(self.referral_desk, caller, parse(ReferralFilter, filters or {}))
 
     @rpc
     def advance_referral(
@@ -357,12 +428,12 @@ class AssistanceService(PaymentEntrypoints):
         if step not in STEP_BODIES:
             raise ValidationFailed("unknown step", {"step": step, "steps": sorted(STEP_BODIES)})
         check_key(idempotency_key)
-        return referrals.advance(self.referral_desk, caller, referral_id, step, details, idempotency_key)
+        return referring.advance(self.referral_desk, caller, referral_id, step, details, idempotency_key)
 
     @timer(interval=300)
     def release_stale_places(self) -> None:
         """Give back places still held by ended, withdrawn or refused referrals (after a crash)."""
-        referrals.release_stale_places(self.referral_desk)
+        referring.release_stale_places(self.referral_desk)
 
     # case work of the proximity cells (app.casework)
 
@@ -370,31 +441,31 @@ class AssistanceService(PaymentEntrypoints):
     def list_team(self, commune: str) -> list[dict[str, Any]]:
         """The cell's team members, past ones included (``active`` says who is active today)."""
         caller = policy.authorize(self.caller, "casework.read")
-        return casework.list_team(self.casework, caller, commune)
+        return cases.list_team(self.casework, caller, commune)
 
     @rpc
     def set_team_member(self, commune: str, member: dict[str, Any]) -> dict[str, Any]:
         """Add a member to the cell's team, or change their discipline or active period."""
         caller = policy.authorize(self.caller, "casework.manage")
-        return casework.set_team_member(self.casework, caller, commune, member)
+        return cases.set_team_member(self.casework, caller, commune, member)
 
     @rpc
     def caseload(self, commune: str) -> dict[str, Any]:
         """Open cases per member of the cell, against the cell's soft limit."""
         caller = policy.authorize(self.caller, "casework.read")
-        return casework.caseload(self.casework, caller, commune)
+        return cases.caseload(self.casework, caller, commune)
 
     @rpc
     def set_caseload_limit(self, commune: str, soft_limit: int) -> dict[str, Any]:
         """Set the cell's soft limit (open cases per member above which it is warned); the new caseload."""
         caller = policy.authorize(self.caller, "casework.manage")
-        return casework.set_caseload_limit(self.casework, caller, commune, soft_limit)
+        return cases.set_caseload_limit(self.casework, caller, commune, soft_limit)
 
     @rpc
     def overdue_visits(self, commune: str) -> list[dict[str, Any]]:
         """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
         caller = policy.authorize(self.caller, "casework.read")
-        return casework.overdue_visits(self.casework, caller, commune)
+        return cases.overdue_visits(self.casework, caller, commune)
 
     @rpc
     def open_case(self, case: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
@@ -405,7 +476,7 @@ class AssistanceService(PaymentEntrypoints):
         whose caseload is now above the cell's soft limit.
         """
         caller = policy.authorize(self.caller, "casework.manage")
-        return casework.open_case(
+        return cases.open_case(
             self.casework, partial(registry.household_facts, self.registry), caller, case, idempotency_key
         )
 
@@ -413,28 +484,28 @@ class AssistanceService(PaymentEntrypoints):
     def get_case(self, case_id: str) -> dict[str, Any]:
         """A case of the caller's area (outside it, it does not exist)."""
         caller = policy.authorize(self.caller, "casework.read")
-        return casework.get_case(self.casework, caller, case_id)
+        return cases.get_case(self.casework, caller, case_id)
 
     @rpc
     def list_cases(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Cases in the caller's area, the latest opened first."""
         caller = policy.authorize(self.caller, "casework.read")
-        return casework.list_cases(self.casework, caller, filters)
+        return cases.list_cases(self.casework, caller, filters)
 
     @rpc
     def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Close an open case with a note; its planned visits are cancelled."""
         caller = policy.authorize(self.caller, "casework.manage")
-        return casework.close_case(self.casework, caller, case_id, details, idempotency_key)
+        return cases.close_case(self.casework, caller, case_id, details, idempotency_key)
 
     @rpc
     def plan_visit(self, case_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Plan a visit of an open case by one of its members (the lead unless named)."""
         caller = policy.authorize(self.caller, "casework.visit")
-        return casework.plan_visit(self.casework, caller, case_id, visit, idempotency_key)
+        return cases.plan_visit(self.casework, caller, case_id, visit, idempotency_key)
 
     @rpc
     def record_visit(self, case_id: str, visit_id: str, record: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Record a planned visit with its outcome notes; a visit is recorded once."""
         caller = policy.authorize(self.caller, "casework.visit")
-        return casework.record_visit(self.casework, caller, case_id, visit_id, record, idempotency_key)
+        return cases.record_visit(self.casework, caller, case_id, visit_id, record, idempotency_key)

@@ -1,1 +1,0 @@
-"""The assistance service's entrypoints in groups, one module per concern, each a mixin of ``AssistanceBase``."""
