@@ -8,6 +8,7 @@ import eventlet
 import mongomock
 import pytest
 from eventlet.event import Event as GreenEvent
+from prometheus_client import REGISTRY
 
 from common.contracts.events import HouseholdUpdated
 from common.nameko_ext import outbox
@@ -33,8 +34,10 @@ def test_a_pass_publishes_the_marked_records_events_by_type(relay: OutboxRelay) 
     assert relay.database is not None
     relay.database.things.insert_one({"_id": "t1", outbox.OUTBOX_FIELD: [stored]})
     outbox.mark(relay.database, "things", ["t1"])
+    before = REGISTRY.get_sample_value("solidarity_outbox_events_published_total") or 0
     assert published_by(relay) == [("household_updated", stored["event_id"])]
     assert published_by(relay) == []
+    assert REGISTRY.get_sample_value("solidarity_outbox_events_published_total") == before + 1
 
 
 def test_the_sweep_looks_only_at_the_declared_collections(relay: OutboxRelay) -> None:
@@ -61,11 +64,15 @@ def test_a_loop_goes_on_after_a_failed_pass_and_ends_when_stopped(relay: OutboxR
             second.send()
         return 0
 
+    work.__name__ = "relay"
+    failed_before = REGISTRY.get_sample_value("solidarity_outbox_failed_passes_total", {"pass": "relay"}) or 0
     loop = eventlet.spawn(relay._every, 0.01, work)
     second.wait()  # the failure did not end the loop
     relay.kill()
     loop.wait()  # and setting the stop ends it
     assert len(calls) >= 2
+    failed = REGISTRY.get_sample_value("solidarity_outbox_failed_passes_total", {"pass": "relay"})
+    assert failed == failed_before + 1
 
 
 def test_a_relay_without_its_database_says_so() -> None:

@@ -11,8 +11,10 @@ Two loops run while the container does:
   ``collections`` that still hold events nobody marked, after a crash between a record's
   write and its marker (:func:`outbox.sweep`).
 
-A failed pass (broker or database away) is logged and tried again on the next one; the
-events stay in their records meanwhile. Stopping the container lets a running pass end.
+A failed pass (broker or database away) is logged, counted
+(``solidarity_outbox_failed_passes_total``) and tried again on the next one; the events
+stay in their records meanwhile. Stopping the container lets a running pass end.
+Published events are counted in ``solidarity_outbox_events_published_total``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 import eventlet
 from nameko.events import EventDispatcher
+from prometheus_client import Counter
 from pymongo.database import Database
 
 from common.nameko_ext import outbox
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 RELAY_INTERVAL_SECONDS = 0.5
 SWEEP_INTERVAL_SECONDS = 600.0
 STOP_WAIT_SECONDS = 10.0
+
+PUBLISHED = Counter("solidarity_outbox_events_published_total", "Events the outbox relay published (confirmed).")
+FAILED_PASSES = Counter(
+    "solidarity_outbox_failed_passes_total", "Outbox relay or sweep passes that failed (tried again).", ["pass"]
+)
 
 
 class OutboxRelay(EventDispatcher):
@@ -81,7 +89,9 @@ class OutboxRelay(EventDispatcher):
 
     def relay(self) -> int:
         """One relay pass; return how many events were published."""
-        return outbox.relay(self._database(), self.publish)
+        published = outbox.relay(self._database(), self.publish)
+        PUBLISHED.inc(published)
+        return published
 
     def sweep(self) -> int:
         """One sweep; return how many records held events nobody had marked."""
@@ -97,6 +107,7 @@ class OutboxRelay(EventDispatcher):
             try:
                 work()
             except Exception as exc:  # noqa: BLE001 - the events stay in their records; try again next pass
+                FAILED_PASSES.labels(work.__name__).inc()
                 log.warning(
                     "outbox pass failed; trying again",
                     extra={"pass": work.__name__, "error": type(exc).__name__},
