@@ -76,8 +76,11 @@ async def test_held_reviewed_by_another_and_merged(gateway: httpx.AsyncClient) -
     assert listed.status_code == 200, listed.text
     (review,) = [r for r in listed.json() if r["held"].get("household_id") == held["id"]]
     assert review["existing"]["household_id"] == first.json()["id"]
-    elsewhere = await gateway.get("/v1/duplicate-reviews", params=mine, headers=auth("worker.1602"))
-    assert all(r["id"] != review["id"] for r in elsewhere.json())  # another commune never sees it
+    # another commune never sees it: not in its queue, and its household answers as if unknown
+    elsewhere = await gateway.get("/v1/duplicate-reviews", params={"limit": 200}, headers=auth("worker.1602"))
+    assert all(r["id"] != review["id"] for r in elsewhere.json())
+    asked = await gateway.get("/v1/duplicate-reviews", params=mine, headers=auth("worker.1602"))
+    assert asked.status_code == 404 and asked.json()["code"] == "not_found", asked.text
 
     path = f"/v1/duplicate-reviews/{review['id']}/decision"
     assert (await gateway.post(path, json={"decision": "same"}, headers=auth("worker.1601"))).status_code == 403
