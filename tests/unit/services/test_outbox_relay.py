@@ -91,3 +91,8 @@ def test_publishing_goes_to_the_services_exchange_by_event_type(relay: OutboxRel
     relay.exchange = "svc.events"
     relay.publish("household_updated", {"event_id": "e1"})
     assert sent == [{"payload": {"event_id": "e1"}, "exchange": "svc.events", "routing_key": "household_updated"}]
+
+
+def test_entrypoints_get_no_way_around_the_outbox(relay: OutboxRelay) -> None:
+    """nameko's EventDispatcher would inject a publish function; the relay injects nothing."""
+    assert relay.get_dependency(object()) is None

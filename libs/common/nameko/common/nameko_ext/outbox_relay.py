@@ -83,6 +83,10 @@ class OutboxRelay(EventDispatcher):
     def kill(self) -> None:
         self._stopping.set()
 
+    def get_dependency(self, worker_ctx: Any) -> None:
+        """Nothing for the entrypoints: an event leaves only through a record's outbox, never directly."""
+        return None
+
     def publish(self, event_type: str, entry: dict[str, Any]) -> None:
         """Publish one stored entry (an event envelope) and wait for the broker's confirm."""
         self.publisher.publish(entry, exchange=self.exchange, routing_key=event_type)
