@@ -29,7 +29,7 @@ DURATION = Histogram(
 )
 
 # The ops endpoints themselves are scraped every few seconds: keep them out of RED.
-UNMEASURED = frozenset({"livez", "readyz", "metrics", "relay_outbox", "sweep_outbox"})
+UNMEASURED = frozenset({"livez", "readyz", "metrics"})
 
 
 class EntrypointMetrics(DependencyProvider):
