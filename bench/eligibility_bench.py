@@ -52,11 +52,11 @@ from kombu.utils.json import dumps, loads
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from assistance.adapters.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
+from assistance.adapters.programmes import reference_programmes
 from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_set, evaluate
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
 from assistance.eligibility.runs import run_eligibility
-from assistance.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
-from assistance.repository import reference_programmes
 from common import areas
 from common.contracts.facts import HouseholdFacts, column_pages, facts_to_columns
 from common.nameko_ext.page_stream import PageSender, receive_pages

@@ -16,9 +16,15 @@ from nameko.timer import Timer, timer
 from assistance import letters, views
 from assistance.adapters import registry
 from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS, MongoAidRequestRepository
+from assistance.adapters.casework import CaseworkRepository, MongoCaseworkRepository
 from assistance.adapters.cover_claims import MongoCoverClaims
+from assistance.adapters.eligibility_results import EligibilityResults, MongoEligibilityResults
+from assistance.adapters.institutions import InstitutionRepository, MongoInstitutionRepository
 from assistance.adapters.payments import MongoPaymentRepository, PaymentRepository
+from assistance.adapters.programmes import MongoProgrammeRepository, ProgrammeRepository
+from assistance.adapters.referrals import MongoReferralRepository, ReferralRepository
 from assistance.adapters.registry import fetch_facts, household_facts
+from assistance.adapters.registry_pages import FactsPages, RegistryFactsPages
 from assistance.app import aid_requests as aid
 from assistance.app import casework as cases
 from assistance.app import eligibility, urgent
@@ -26,13 +32,7 @@ from assistance.app import payments as disbursement
 from assistance.app import programmes as catalogue
 from assistance.app import referrals as referring
 from assistance.app.ports import AidDesk, AidRequests, CoverClaims
-from assistance.casework_store import CaseworkRepository, MongoCaseworkRepository
-from assistance.dependencies import FactsPages, RegistryFactsPages
 from assistance.domain.lifecycle import Step
-from assistance.eligibility_results import EligibilityResults, MongoEligibilityResults
-from assistance.institutions_store import InstitutionRepository, MongoInstitutionRepository
-from assistance.referrals_store import MongoReferralRepository, ReferralRepository
-from assistance.repository import MongoProgrammeRepository, ProgrammeRepository
 from assistance.settings import AidSettings, AidSettingsProvider
 from common import policy
 from common.contracts.aid import (

@@ -13,7 +13,7 @@ from nameko.exceptions import RemoteError
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from assistance.repository import MongoProgrammeRepository
+from assistance.adapters.programmes import MongoProgrammeRepository
 from assistance.service import AssistanceService
 from common.context import CallerContext
 from common.errors import Conflict

@@ -437,8 +437,8 @@ def test_reporting_count_by_area(dbs: Databases) -> None:
 @pytest.fixture(scope="module")
 def casework(dbs: Databases) -> Database[Any]:
     from assistance.adapters.payments import MongoPaymentRepository
-    from assistance.casework_store import MongoCaseworkRepository
-    from assistance.referrals_store import MongoReferralRepository
+    from assistance.adapters.casework import MongoCaseworkRepository
+    from assistance.adapters.referrals import MongoReferralRepository
 
     database = dbs["casework"]
     for repository in (MongoCaseworkRepository, MongoReferralRepository, MongoPaymentRepository):
@@ -492,7 +492,7 @@ def casework(dbs: Databases) -> Database[Any]:
 
 
 def test_cases_and_visits_of_a_cell(dbs: Databases, casework: Database[Any]) -> None:
-    from assistance.casework_store import MongoCaseworkRepository
+    from assistance.adapters.casework import MongoCaseworkRepository
     from common.contracts.casework import CaseFilter
 
     repo = MongoCaseworkRepository(casework)
@@ -504,7 +504,7 @@ def test_cases_and_visits_of_a_cell(dbs: Databases, casework: Database[Any]) -> 
 
 
 def test_referrals_by_area_institution_and_state(dbs: Databases, casework: Database[Any]) -> None:
-    from assistance.referrals_store import MongoReferralRepository
+    from assistance.adapters.referrals import MongoReferralRepository
     from common.contracts.referrals import ReferralFilter
 
     repo = MongoReferralRepository(casework)

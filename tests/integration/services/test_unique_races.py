@@ -21,7 +21,7 @@ import pytest
 from pymongo.database import Database
 
 from assistance.adapters.cover_claims import MongoCoverClaims
-from assistance.institutions_store import MongoInstitutionRepository, Reservation
+from assistance.adapters.institutions import MongoInstitutionRepository, Reservation
 from common.contracts.campaigns import CampaignIn
 from common.errors import Conflict
 from common.idempotency import keyed

@@ -8,8 +8,8 @@ from datetime import date
 import mongomock
 import pytest
 
+from assistance.adapters.programmes import MongoProgrammeRepository
 from assistance.budgets import budget_period, check_period
-from assistance.repository import MongoProgrammeRepository
 from common.errors import Conflict, ValidationFailed
 
 

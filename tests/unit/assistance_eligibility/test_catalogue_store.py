@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import mongomock
 import pytest
 
+from assistance.adapters.programmes import MongoProgrammeRepository, reference_programmes
 from assistance.eligibility import RuleSet, as_rule_set, programme_formula, programme_versions
-from assistance.repository import MongoProgrammeRepository, reference_programmes
 from common.contracts.programmes import ProgrammeIn
 from common.errors import Conflict, NotFound, ValidationFailed
 from common.scope import Scope

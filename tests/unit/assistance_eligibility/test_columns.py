@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from assistance.adapters.programmes import reference_programmes
 from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_set, evaluate
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
-from assistance.repository import reference_programmes
 from common.contracts.facts import HouseholdFacts, facts_to_columns
 from synthetic.facts import facts
 

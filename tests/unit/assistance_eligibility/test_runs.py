@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from assistance.adapters.programmes import reference_programmes
 from assistance.eligibility import AmountFormula, amount_for, as_rule_set, evaluate
 from assistance.eligibility.runs import run_eligibility
-from assistance.repository import reference_programmes
 from common.contracts.facts import HouseholdFacts, facts_to_columns
 from synthetic.facts import facts
 

@@ -15,8 +15,8 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 
+from assistance.adapters.casework import MongoCaseworkRepository
 from assistance.app.casework import today
-from assistance.casework_store import MongoCaseworkRepository
 from assistance.service import AssistanceService
 from common import areas
 from common.context import CallerContext

@@ -12,8 +12,8 @@ import mongomock
 import pytest
 from nameko.testing.services import worker_factory
 
-from assistance.eligibility_results import MongoEligibilityResults
-from assistance.repository import MongoProgrammeRepository
+from assistance.adapters.eligibility_results import MongoEligibilityResults
+from assistance.adapters.programmes import MongoProgrammeRepository
 from assistance.service import AssistanceService
 from common.context import CallerContext
 from common.contracts.facts import facts_to_columns

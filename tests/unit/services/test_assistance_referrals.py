@@ -15,8 +15,8 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 
-from assistance.institutions_store import MongoInstitutionRepository, Reservation, reference_institutions
-from assistance.referrals_store import MongoReferralRepository
+from assistance.adapters.institutions import MongoInstitutionRepository, Reservation, reference_institutions
+from assistance.adapters.referrals import MongoReferralRepository
 from assistance.service import AssistanceService
 from common import areas
 from common.context import CallerContext

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from assistance.adapters.eligibility_results import RESULT_CHUNK, EligibilityResults
+from assistance.adapters.programmes import ProgrammeRepository
+from assistance.adapters.registry_pages import FactsPages
 from assistance.app.programmes import offered_programme
-from assistance.dependencies import FactsPages
 from assistance.eligibility import (
     amount_for,
     evaluate,
@@ -17,8 +19,6 @@ from assistance.eligibility import (
     rules_in_force,
 )
 from assistance.eligibility.runs import run_eligibility
-from assistance.eligibility_results import RESULT_CHUNK, EligibilityResults
-from assistance.repository import ProgrammeRepository
 from common import areas, policy
 from common.context import CallerContext
 from common.contracts.facts import HouseholdFacts

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from assistance import budgets
+from assistance.adapters.programmes import ProgrammeRepository
 from assistance.eligibility import programme_versions, rules_in_force
-from assistance.repository import ProgrammeRepository
 from common import areas, policy
 from common.context import CallerContext
 from common.contracts.programmes import BudgetIn, ProgrammeIn, RuleSet

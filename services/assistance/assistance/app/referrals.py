@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistance.institutions_store import InstitutionRepository, Reservation, kind_fits
-from assistance.referrals_store import (
+from assistance.adapters.institutions import InstitutionRepository, Reservation, kind_fits
+from assistance.adapters.referrals import (
     ReferralRepository,
     apply_step,
     institution_reach,
