@@ -18,6 +18,19 @@ from typing import Any
 
 from registry.dedup import PersonRecord, blocking_keys, classify, compare, find_duplicates, match_withheld
 
+COMPARED_MEMBER_FIELDS = (
+    "given_name_ar",
+    "family_name_ar",
+    "given_name_lat",
+    "family_name_lat",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "phone",
+    "national_id_hash",
+)
+"""What :func:`person_records` reads of a stored member: a candidate is read with these alone."""
+
 
 def person_records(household_id: str, area: str, members: Iterable[Mapping[str, Any]]) -> list[PersonRecord]:
     """The members of a stored household as person records (id ``<household>:<index>``)."""

@@ -156,7 +156,7 @@ def household(i: int) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def registry(dbs: Databases) -> Database[Any]:
-    from registry.adapters.households import MongoHouseholdRepository
+    from registry.adapters.households import BlockCounts, MongoHouseholdRepository
     from registry.adapters.reviews import MongoReviewRepository
 
     database = dbs["registry"]
@@ -164,6 +164,7 @@ def registry(dbs: Databases) -> Database[Any]:
     MongoReviewRepository.ensure_indexes(database)
     MongoJobRepository.ensure_indexes(database)
     database["households"].insert_many([household(i) for i in range(DOCUMENTS)])
+    BlockCounts.recount(database)  # seeded beside the adapter: counted as the migration counts a registry
     reviews = []
     for i in range(DOCUMENTS):
         a, b = f"{i:024x}", f"{i + 1:024x}"
@@ -223,7 +224,22 @@ def test_households_listed_by_category_and_score(dbs: Databases, registry: Datab
 def test_candidates_by_blocking_key(dbs: Databases, registry: Database[Any]) -> None:
     repo = households_repo(registry)
     found = assert_indexed(dbs, lambda: repo.candidates(["k17", "k1800"], 50))
-    assert found
+    assert [command.name for command in found] == ["find", "find"]  # the blocks' sizes, then the households
+
+
+def test_an_oversized_block_is_not_read(dbs: Databases, registry: Database[Any]) -> None:
+    from registry.adapters.households import BlockCounts
+    from registry.dedup import DEFAULT_POLICY
+
+    repo = households_repo(registry)
+    assert repo.candidates(["k18"], 50)
+    registry["blocking_blocks"].update_one({"_id": "k18"}, {"$set": {"households": DEFAULT_POLICY.max_block + 1}})
+    sent = assert_indexed(dbs, lambda: BlockCounts(registry).searchable(["k18", "k19"]))
+    assert [command.command["find"] for command in sent] == ["blocking_blocks"]
+    assert BlockCounts(registry).searchable(["k18", "k19"]) == ["k19"]
+    dbs.recorder.take()
+    assert repo.candidates(["k18"], 50) == []
+    assert [command.command["find"] for command in dbs.recorder.take()] == ["blocking_blocks"]
 
 
 def test_facts_of_a_household_and_its_related_ones(dbs: Databases, registry: Database[Any]) -> None:
@@ -436,8 +452,8 @@ def test_reporting_count_by_area(dbs: Databases) -> None:
 
 @pytest.fixture(scope="module")
 def casework(dbs: Databases) -> Database[Any]:
-    from assistance.adapters.payments import MongoPaymentRepository
     from assistance.adapters.casework import MongoCaseworkRepository
+    from assistance.adapters.payments import MongoPaymentRepository
     from assistance.adapters.referrals import MongoReferralRepository
 
     database = dbs["casework"]

@@ -114,6 +114,10 @@ class BulkCollection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._collection, name)
 
+    @property
+    def database(self) -> BulkDatabase:
+        return BulkDatabase(self._collection.database)
+
     def bulk_write(self, ops: list[Any], ordered: bool = True) -> None:
         self.bulk_calls += 1
         errors = []
@@ -129,6 +133,19 @@ class BulkCollection:
                 errors.append({"index": index, "code": 11000, "errmsg": str(exc)})
         if errors:
             raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": [], "nInserted": 0})
+
+
+class BulkDatabase:
+    """The mongomock database of a :class:`BulkCollection`, whose collections take pymongo's bulk writes too."""
+
+    def __init__(self, database: Any) -> None:
+        self._database = database
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._database, name)
+
+    def __getitem__(self, name: str) -> BulkCollection:
+        return BulkCollection(self._database[name])
 
 
 @pytest.fixture

@@ -21,12 +21,13 @@ from nameko.testing.services import worker_factory
 from common.context import CallerContext
 from common.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from common.jobs import MongoJobRepository
-from registry.adapters.households import ImportedHouseholds, MongoHouseholdRepository
+from registry.adapters.households import BlockCounts, ImportedHouseholds, MongoHouseholdRepository
 from registry.adapters.reviews import MongoReviewRepository
 from registry.adapters.uploads import MongoUploadRepository, part_id
 from registry.app import imports
 from registry.app.imports import ScreeningWriter
-from registry.duplicates import household_keys, person_records
+from registry.dedup import DEFAULT_POLICY
+from registry.duplicates import COMPARED_MEMBER_FIELDS, household_keys, person_records
 from registry.importing.stored import dedup_keys
 from registry.service import RegistryService
 
@@ -431,3 +432,33 @@ def test_merged_households_and_dry_runs_hold_nothing(database: Any) -> None:
     dry.dry_run = True
     screen.commit(dry)
     assert screen.held == 0 and database["duplicate_reviews"].count_documents({}) == 0
+
+
+def test_an_oversized_block_is_not_read_and_rarer_keys_still_find_the_duplicate(database: Any) -> None:
+    area = "/DZ/16/1601"
+    phone = "+213550112233"  # a shop's phone, say: held by more households than a block may hold
+    relative = store(database, area, member("Yacine", "Haddad", "2001-01-20", phone))
+    registered = store(database, area, member("Mohamed", "Benali", "1958-03-14", phone))
+    same = store(database, area, member("Mohamed", "Benali", "1958-03-14", phone))
+    BlockCounts.recount(database)
+    blocks = database["blocking_blocks"]  # one past the largest block searched
+    blocks.update_one({"_id": f"tel:{phone}"}, {"$inc": {"households": DEFAULT_POLICY.max_block - 2}})
+    households = ImportedHouseholds(database["households"])
+    keys = database["households"].find_one({"_id": same})["dedup_keys"]
+    read = {doc["_id"] for doc in households.sharing_keys(keys, 100)}
+    assert read == {registered, same}  # the relative shares only the oversized phone: never read
+    screen = screening(database)
+    screen.commit(Written([same]))
+    [review] = database["duplicate_reviews"].find({})
+    assert (review["held"], review["existing"]) == (str(same), str(registered))
+    assert relative not in read
+
+
+def test_a_candidate_is_read_with_the_compared_fields_only(database: Any) -> None:
+    area = "/DZ/16/1601"
+    stored = store(database, area, {**member("Karim", "Ziani", "1979-05-04"), "national_id_enc": "secret"})
+    database["households"].update_one({"_id": stored}, {"$set": {"history": [{"at": 1}], "address": "rue"}})
+    keys = database["households"].find_one({"_id": stored})["dedup_keys"]
+    [doc] = ImportedHouseholds(database["households"]).sharing_keys(keys, 10)
+    assert set(doc) == {"_id", "area", "members", "dedup_keys"}
+    assert set(doc["members"][0]) <= set(COMPARED_MEMBER_FIELDS)

@@ -35,7 +35,9 @@ from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from common.scope import Scope
 from registry.adapters.documents import Household
+from registry.dedup import DEFAULT_POLICY, oversized
 from registry.domain.households import NewHousehold
+from registry.duplicates import COMPARED_MEMBER_FIELDS
 from registry.facts import PROJECTION, household_facts
 from registry.importing.writer import ImportWrite, Stored
 from registry.scoring.batch import PROJECTION as SCORING_PROJECTION
@@ -52,6 +54,11 @@ FACTS_BATCH = 2000  # documents per database round trip when streaming facts
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
 IMPORT_DOCUMENT_FIELDS = {"history": 0, outbox.OUTBOX_FIELD: 0}
 SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
+COMPARED_FIELDS = {"area": 1, "dedup_keys": 1} | {f"members.{name}": 1 for name in COMPARED_MEMBER_FIELDS}
+"""What screening reads of a candidate: what the comparison needs, no ciphertext, history or outbox."""
+DUPLICATE_KEY = 11000
+BLOCKS = "blocking_blocks"
+BLOCKS_MIGRATION = "blocking_blocks.counted"
 
 
 def without_secrets(member: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +119,116 @@ def areas_of(database: Database[Any], household_ids: Iterable[str]) -> dict[str,
     return {str(doc["_id"]): doc["area"] for doc in found}
 
 
+def sharing(households: Collection[Any], keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """At most ``limit`` households (merged aside) holding one of ``keys`` whose block is not oversized.
+
+    The blocks' sizes come from :class:`BlockCounts` (one ``_id`` lookup), the households
+    through the ``dedup_keys`` index, with the fields the comparison reads: the work is
+    bounded by the blocks kept, however large the registry grows.
+    """
+    kept = BlockCounts(households.database).searchable(keys)
+    if not kept:
+        return []
+    query = {"dedup_keys": {"$in": kept}, "status": {"$ne": "merged"}}
+    return list(households.find(query, COMPARED_FIELDS).limit(limit))
+
+
+class BlockCounts:
+    """How many households hold each blocking key (``blocking_blocks``: ``{_id: key, households: n}``).
+
+    Kept by this module's writes: ``$inc`` once a household with keys is created, its keys
+    change or it is merged (its keys cleared). Exact under concurrent writers (``$inc`` is
+    atomic; an upsert that lost the race to create a key's counter is sent again). A key
+    absent from the collection is held by no household.
+    """
+
+    def __init__(self, database: Database[Any]) -> None:
+        self.blocks = database[BLOCKS]
+        self.database = database
+
+    def add(self, keys: Iterable[str], by: int = 1) -> None:
+        """Count ``by`` more households in the blocks of ``keys`` (negative: fewer)."""
+        self.change(dict.fromkeys(keys, by))
+
+    def change(self, deltas: Mapping[str, int]) -> None:
+        """Add each delta to its key's block, in one unordered bulk write (keys in order: fewer lock waits)."""
+        ops = [
+            UpdateOne({"_id": key}, {"$inc": {"households": delta}}, upsert=True)
+            for key, delta in sorted(deltas.items())
+            if delta
+        ]
+        failed = bulk_write_settled(self.blocks, ops, upsert=True)
+        if failed:
+            raise RuntimeError(f"block counts not written: {list(failed.values())[:3]}")
+
+    def searchable(self, keys: Iterable[str], max_block: int = DEFAULT_POLICY.max_block) -> list[str]:
+        """``keys`` but those whose block is oversized (``registry.dedup.oversized``), in order."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return []
+        counted = self.blocks.find({"_id": {"$in": wanted}}, {"households": 1})
+        skipped = {doc["_id"] for doc in counted if oversized(doc["households"], max_block)}
+        return [key for key in wanted if key not in skipped]
+
+    @staticmethod
+    def count_once(database: Database[Any]) -> None:
+        """Count the blocks of a registry stored before they were counted; once per database.
+
+        One aggregation over the ``dedup_keys`` of the households (merged ones hold none)
+        replaces the collection; a marker in ``migrations`` records that it was done.
+        """
+        migrations = database["migrations"]
+        if migrations.find_one({"_id": BLOCKS_MIGRATION}) is not None:
+            return
+        BlockCounts.recount(database)
+        migrations.update_one({"_id": BLOCKS_MIGRATION}, {"$set": {"at": clock.now()}}, upsert=True)
+
+    @staticmethod
+    def recount(database: Database[Any]) -> None:
+        """Count every block again from the households (while no household is written)."""
+        database[BLOCKS].delete_many({})
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"dedup_keys.0": {"$exists": True}, "status": {"$ne": "merged"}}},
+            {"$project": {"_id": 0, "dedup_keys": 1}},
+            {"$unwind": "$dedup_keys"},
+            {"$group": {"_id": "$dedup_keys", "households": {"$sum": 1}}},
+        ]
+        counted = database["households"].aggregate(pipeline, allowDiskUse=True)
+        while batch := list(islice(counted, 5000)):
+            database[BLOCKS].insert_many(batch, ordered=False)
+
+
+def bulk_write_settled(
+    collection: Collection[Any], ops: Sequence[Any], *, upsert: bool = False
+) -> dict[int, dict[str, Any]]:
+    """One unordered bulk write; the errors by op index, once the ops the database refused
+    without deciding (a deadlock between racing writes; with ``upsert``, an upsert that lost
+    the race to create its document) were sent again, alone."""
+    failed: dict[int, dict[str, Any]] = {}
+    pending = list(range(len(ops)))
+    for attempt in range(1, ATTEMPTS + 1):
+        if not pending:
+            return failed
+        try:
+            collection.bulk_write([ops[index] for index in pending], ordered=False)
+            return failed
+        except BulkWriteError as exc:
+            errors = {pending[error["index"]]: error for error in exc.details.get("writeErrors", [])}
+        failed.update(errors)
+        pending = [index for index, error in errors.items() if _undecided(error, upsert)]
+        if not pending or attempt == ATTEMPTS:
+            return failed
+        for index in pending:
+            del failed[index]
+        pause(attempt)
+    return failed
+
+
+def _undecided(error: Mapping[str, Any], upsert: bool) -> bool:
+    lost_race = error.get("code") == DUPLICATE_KEY or "violates exclusion constraint" in str(error.get("errmsg", ""))
+    return is_write_conflict_entry(error) or (upsert and lost_race)
+
+
 class MongoHouseholdRepository:
     """mongoengine-backed repository; the event is written with the household (outbox)."""
 
@@ -121,15 +238,13 @@ class MongoHouseholdRepository:
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
         Household.ensure_indexes()
+        BlockCounts.count_once(database)
 
     def new_id(self) -> str:
         return str(ObjectId())
 
     def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
-        if not keys:
-            return []
-        query = {"dedup_keys": {"$in": keys}, "status": {"$ne": "merged"}}
-        return list(self.database["households"].find(query, {"area": 1, "members": 1}).limit(limit))
+        return sharing(self.database["households"], keys, limit)
 
     def register(
         self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
@@ -153,8 +268,11 @@ class MongoHouseholdRepository:
             outbox.entry(HouseholdRegistered(household_id=str(doc.pk), area=doc.area, members=len(doc.members)))
         ]
         stored = insert_once(doc, idempotency_key)
+        created = str(stored.pk) == new.id
+        if created:
+            BlockCounts(self.database).add(new.keys)
         outbox.mark(self.database, "households", [stored.pk])
-        return public(stored), str(stored.pk) == new.id
+        return public(stored), created
 
     def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
         query = {**scoping.within(scope), "status": {"$ne": "merged"}}
@@ -187,7 +305,7 @@ class MongoHouseholdRepository:
             push__history=journal, updated_at=now, updated_by=user_id, **adopted
         )
         event = outbox.entry(HouseholdsMerged(survivor_id=survivor_id, merged_id=merged_id, area=merged.area))
-        Household.objects(id=merged.pk).update_one(
+        retired = Household.objects(id=merged.pk, status__ne="merged").update_one(
             status="merged",
             merged_into=survivor_id,
             dedup_keys=[],
@@ -196,6 +314,8 @@ class MongoHouseholdRepository:
             push__history={"at": now, "by": user_id, "merged_into": survivor_id},
             push__outbox=event,
         )
+        if retired:  # the merged household's keys leave their blocks once, whoever merged it
+            BlockCounts(self.database).add(merged.dedup_keys, -1)
         outbox.mark(self.database, "households", [merged.pk])
         return public(Household.objects(id=survivor.pk).get())
 
@@ -306,22 +426,11 @@ class ImportedHouseholds:
     def write(self, ops: Sequence[ImportWrite]) -> dict[int, dict[str, Any]]:
         """One unordered bulk write; the errors by op index, once the ops the database refused
         without deciding (a deadlock between racing creates) were sent again, alone."""
-        failed: dict[int, dict[str, Any]] = {}
-        pending = list(range(len(ops)))
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                self.collection.bulk_write([ops[index] for index in pending], ordered=False)
-                return failed
-            except BulkWriteError as exc:
-                errors = {pending[error["index"]]: error for error in exc.details.get("writeErrors", [])}
-            failed.update(errors)
-            pending = [index for index, error in errors.items() if is_write_conflict_entry(error)]
-            if not pending or attempt == ATTEMPTS:
-                return failed
-            for index in pending:
-                del failed[index]
-            pause(attempt)
-        return failed
+        return bulk_write_settled(self.collection, ops)
+
+    def count_keys(self, deltas: Mapping[str, int]) -> None:
+        """The written households' keys in their blocks' counts (``BlockCounts``)."""
+        BlockCounts(self.collection.database).change(deltas)
 
     def mark(self, ids: Iterable[ObjectId]) -> None:
         """The relay's markers of households written with an event."""
@@ -332,9 +441,8 @@ class ImportedHouseholds:
         return sorted(self.collection.find({"_id": {"$in": list(ids)}}, SCREEN_FIELDS), key=lambda doc: doc["_id"])
 
     def sharing_keys(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
-        """At most ``limit`` households (merged aside) holding one of ``keys``, through the ``dedup_keys`` index."""
-        query = {"dedup_keys": {"$in": list(keys)}, "status": {"$ne": "merged"}}
-        return list(self.collection.find(query, SCREEN_FIELDS).limit(limit))
+        """At most ``limit`` households (merged aside) holding one of ``keys`` whose block is not oversized."""
+        return sharing(self.collection, keys, limit)
 
     def hold(self, household_id: ObjectId) -> None:
         """A created household probably registered already waits for its review."""

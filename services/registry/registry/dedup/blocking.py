@@ -22,12 +22,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from registry.dedup.policy import DEFAULT_POLICY
 from registry.dedup.records import PersonRecord, prepare, region
 
 BLOCKING_KEYS_VERSION = 1
 """Bump when the keys change (normalisation included): stored keys must then be recomputed."""
-DEFAULT_MAX_BLOCK = 500
+DEFAULT_MAX_BLOCK = DEFAULT_POLICY.max_block
 """A key shared by more records than this (a shop's phone, say) carries no signal and is skipped."""
+
+
+def oversized(block_size: int, max_block: int = DEFAULT_MAX_BLOCK) -> bool:
+    """Whether a block is too large to search: the one rule of the batch scan and of the registry's screening.
+
+    A key held by more than ``max_block`` records (or stored households) is common to
+    people who have nothing else in common (a frequent name in one wilaya, a shop's
+    phone); its duplicates are found through their rarer keys.
+    """
+    return block_size > max_block
 
 
 def blocking_keys(record: PersonRecord) -> set[str]:
@@ -64,7 +75,7 @@ def candidate_pairs(records: Iterable[PersonRecord], max_block: int = DEFAULT_MA
             blocks[key].append(record.id)
     seen: set[tuple[str, str]] = set()
     for ids in blocks.values():
-        if len(ids) < 2 or len(ids) > max_block:
+        if len(ids) < 2 or oversized(len(ids), max_block):
             continue
         ordered = sorted(set(ids))
         for index, a in enumerate(ordered):

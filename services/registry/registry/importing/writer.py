@@ -13,7 +13,8 @@ never counted as created.
 
 The store (:class:`ImportStore`, in production
 ``registry.adapters.households.ImportedHouseholds``) looks up with one ``$in`` on the
-``import_key`` index and one on ``_id`` per chunk, and sends the writes.
+``import_key`` index and one on ``_id`` per chunk, and sends the writes; then the
+blocking keys' household counts the written creates and member changes move, in one batch.
 
 Scope: ``within`` is the caller's area. A row whose area lies outside it, or a
 ``household_id`` outside it (reported as unknown: an import never confirms that a
@@ -28,7 +29,8 @@ one at a time per source), and if they do, the loser's creates fail as ``ref_con
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -77,6 +79,9 @@ class ImportStore(Protocol):
     def mark(self, ids: Iterable[ObjectId]) -> None:
         """The relay's markers of households written with an event."""
 
+    def count_keys(self, deltas: Mapping[str, int]) -> None:
+        """Add each delta to the count of households holding that blocking key."""
+
 
 @dataclass
 class ChunkResult:
@@ -98,23 +103,39 @@ class ChunkPlan:
         self.rows: list[int] = []
         self.kinds: list[str] = []  # "created", "updated" or "unchanged" (a silent re-binding)
         self.ids: list[ObjectId] = []
+        self.keys: list[Counter[str]] = []  # each op's change to the blocking keys' household counts
         self.result = ChunkResult()
 
     def refuse(self, prepared: Prepared, field_name: str | None, code: str, message: str) -> None:
         self.result.errors.append(RowError(row=prepared.row.row, field=field_name, code=code, message=message))
 
-    def add(self, prepared: Prepared, op: InsertOne[Any] | UpdateOne, kind: str, household_id: ObjectId) -> None:
+    def add(
+        self,
+        prepared: Prepared,
+        op: InsertOne[Any] | UpdateOne,
+        kind: str,
+        household_id: ObjectId,
+        keys: Counter[str] | None = None,
+    ) -> None:
         self.ops.append(op)
         self.rows.append(prepared.row.row)
         self.kinds.append(kind)
         self.ids.append(household_id)
+        self.keys.append(keys or Counter())
 
     def drop(self, index: int) -> int:
         """Take operation ``index`` out (it failed); return its row."""
         row = self.rows[index]
-        for column in (self.ops, self.rows, self.kinds, self.ids):
+        for column in (self.ops, self.rows, self.kinds, self.ids, self.keys):
             del column[index]
         return row
+
+    def key_changes(self) -> Counter[str]:
+        """The blocking keys' household counts changed by the operations kept."""
+        total: Counter[str] = Counter()
+        for keys in self.keys:
+            total.update(keys)
+        return total
 
     def outcome(self) -> ChunkResult:
         result = self.result
@@ -185,7 +206,8 @@ class HouseholdWriter:
             if item.row.household_id is None:
                 if held is None:
                     oid = ObjectId()
-                    plan.add(item, InsertOne(new_document(item, oid, self.user_id, now)), "created", oid)
+                    document = new_document(item, oid, self.user_id, now)
+                    plan.add(item, InsertOne(document), "created", oid, Counter(document["dedup_keys"]))
                 elif held.content_hash == item.content_hash:
                     plan.result.unchanged += 1
                 else:
@@ -216,7 +238,8 @@ class HouseholdWriter:
         else:
             fields = changed_fields(doc, item.content)
             update = update_document(item, doc["_id"], fields, self.source, self.user_id, now)
-            plan.add(item, UpdateOne({"_id": doc["_id"]}, update), "updated" if fields else "unchanged", doc["_id"])
+            kind = "updated" if fields else "unchanged"
+            plan.add(item, UpdateOne({"_id": doc["_id"]}, update), kind, doc["_id"], _key_changes(doc, update))
 
     def _write(self, plan: ChunkPlan) -> None:
         failed = self.store.write(plan.ops)
@@ -227,7 +250,18 @@ class HouseholdWriter:
             else:
                 code, message = "write_failed", str(error.get("errmsg", "the database refused the write"))[:200]
             plan.result.errors.append(RowError(row=plan.drop(index), field=None, code=code, message=message))
+        self.store.count_keys({key: n for key, n in plan.key_changes().items() if n})
         self._mark(oid for oid, kind in zip(plan.ids, plan.kinds, strict=True) if kind != "unchanged")
 
     def _mark(self, ids: Iterable[ObjectId]) -> None:
         self.store.mark(ids)
+
+
+def _key_changes(stored: Mapping[str, Any], update: Mapping[str, Any]) -> Counter[str]:
+    """The blocks an update moves the household between: its old keys leave, its new ones join."""
+    new = update["$set"].get("dedup_keys")
+    if new is None:
+        return Counter()
+    changes = Counter(new)
+    changes.subtract(stored.get("dedup_keys") or [])
+    return changes
