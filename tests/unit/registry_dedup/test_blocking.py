@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from registry.dedup import PersonRecord, blocking_keys, candidate_pairs
+from registry.dedup import DEFAULT_POLICY, PersonRecord, blocking_keys, candidate_pairs, oversized
 from synthetic.people import generate
 
 
@@ -40,3 +40,18 @@ def test_oversized_blocks_are_skipped():
 
     assert sum(1 for _ in candidate_pairs(shop_phone(10))) == 45
     assert list(candidate_pairs(shop_phone(30), max_block=20)) == []
+
+
+def test_skipping_oversized_blocks_keeps_the_duplicates_rarer_keys_find():
+    """The rule screening applies to the registry's blocks (``oversized``): even blocks of more
+    than 5 records skipped, the true pairs are nearly all still met through another key."""
+    data = generate(3000, seed=5)
+    every = set(candidate_pairs(data.records, max_block=10_000))
+    kept = set(candidate_pairs(data.records, max_block=5))
+    assert len(kept) < 0.8 * len(every)
+    assert len(kept & data.duplicate_pairs) / len(data.duplicate_pairs) >= 0.99
+
+
+def test_a_block_is_oversized_past_the_policys_max_block():
+    assert not oversized(DEFAULT_POLICY.max_block) and oversized(DEFAULT_POLICY.max_block + 1)
+    assert oversized(21, max_block=20) and not oversized(20, max_block=20)
