@@ -52,8 +52,9 @@ from kombu.utils.json import dumps, loads
 from pymongo import MongoClient
 from pymongo.database import Database
 
-from assistance.adapters.eligibility_results import RESULT_CHUNK, MongoEligibilityResults
+from assistance.adapters.eligibility_results import MongoEligibilityResults
 from assistance.adapters.programmes import reference_programmes
+from assistance.app.ports import RESULT_CHUNK
 from assistance.eligibility import AmountFormula, RuleSet, amount_for, as_rule_set, evaluate
 from assistance.eligibility.columns import amounts, evaluate_columns, to_columns
 from assistance.eligibility.runs import run_eligibility

@@ -16,22 +16,33 @@ from nameko.timer import Timer, timer
 from assistance import letters, views
 from assistance.adapters import registry
 from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS, MongoAidRequestRepository
-from assistance.adapters.casework import CaseworkRepository, MongoCaseworkRepository
+from assistance.adapters.casework import MongoCaseworkRepository
 from assistance.adapters.cover_claims import MongoCoverClaims
-from assistance.adapters.eligibility_results import EligibilityResults, MongoEligibilityResults
-from assistance.adapters.institutions import InstitutionRepository, MongoInstitutionRepository
-from assistance.adapters.payments import MongoPaymentRepository, PaymentRepository
-from assistance.adapters.programmes import MongoProgrammeRepository, ProgrammeRepository
-from assistance.adapters.referrals import MongoReferralRepository, ReferralRepository
+from assistance.adapters.eligibility_results import MongoEligibilityResults
+from assistance.adapters.institutions import MongoInstitutionRepository
+from assistance.adapters.payments import MongoPaymentRepository
+from assistance.adapters.programmes import MongoProgrammeRepository
+from assistance.adapters.referrals import MongoReferralRepository
 from assistance.adapters.registry import fetch_facts, household_facts
-from assistance.adapters.registry_pages import FactsPages, RegistryFactsPages
+from assistance.adapters.registry_pages import RegistryFactsPages
 from assistance.app import aid_requests as aid
 from assistance.app import casework as cases
 from assistance.app import eligibility, urgent
 from assistance.app import payments as disbursement
 from assistance.app import programmes as catalogue
 from assistance.app import referrals as referring
-from assistance.app.ports import AidDesk, AidRequests, CoverClaims
+from assistance.app.ports import (
+    AidDesk,
+    AidRequests,
+    CaseworkRepository,
+    CoverClaims,
+    EligibilityResults,
+    FactsPages,
+    InstitutionRepository,
+    PaymentRepository,
+    ProgrammeRepository,
+    ReferralRepository,
+)
 from assistance.domain.lifecycle import Step
 from assistance.settings import AidSettings, AidSettingsProvider
 from common import policy

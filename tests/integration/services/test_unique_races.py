@@ -21,7 +21,8 @@ import pytest
 from pymongo.database import Database
 
 from assistance.adapters.cover_claims import MongoCoverClaims
-from assistance.adapters.institutions import MongoInstitutionRepository, Reservation
+from assistance.adapters.institutions import MongoInstitutionRepository
+from assistance.domain.institutions import Reservation
 from common.contracts.campaigns import CampaignIn
 from common.errors import Conflict
 from common.idempotency import keyed

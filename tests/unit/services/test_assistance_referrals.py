@@ -15,8 +15,9 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 
-from assistance.adapters.institutions import MongoInstitutionRepository, Reservation, reference_institutions
+from assistance.adapters.institutions import MongoInstitutionRepository, reference_institutions
 from assistance.adapters.referrals import MongoReferralRepository
+from assistance.domain.institutions import Reservation
 from assistance.service import AssistanceService
 from common import areas
 from common.context import CallerContext

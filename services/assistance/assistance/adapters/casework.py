@@ -15,14 +15,18 @@ finds the decision not yet applied applies it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
-from typing import Any, Protocol
+from datetime import date
+from typing import Any
 
-from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from assistance.domain.casework import (
+    public_case,
+    public_member,
+    public_visit,
+)
 from common import areas
 from common.clock import now
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
@@ -31,145 +35,6 @@ from common.errors import Conflict, IdempotencyKeyReused
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.scope import Scope
 from common.scoping import within
-
-CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opened_by", "closed_by", "closure_note")
-VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
-VISIT_RECORD_FIELDS = ("visited_on", "outcome", "recorded_by")
-MEMBER_FIELDS = ("user_id", "display_name", "discipline", "active_from", "active_until", "cell", "updated_by")
-
-
-def new_id() -> str:
-    return str(ObjectId())
-
-
-def is_active(member: dict[str, Any], day: date) -> bool:
-    today = day.isoformat()
-    return bool(
-        member["active_from"] <= today and (member.get("active_until") is None or member["active_until"] >= today)
-    )
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, datetime) else str(value)
-
-
-def public_member(doc: dict[str, Any], day: date) -> dict[str, Any]:
-    data = {field: doc.get(field) for field in MEMBER_FIELDS}
-    data["active"] = is_active(doc, day)
-    data["updated_at"] = _iso(doc["updated_at"])
-    return data
-
-
-def public_case(doc: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {field: doc.get(field) for field in CASE_FIELDS}
-    data["id"] = doc["_id"]
-    data["opened_at"] = _iso(doc["opened_at"])
-    data["closed_at"] = _iso(doc.get("closed_at"))
-    return data
-
-
-def public_visit(doc: dict[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {field: doc.get(field) for field in (*VISIT_FIELDS, *VISIT_RECORD_FIELDS)}
-    data["id"] = doc["_id"]
-    data["planned_at"] = _iso(doc["planned_at"])
-    data["recorded_at"] = _iso(doc.get("recorded_at"))
-    return data
-
-
-def new_case(
-    *,
-    household_id: str,
-    household_area: str,
-    lead: str,
-    team: list[str],
-    goals: list[str],
-    user_id: str,
-    key: KeyedRequest,
-) -> dict[str, Any]:
-    """An open case followed by the cell of the household's commune; the lead is part of the team."""
-    return {
-        "_id": new_id(),
-        "household_id": household_id,
-        "cell": areas.ancestors(household_area)[:3][-1],
-        "area_ancestors": areas.ancestors(household_area),
-        "lead": lead,
-        "team": [lead, *(member for member in team if member != lead)],
-        "goals": goals,
-        "status": "open",
-        "open_key": household_id,
-        **key.stamp(),
-        "opened_at": now(),
-        "opened_by": user_id,
-    }
-
-
-def new_visit(
-    *, case: dict[str, Any], planned_for: str, purpose: str, visitor: str, user_id: str, key: KeyedRequest
-) -> dict[str, Any]:
-    return {
-        "_id": new_id(),
-        "case_id": case["_id"],
-        "cell": case["cell"],
-        "area_ancestors": case["area_ancestors"],
-        "planned_for": planned_for,
-        "purpose": purpose,
-        "visitor": visitor,
-        "status": "planned",
-        **key.stamp(),
-        "planned_at": now(),
-        "planned_by": user_id,
-    }
-
-
-class CaseworkRepository(Protocol):
-    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
-        """The cell's members (past ones included, with ``active`` for ``day``), by user id."""
-
-    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
-        """Add a member to the cell, or replace their discipline and period."""
-
-    def soft_limit(self, cell: str) -> int:
-        """The cell's caseload soft limit (the default until one is set)."""
-
-    def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int: ...
-
-    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
-        """Store a case once per caller's idempotency key: ``(stored document, created)``.
-
-        Conflict if the household already has an open case; IdempotencyKeyReused if the
-        caller used the key for another request.
-        """
-
-    def get_case(self, case_id: str) -> dict[str, Any] | None:
-        """The stored case document, a closing already decided applied."""
-
-    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
-        """Public cases inside ``scope``, the latest opened first."""
-
-    def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
-        """The cell's open cases: ``(count, cases per member involved, cases per lead)``."""
-
-    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
-        """Close the case and cancel its planned visits; None if it was closed already."""
-
-    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a planned visit once per caller's idempotency key: ``(stored document, created)``."""
-
-    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
-        """The stored visit document, an outcome already decided applied."""
-
-    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
-        """The visit its caller planned under this idempotency key, if any (another request's: refused)."""
-
-    def record_visit(
-        self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
-    ) -> dict[str, Any] | None:
-        """Record the visit; None if it was recorded or cancelled already."""
-
-    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
-        """Visits planned before ``day`` and not recorded, in open cases of the cell, oldest first."""
 
 
 class MongoCaseworkRepository:

@@ -6,19 +6,9 @@ a whole run is read chunk by chunk with ``_id`` lookups only.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo.database import Database
-
-RESULT_CHUNK = 1000
-
-
-class EligibilityResults(Protocol):
-    def save_chunk(self, run_id: str, number: int, household_ids: list[str], amounts_dzd: list[int]) -> None:
-        """Chunk ``number`` of the households a run found (at most :data:`RESULT_CHUNK`); idempotent."""
-
-    def chunk(self, run_id: str, number: int) -> dict[str, Any] | None:
-        """``{"household_ids", "amounts_dzd"}`` of chunk ``number``, or None past the last."""
 
 
 def chunk_id(run_id: str, number: int) -> str:

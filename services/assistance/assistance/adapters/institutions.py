@@ -17,17 +17,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
-from enum import StrEnum
 from functools import partial
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common import areas
+from assistance.domain.institutions import Reservation, fields_of, kind_fits, place_ids, public
 from common.clock import now
 from common.contracts.referrals import InstitutionIn
 from common.deadlocks import retry_transient
@@ -36,83 +34,12 @@ from common.scope import Scope
 from common.scoping import within
 
 REFERENCE_FILE = "institutions.json"
-EDITABLE = ("type", "name_fr", "name_ar", "area", "capacity", "places_by_kind", "admission_criteria", "contact")
-
-
-class Reservation(StrEnum):
-    TAKEN = "taken"  # this call took the place
-    HELD = "held"  # the referral already held one (a repeated or resumed placement)
-    FULL = "full"
-    UNKNOWN = "unknown"  # no such institution, or no such kind of place
 
 
 def reference_institutions() -> list[InstitutionIn]:
     """The shipped (illustrative) list, validated like user input."""
     text = resources.files("assistance.reference").joinpath(REFERENCE_FILE).read_text(encoding="utf-8")
     return [InstitutionIn.model_validate(item) for item in json.loads(text)["institutions"]]
-
-
-def kind_fits(places_by_kind: dict[str, int] | None, kind: str | None) -> bool:
-    """A placement names one of the institution's kinds of places, or none if it has none."""
-    return kind in places_by_kind if places_by_kind else kind is None
-
-
-def place_ids(code: str, places_by_kind: dict[str, int] | None, capacity: int, kind: str | None) -> list[str]:
-    """The places a placement of ``kind`` may take, lowest first."""
-    if places_by_kind and kind is not None:
-        return [f"{code}#{kind}#{n}" for n in range(places_by_kind[kind])]
-    return [f"{code}#{n}" for n in range(capacity)]
-
-
-def occupancy(doc: dict[str, Any], taken: Counter[str | None]) -> dict[str, Any]:
-    """Places taken and left, overall and by kind; ``taken`` counts the places held, by kind."""
-    capacity, occupied = int(doc["capacity"]), sum(taken.values())
-    by_kind = None
-    if doc.get("places_by_kind"):
-        by_kind = [
-            {"kind": kind, "places": places, "occupied": taken[kind], "available": max(0, places - taken[kind])}
-            for kind, places in sorted(doc["places_by_kind"].items())
-        ]
-    return {"capacity": capacity, "occupied": occupied, "available": max(0, capacity - occupied), "by_kind": by_kind}
-
-
-def public(doc: dict[str, Any], taken: Counter[str | None]) -> dict[str, Any]:
-    data = {field: doc.get(field) for field in ("code", *EDITABLE, "source")}
-    data["id"] = doc["_id"]
-    data["occupancy"] = occupancy(doc, taken)
-    data["updated_at"] = doc["updated_at"].isoformat() if isinstance(doc["updated_at"], datetime) else None
-    return data
-
-
-def _fields(institution: InstitutionIn) -> dict[str, Any]:
-    data = institution.model_dump(mode="json", include=set(EDITABLE))
-    return {**data, "code": institution.code, "area_ancestors": areas.ancestors(institution.area)}
-
-
-class InstitutionRepository(Protocol):
-    def get(self, code: str) -> dict[str, Any] | None:
-        """The institution with its occupancy, wherever it is: the caller's scope is the service's check."""
-
-    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
-        """Institutions inside ``scope`` (and ``area`` if given), by code, with their occupancy."""
-
-    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
-        """Add an institution; the same one again is returned as is, another with its code is a Conflict."""
-
-    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
-        """Replace the editable fields; None if there is no such institution.
-
-        Conflict if a place the new capacity drops is taken (people are not put out by an edit).
-        """
-
-    def reserve(self, code: str, holder: str, kind: str | None) -> Reservation:
-        """Take a place for ``holder`` (a referral id), atomically."""
-
-    def release(self, holder: str) -> bool:
-        """Give back ``holder``'s place; False if it held none (already released)."""
-
-    def holdings(self) -> Iterator[tuple[str, str]]:
-        """``(institution, holder)`` of every place taken (for reconciliation)."""
 
 
 class MongoInstitutionRepository:
@@ -140,7 +67,7 @@ class MongoInstitutionRepository:
             try:
                 self.institutions.update_one(
                     {"_id": institution.code, "source": "reference"},
-                    {"$set": {**_fields(institution), "updated_at": at}},
+                    {"$set": {**fields_of(institution), "updated_at": at}},
                     upsert=True,
                 )
                 loaded += 1
@@ -173,7 +100,7 @@ class MongoInstitutionRepository:
         at = now()
         doc = {
             "_id": institution.code,
-            **_fields(institution),
+            **fields_of(institution),
             "source": "manual",
             "created_at": at,
             "updated_at": at,
@@ -183,7 +110,7 @@ class MongoInstitutionRepository:
             self.institutions.insert_one(doc)
         except DuplicateKeyError:
             existing = self.institutions.find_one({"_id": institution.code})
-            wanted = _fields(institution)
+            wanted = fields_of(institution)
             if existing is None or any(existing.get(k) != v for k, v in wanted.items()):
                 raise Conflict("another institution has this code", {"code": institution.code}) from None
             return self.get(institution.code) or public(existing, Counter())
@@ -201,7 +128,7 @@ class MongoInstitutionRepository:
         held = [place["_id"] for place in self.places.find({"institution": institution.code}, {"_id": 1})]
         if stranded := sorted(place for place in held if place not in kept):
             raise Conflict("places the new capacity drops are taken", {"places": stranded})
-        fields = {**_fields(institution), "source": "manual", "updated_at": now(), "updated_by": user_id}
+        fields = {**fields_of(institution), "source": "manual", "updated_at": now(), "updated_by": user_id}
         self.institutions.update_one({"_id": institution.code}, {"$set": fields})
         return self.get(institution.code)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
@@ -35,41 +35,6 @@ def _public_payment(doc: dict[str, Any]) -> dict[str, Any]:
     data = {k: plain(v) for k, v in doc.items() if k not in ("_id", "area_ancestors", "list_id", "period")}
     data["reference"] = doc["_id"]
     return data
-
-
-class PaymentRepository(Protocol):
-    def issue(self, payment: dict[str, Any]) -> bool:
-        """Store a payment (``reference`` is its key) unless it exists; True if this call stored it."""
-
-    def get(self, reference: str) -> dict[str, Any] | None: ...
-
-    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
-        """Failed payments inside ``scope`` not yet issued again."""
-
-    def mark_reissued(self, reference: str, new_reference: str) -> None: ...
-
-    def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
-        """The open list for this period, area and point: ``list_id``, or ``list_id.2``… once that was sent."""
-
-    def get_list(self, list_id: str) -> dict[str, Any] | None:
-        """The list with its payments and total."""
-
-    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
-        """The lists built for ``area`` and ``period``, with their payments."""
-
-    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
-        """Mark the list and its pending payments sent to the operator."""
-
-    def settle(
-        self, reference: str, from_status: str, status: str, paid_at: datetime | None, failure: str | None
-    ) -> bool:
-        """Move a payment from ``from_status`` to ``paid`` or ``failed``; False if it was no longer there."""
-
-    def report(self, key: KeyedRequest) -> dict[str, Any] | None:
-        """The report kept under the caller's ``key``; IdempotencyKeyReused if it was for another file."""
-
-    def save_report(self, key: KeyedRequest, report: dict[str, Any], user_id: str) -> dict[str, Any]:
-        """Keep the report under the caller's ``key``; the first one kept wins (a concurrent repeat)."""
 
 
 class MongoPaymentRepository:

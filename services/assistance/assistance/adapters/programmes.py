@@ -19,7 +19,7 @@ import json
 import logging
 from datetime import datetime
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
@@ -40,56 +40,6 @@ log = logging.getLogger(__name__)
 
 REFERENCE_USER = "reference-data"
 BUDGET_RETRIES = 5
-
-
-class ProgrammeRepository(Protocol):
-    def create(self, programme: ProgrammeIn, user_id: str) -> dict[str, Any]:
-        """Create a programme; its code is unique (and so the call is idempotent)."""
-
-    def list(self, scope: Scope) -> list[dict[str, Any]]:
-        """Programmes offered in ``scope`` (published above it or inside it), by code."""
-
-    def get(self, code: str) -> dict[str, Any] | None:
-        """The programme with ``code`` wherever it is published (callers check it is offered to them).
-
-        Plain JSON: ``code``, ``need``, ``benefit_type``, ``period_kind``, ``area``,
-        ``formula`` (an :class:`AmountFormula` as a dict), ``rules_versions`` (
-        :class:`RuleSet` dicts, oldest first, ``activated_at`` as ISO text).
-        ``assistance.eligibility.programme_versions`` / ``programme_formula`` parse them.
-        """
-
-    def publish_rules(
-        self, code: str, rules: RuleSet, user_id: str, not_before: datetime | None = None
-    ) -> dict[str, Any]:
-        """Append ``rules`` as the programme's next version and return the programme.
-
-        Publishing the same version with the same content again returns the programme
-        unchanged; a different content for a published version is a Conflict (versions
-        are immutable), and so is a version number other than the next one. A version
-        may not activate before the previous one, nor before ``not_before``.
-        """
-
-    def set_budget(self, code: str, area: str, period: str, allocated_dzd: int, user_id: str) -> dict[str, Any]:
-        """Set the envelope of ``code`` in ``area`` for ``period`` (creating it); never below what is used."""
-
-    def get_budget(self, code: str, area: str, period: str) -> dict[str, Any] | None:
-        """The envelope with ``allocated_dzd``, ``committed_dzd``, ``spent_dzd`` and ``remaining_dzd``."""
-
-    def commit(self, programme_code: str, area: str, period: str, amount_dzd: int, request_id: str) -> None:
-        """Reserve ``amount_dzd`` for ``request_id`` on the nearest budget enclosing ``area``.
-
-        The budget used is that of ``area`` if one is set for ``period``, else its
-        wilaya's, else the national one. Idempotent per ``request_id``. Raises
-        :class:`Conflict` with ``details.reason`` ``no_budget`` (none set) or
-        ``budget_exceeded`` (with ``remaining_dzd``), or ``committed_elsewhere`` when the
-        request already holds a different commitment (release it first).
-        """
-
-    def release(self, request_id: str) -> None:
-        """Give back the request's commitment (a refusal or a cancellation); no-op if it holds none."""
-
-    def spend(self, request_id: str) -> None:
-        """Turn the request's commitment into spending (paid); idempotent; Conflict if it holds none."""
 
 
 def budget_id(code: str, area: str, period: str) -> str:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from assistance.app.ports import FactsPages
 from common.context import CallerContext
 from common.nameko_ext.page_stream import receive_pages
 from common.nameko_ext.remote import remote_errors
 
 PAGE_TIMEOUT_SECONDS = 300.0  # the wait for a page, first one included, from a database scanning its collection
-
-FactsPages = Callable[[CallerContext, str], Iterator[dict[str, list[Any]]]]
 
 
 class RegistryFactsPages(DependencyProvider):

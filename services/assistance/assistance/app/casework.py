@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from assistance.adapters.casework import CaseworkRepository, new_case, new_visit, public_case, public_visit
+from assistance.app.ports import CaseworkRepository
 from assistance.app.referrals import household_facts
+from assistance.domain.casework import new_case, new_visit, public_case, public_visit
 from common import policy
 from common.context import CallerContext
 from common.contracts.casework import (

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from assistance.adapters.eligibility_results import RESULT_CHUNK, EligibilityResults
-from assistance.adapters.programmes import ProgrammeRepository
-from assistance.adapters.registry_pages import FactsPages
+from assistance.app.ports import RESULT_CHUNK, EligibilityResults, FactsPages, ProgrammeRepository
 from assistance.app.programmes import offered_programme
 from assistance.eligibility import (
     amount_for,

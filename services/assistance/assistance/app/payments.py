@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from assistance.adapters.payments import PaymentRepository
 from assistance.app import aid_requests as aid
-from assistance.app.ports import AidDesk
+from assistance.app.ports import AidDesk, PaymentRepository
 from assistance.app.steps import run_step
 from assistance.domain import payments as pay
 from assistance.domain.aid_request import AidRequest, Change

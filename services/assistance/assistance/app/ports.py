@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from assistance.domain.aid_request import AidRequest, Change
+from assistance.domain.institutions import Reservation
+from common.context import CallerContext
+from common.contracts.casework import CaseFilter, TeamMemberIn
 from common.contracts.events import Event
 from common.contracts.facts import HouseholdFacts
+from common.contracts.programmes import ProgrammeIn, RuleSet
+from common.contracts.referrals import InstitutionIn, ReferralFilter
 from common.idempotency import KeyedRequest
 from common.scope import Scope
 
@@ -78,6 +84,12 @@ class AidRules(Protocol):
 
 
 Facts = Callable[[str], HouseholdFacts]
+
+FactsPages = Callable[[CallerContext, str], Iterator[dict[str, list[Any]]]]
+"""``pages(caller, area)``: the registry's household facts of ``area`` in the batch wire form."""
+
+RESULT_CHUNK = 1000
+"""The most households one stored chunk of an eligibility run's results holds."""
 """The registry's facts about a household, as the caller may see them."""
 
 
@@ -90,3 +102,189 @@ class AidDesk:
     programmes: Budgets
     facts: Facts
     rules: AidRules
+
+
+class ReferralRepository(Protocol):
+    def propose(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        """Store a new referral once per caller's idempotency key: ``(stored document, created by this call)``.
+
+        IdempotencyKeyReused if the caller used the key for another referral; Conflict if
+        the person already has an open referral to the institution.
+        """
+
+    def get(self, referral_id: str) -> dict[str, Any] | None:
+        """The stored document (with its history and version), any step already claimed applied."""
+
+    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[dict[str, Any]]:
+        """Public referrals inside ``scope``, the latest first."""
+
+    def advance(self, doc: dict[str, Any], changes: dict[str, Any], entry: dict[str, Any]) -> bool:
+        """Claim and write a step computed from ``doc``; False if another step claimed its version first."""
+
+
+class CaseworkRepository(Protocol):
+    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
+        """The cell's members (past ones included, with ``active`` for ``day``), by user id."""
+
+    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
+        """Add a member to the cell, or replace their discipline and period."""
+
+    def soft_limit(self, cell: str) -> int:
+        """The cell's caseload soft limit (the default until one is set)."""
+
+    def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int: ...
+
+    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+        """Store a case once per caller's idempotency key: ``(stored document, created)``.
+
+        Conflict if the household already has an open case; IdempotencyKeyReused if the
+        caller used the key for another request.
+        """
+
+    def get_case(self, case_id: str) -> dict[str, Any] | None:
+        """The stored case document, a closing already decided applied."""
+
+    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
+        """Public cases inside ``scope``, the latest opened first."""
+
+    def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
+        """The cell's open cases: ``(count, cases per member involved, cases per lead)``."""
+
+    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
+        """Close the case and cancel its planned visits; None if it was closed already."""
+
+    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Store a planned visit once per caller's idempotency key: ``(stored document, created)``."""
+
+    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
+        """The stored visit document, an outcome already decided applied."""
+
+    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+        """The visit its caller planned under this idempotency key, if any (another request's: refused)."""
+
+    def record_visit(
+        self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
+    ) -> dict[str, Any] | None:
+        """Record the visit; None if it was recorded or cancelled already."""
+
+    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
+        """Visits planned before ``day`` and not recorded, in open cases of the cell, oldest first."""
+
+
+class InstitutionRepository(Protocol):
+    def get(self, code: str) -> dict[str, Any] | None:
+        """The institution with its occupancy, wherever it is: the caller's scope is the service's check."""
+
+    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
+        """Institutions inside ``scope`` (and ``area`` if given), by code, with their occupancy."""
+
+    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
+        """Add an institution; the same one again is returned as is, another with its code is a Conflict."""
+
+    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
+        """Replace the editable fields; None if there is no such institution.
+
+        Conflict if a place the new capacity drops is taken (people are not put out by an edit).
+        """
+
+    def reserve(self, code: str, holder: str, kind: str | None) -> Reservation:
+        """Take a place for ``holder`` (a referral id), atomically."""
+
+    def release(self, holder: str) -> bool:
+        """Give back ``holder``'s place; False if it held none (already released)."""
+
+    def holdings(self) -> Iterator[tuple[str, str]]:
+        """``(institution, holder)`` of every place taken (for reconciliation)."""
+
+
+class ProgrammeRepository(Protocol):
+    def create(self, programme: ProgrammeIn, user_id: str) -> dict[str, Any]:
+        """Create a programme; its code is unique (and so the call is idempotent)."""
+
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        """Programmes offered in ``scope`` (published above it or inside it), by code."""
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        """The programme with ``code`` wherever it is published (callers check it is offered to them).
+
+        Plain JSON: ``code``, ``need``, ``benefit_type``, ``period_kind``, ``area``,
+        ``formula`` (an :class:`AmountFormula` as a dict), ``rules_versions`` (
+        :class:`RuleSet` dicts, oldest first, ``activated_at`` as ISO text).
+        ``assistance.eligibility.programme_versions`` / ``programme_formula`` parse them.
+        """
+
+    def publish_rules(
+        self, code: str, rules: RuleSet, user_id: str, not_before: datetime | None = None
+    ) -> dict[str, Any]:
+        """Append ``rules`` as the programme's next version and return the programme.
+
+        Publishing the same version with the same content again returns the programme
+        unchanged; a different content for a published version is a Conflict (versions
+        are immutable), and so is a version number other than the next one. A version
+        may not activate before the previous one, nor before ``not_before``.
+        """
+
+    def set_budget(self, code: str, area: str, period: str, allocated_dzd: int, user_id: str) -> dict[str, Any]:
+        """Set the envelope of ``code`` in ``area`` for ``period`` (creating it); never below what is used."""
+
+    def get_budget(self, code: str, area: str, period: str) -> dict[str, Any] | None:
+        """The envelope with ``allocated_dzd``, ``committed_dzd``, ``spent_dzd`` and ``remaining_dzd``."""
+
+    def commit(self, programme_code: str, area: str, period: str, amount_dzd: int, request_id: str) -> None:
+        """Reserve ``amount_dzd`` for ``request_id`` on the nearest budget enclosing ``area``.
+
+        The budget used is that of ``area`` if one is set for ``period``, else its
+        wilaya's, else the national one. Idempotent per ``request_id``. Raises
+        :class:`Conflict` with ``details.reason`` ``no_budget`` (none set) or
+        ``budget_exceeded`` (with ``remaining_dzd``), or ``committed_elsewhere`` when the
+        request already holds a different commitment (release it first).
+        """
+
+    def release(self, request_id: str) -> None:
+        """Give back the request's commitment (a refusal or a cancellation); no-op if it holds none."""
+
+    def spend(self, request_id: str) -> None:
+        """Turn the request's commitment into spending (paid); idempotent; Conflict if it holds none."""
+
+
+class PaymentRepository(Protocol):
+    def issue(self, payment: dict[str, Any]) -> bool:
+        """Store a payment (``reference`` is its key) unless it exists; True if this call stored it."""
+
+    def get(self, reference: str) -> dict[str, Any] | None: ...
+
+    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
+        """Failed payments inside ``scope`` not yet issued again."""
+
+    def mark_reissued(self, reference: str, new_reference: str) -> None: ...
+
+    def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
+        """The open list for this period, area and point: ``list_id``, or ``list_id.2``… once that was sent."""
+
+    def get_list(self, list_id: str) -> dict[str, Any] | None:
+        """The list with its payments and total."""
+
+    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
+        """The lists built for ``area`` and ``period``, with their payments."""
+
+    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
+        """Mark the list and its pending payments sent to the operator."""
+
+    def settle(
+        self, reference: str, from_status: str, status: str, paid_at: datetime | None, failure: str | None
+    ) -> bool:
+        """Move a payment from ``from_status`` to ``paid`` or ``failed``; False if it was no longer there."""
+
+    def report(self, key: KeyedRequest) -> dict[str, Any] | None:
+        """The report kept under the caller's ``key``; IdempotencyKeyReused if it was for another file."""
+
+    def save_report(self, key: KeyedRequest, report: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """Keep the report under the caller's ``key``; the first one kept wins (a concurrent repeat)."""
+
+
+class EligibilityResults(Protocol):
+    def save_chunk(self, run_id: str, number: int, household_ids: list[str], amounts_dzd: list[int]) -> None:
+        """Chunk ``number`` of the households a run found (at most :data:`RESULT_CHUNK`); idempotent."""
+
+    def chunk(self, run_id: str, number: int) -> dict[str, Any] | None:
+        """``{"household_ids", "amounts_dzd"}`` of chunk ``number``, or None past the last."""

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from assistance import budgets
-from assistance.adapters.programmes import ProgrammeRepository
+from assistance.app.ports import ProgrammeRepository
 from assistance.eligibility import programme_versions, rules_in_force
 from common import areas, policy
 from common.context import CallerContext

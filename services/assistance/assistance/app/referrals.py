@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from assistance.adapters.institutions import InstitutionRepository, Reservation, kind_fits
-from assistance.adapters.referrals import (
-    ReferralRepository,
+from assistance.app.ports import InstitutionRepository, ReferralRepository
+from assistance.domain.institutions import Reservation, kind_fits
+from assistance.domain.referrals import (
     apply_step,
     institution_reach,
     new_id,
