@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistance.app.ports import InstitutionRepository, ReferralRepository
+from assistance.domain.ids import new_id
 from assistance.domain.institutions import Reservation, kind_fits
 from assistance.domain.referrals import (
     apply_step,
     institution_reach,
-    new_id,
     new_referral,
     public,
     replay,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bson import ObjectId
-
+from assistance.domain.ids import new_id
 from common import areas
 from common.clock import now
 from common.idempotency import KeyedRequest
@@ -15,10 +14,6 @@ CASE_FIELDS = ("household_id", "cell", "lead", "team", "goals", "status", "opene
 VISIT_FIELDS = ("case_id", "cell", "planned_for", "purpose", "visitor", "status", "planned_by")
 VISIT_RECORD_FIELDS = ("visited_on", "outcome", "recorded_by")
 MEMBER_FIELDS = ("user_id", "display_name", "discipline", "active_from", "active_until", "cell", "updated_by")
-
-
-def new_id() -> str:
-    return str(ObjectId())
 
 
 def is_active(member: dict[str, Any], day: date) -> bool:

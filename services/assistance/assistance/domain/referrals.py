@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bson import ObjectId
-
 from common import areas
 from common.clock import now
 from common.contracts.referrals import TRANSITIONS
@@ -34,10 +32,6 @@ ENTRY_FIELDS = ("step", "state", "at", "by", "note", "motive", "date")
 def institution_reach(area: str) -> list[str]:
     """An institution serves its wilaya: ``/DZ/16/1623`` -> ``["/DZ", "/DZ/16"]``."""
     return areas.ancestors(area)[:2]
-
-
-def new_id() -> str:
-    return str(ObjectId())
 
 
 def new_referral(
