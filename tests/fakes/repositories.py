@@ -12,23 +12,6 @@ from common.scope import Scope
 _ids = itertools.count(1)
 
 
-def _matches(doc: dict[str, Any], scope: dict[str, Any]) -> bool:
-    """Enough of Mongo's matching for the scope filters the policy produces."""
-    for key, want in scope.items():
-        if key == "$or":
-            if not any(_matches(doc, alt) for alt in want):
-                return False
-        elif isinstance(want, dict) and "$in" in want:
-            if doc.get(key) not in want["$in"]:
-                return False
-        elif key == "area_ancestors":
-            if want not in areas.ancestors(doc["area"]):
-                return False
-        elif doc.get(key) != want:
-            return False
-    return True
-
-
 class FakeHouseholdRepository:
     """Households by id; a scope keeps those whose area it contains (``Scope.contains``)."""
 
@@ -91,10 +74,15 @@ class FakeHouseholdRepository:
 
 
 class FakeCatalogue:
-    """Programmes, campaigns or signals: create once per key, list by scope."""
+    """Programmes, campaigns or signals: create once per key, list by scope.
 
-    def __init__(self) -> None:
+    Programmes and campaigns are published to an area (a scope sees what reaches it);
+    signals are located in one (``located=True``: a scope sees what it contains).
+    """
+
+    def __init__(self, located: bool = False) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
+        self.located = located
 
     def _create(self, key: str, payload: dict[str, Any], **extra: Any) -> dict[str, Any]:
         if key not in self.rows:
@@ -108,8 +96,6 @@ class FakeCatalogue:
     def report(self, item: Any, user_id: str, idempotency_key: str) -> dict[str, Any]:
         return self._create(idempotency_key, item.model_dump(mode="json"), status="open", reported_at="t")
 
-    def list(self, scope: Scope | dict[str, Any]) -> list[dict[str, Any]]:
-        """A Scope keeps what is published to an area reaching it (``Scope.reaches``: programmes)."""
-        if isinstance(scope, Scope):
-            return [row for row in self.rows.values() if scope.reaches(row["area"])]
-        return [row for row in self.rows.values() if _matches(row, scope)]
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        seen = scope.contains if self.located else scope.reaches
+        return [row for row in self.rows.values() if seen(row["area"])]

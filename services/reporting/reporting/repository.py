@@ -7,7 +7,8 @@ from typing import Any, Protocol
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from common import areas
+from common import areas, scoping
+from common.scope import Scope
 
 
 class HouseholdFacts(Protocol):
@@ -20,7 +21,7 @@ class HouseholdFacts(Protocol):
     def record_score(self, household_id: str, score: float, band: str, model_version: str) -> None:
         """The household's latest score and band, for the social map (idempotent)."""
 
-    def count(self, scope: dict[str, Any]) -> int:
+    def count(self, scope: Scope) -> int:
         """Registered households inside ``scope``, merged ones aside."""
 
 
@@ -48,5 +49,5 @@ class MongoHouseholdFacts:
         values = {"score": score, "band": band, "model_version": model_version}
         self.collection.update_one({"_id": household_id}, {"$set": values}, upsert=True)
 
-    def count(self, scope: dict[str, Any]) -> int:
-        return self.collection.count_documents({**scope, "merged": {"$ne": True}})
+    def count(self, scope: Scope) -> int:
+        return self.collection.count_documents({**scoping.within(scope), "merged": {"$ne": True}})

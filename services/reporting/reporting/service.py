@@ -44,4 +44,4 @@ class ReportingService(PlatformService):
     def household_count(self) -> dict[str, Any]:
         """Registered households in the caller's area, as reporting has seen them."""
         caller = policy.authorize(self.caller, "report.read")
-        return {"area": caller.area, "households": self.households.count(policy.scope_filter(caller))}
+        return {"area": caller.area, "households": self.households.count(policy.scope(caller))}

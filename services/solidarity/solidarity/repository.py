@@ -7,10 +7,11 @@ from typing import Any, Protocol
 
 from pymongo.database import Database
 
-from common import areas
+from common import areas, scoping
 from common.contracts.campaigns import CampaignIn
 from common.documents import as_public
 from common.idempotency import KeyedRequest, insert_once
+from common.scope import Scope
 from solidarity.documents import Campaign
 
 
@@ -18,8 +19,8 @@ class CampaignRepository(Protocol):
     def create(self, campaign: CampaignIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
         """Create a campaign once per caller's idempotency key."""
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        """Campaigns matching ``scope``, newest first."""
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        """Campaigns published to an area reaching ``scope``, newest first."""
 
 
 class MongoCampaignRepository:
@@ -39,5 +40,5 @@ class MongoCampaignRepository:
         )
         return as_public(insert_once(doc, idempotency_key))
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        return [as_public(doc) for doc in Campaign.objects(__raw__=scope).order_by("-starts_on")]
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        return [as_public(doc) for doc in Campaign.objects(__raw__=scoping.reaching(scope)).order_by("-starts_on")]

@@ -31,4 +31,4 @@ class SolidarityService(PlatformService):
     def list_campaigns(self) -> list[dict[str, Any]]:
         """Campaigns running in or above the caller's area (donors see all they may give to)."""
         caller = policy.authorize(self.caller, "campaign.read")
-        return self.campaigns.list(policy.published_filter(caller))
+        return self.campaigns.list(policy.scope(caller))

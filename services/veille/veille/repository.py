@@ -7,10 +7,11 @@ from typing import Any, Protocol
 
 from pymongo.database import Database
 
-from common import areas
+from common import areas, scoping
 from common.contracts.signals import SignalIn
 from common.documents import as_public
 from common.idempotency import KeyedRequest, insert_once
+from common.scope import Scope
 from veille.documents import Signal
 
 PAGE_LIMIT = 200
@@ -20,7 +21,7 @@ class SignalRepository(Protocol):
     def report(self, signal: SignalIn, user_id: str, idempotency_key: KeyedRequest) -> dict[str, Any]:
         """Record a signal once per caller's idempotency key."""
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
         """The most severe, then newest, signals inside ``scope``."""
 
 
@@ -41,6 +42,6 @@ class MongoSignalRepository:
         )
         return as_public(insert_once(doc, idempotency_key, author_field="reported_by"))
 
-    def list(self, scope: dict[str, Any]) -> list[dict[str, Any]]:
-        docs = Signal.objects(__raw__=scope).order_by("-severity", "-reported_at").limit(PAGE_LIMIT)
+    def list(self, scope: Scope) -> list[dict[str, Any]]:
+        docs = Signal.objects(__raw__=scoping.within(scope)).order_by("-severity", "-reported_at").limit(PAGE_LIMIT)
         return [as_public(doc) for doc in docs]

@@ -30,4 +30,4 @@ class VeilleService(PlatformService):
     @rpc
     def list_signals(self) -> list[dict[str, Any]]:
         caller = policy.authorize(self.caller, "signal.read")
-        return self.signals.list(policy.scope_filter(caller))
+        return self.signals.list(policy.scope(caller))

@@ -60,13 +60,6 @@ def test_read_outside_area_is_not_found() -> None:
         policy.visible(worker, "/DZ/31/3101")
 
 
-def test_published_filter_reaches_up_and_down() -> None:
-    director = caller("/DZ/16", policy.WILAYA_DIRECTOR)
-    assert policy.published_filter(director) == {
-        "$or": [{"area": {"$in": ["/DZ", "/DZ/16"]}}, {"area_ancestors": "/DZ/16"}]
-    }
-
-
 def test_caller_context_round_trips_through_nameko_data() -> None:
     original = caller("/DZ/16/1601", policy.SOCIAL_WORKER, policy.CELL_COORDINATOR)
     assert CallerContext.from_data(original.to_data()) == original

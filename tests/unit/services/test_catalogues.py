@@ -56,7 +56,7 @@ def test_campaign_dates_are_checked(caller: Callable[..., CallerContext]) -> Non
 
 
 def test_signals_stay_in_their_commune(caller: Callable[..., CallerContext]) -> None:
-    repo = FakeCatalogue()
+    repo = FakeCatalogue(located=True)
     worker = worker_factory(VeilleService, signals=repo, caller=caller("/DZ/16/1601"))
     first = worker.report_signal(SIGNAL, "sig-key-1")
     assert worker.report_signal(SIGNAL, "sig-key-1") == first
@@ -67,6 +67,6 @@ def test_signals_stay_in_their_commune(caller: Callable[..., CallerContext]) -> 
 
 @pytest.mark.parametrize("bad", [{"severity": 9}, {"area": "/DZ/16"}, {"kind": "rumour"}])
 def test_bad_signal(caller: Callable[..., CallerContext], bad: dict[str, Any]) -> None:
-    worker = worker_factory(VeilleService, signals=FakeCatalogue(), caller=caller("/DZ/16/1601"))
+    worker = worker_factory(VeilleService, signals=FakeCatalogue(located=True), caller=caller("/DZ/16/1601"))
     with pytest.raises(ValidationFailed):
         worker.report_signal({**SIGNAL, **bad}, "sig-key-1")

@@ -8,6 +8,7 @@ from nameko.testing.services import worker_factory
 from common.context import CallerContext
 from common.contracts.events import EventEnvelope, MalformedEvent, ScoreChanged
 from common.nameko_ext import outbox
+from common.scope import Scope
 from reporting.service import ReportingService
 
 
@@ -18,12 +19,8 @@ class FakeFacts:
     def record_registration(self, household_id: str, area: str, members: int) -> None:
         self.rows[household_id] = area
 
-    def count(self, scope: dict[str, Any]) -> int:
-        return sum(
-            1
-            for area in self.rows.values()
-            if area == scope["area_ancestors"] or area.startswith(scope["area_ancestors"] + "/")
-        )
+    def count(self, scope: Scope) -> int:
+        return sum(1 for area in self.rows.values() if scope.contains(area))
 
 
 def event(household_id: str, area: str) -> dict[str, Any]:

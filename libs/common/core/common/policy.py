@@ -9,7 +9,7 @@ as if they did not exist (:func:`visible`, :func:`visible_or_404`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from common import areas
 from common.context import CallerContext
@@ -86,11 +86,6 @@ def scope(caller: CallerContext) -> Scope:
     return Scope(caller.area)
 
 
-def scope_filter(caller: CallerContext, field: str = "area_ancestors") -> dict[str, Any]:
-    """Mongo filter keeping only objects inside the caller's area (prefer :func:`scope` + ``common.scoping``)."""
-    return {field: caller.area}
-
-
 def require_within(caller: CallerContext, area: str) -> None:
     """A write may only target the caller's own area or below it."""
     if not areas.contains(caller.area, area):
@@ -108,12 +103,3 @@ def visible_or_404(found: T | None, area_of: Callable[[T], str], caller: CallerC
     if found is None or not areas.contains(caller.area, area_of(found)):
         raise NotFound(f"{what} not found")
     return found
-
-
-def published_filter(caller: CallerContext) -> dict[str, Any]:
-    """Mongo filter for things published to an area (programmes, campaigns).
-
-    A caller sees what is published above its area (a national programme reaches every
-    commune) and what is published inside it (a wilaya director sees communes' own).
-    """
-    return {"$or": [{"area": {"$in": areas.ancestors(caller.area)}}, {"area_ancestors": caller.area}]}
