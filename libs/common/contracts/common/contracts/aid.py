@@ -2,7 +2,7 @@
 
 Bodies the gateway validates and the assistance service parses again, and the shapes it
 answers with. A request's ``state`` moves only through the steps of
-``assistance.lifecycle``; every step is a POST with an ``Idempotency-Key``.
+``assistance.domain.lifecycle``; every step is a POST with an ``Idempotency-Key``.
 """
 
 from __future__ import annotations
