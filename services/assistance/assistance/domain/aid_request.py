@@ -192,28 +192,9 @@ class AidRequest:
         key: str,
     ) -> tuple[AidRequest, list[Event]]:
         """A request received for a household (a merged household's goes to its survivor): ``received``."""
+        first = {"key": key, "step": "receive", "by": by, "at": at, "from_state": None, "to_state": "received"}
         request = cls.from_document(
-            {
-                "_id": request_id,
-                "household_id": facts.household_id,
-                "area": facts.area,
-                "area_ancestors": areas.ancestors(facts.area),
-                "programme": programme["code"],
-                "need": need_of(programme),
-                "benefit_type": programme["benefit_type"],
-                "urgent": False,
-                "state": State.RECEIVED.value,
-                "channel": channel,
-                "reason": reason,
-                "received_by": by,
-                "received_at": at,
-                "updated_at": at,
-                **key_stamp,
-                "visits": [],
-                "history": [
-                    {"key": key, "step": "receive", "by": by, "at": at, "from_state": None, "to_state": "received"}
-                ],
-            }
+            _opened(request_id, facts, programme, State.RECEIVED, False, channel, reason, by, at, key_stamp, first)
         )
         return request, [AidRequested(**request.event_fields(), channel=channel)]
 
@@ -243,23 +224,31 @@ class AidRequest:
             double_aid_flagged=verdict.flagged,
         )
         due = at + grant.due_in
+        first = {
+            "key": key,
+            "step": "grant_urgent",
+            "by": grant.by,
+            "at": at,
+            "from_state": None,
+            "to_state": State.APPROVED.value,
+            "motive": grant.motive,
+        }
+        opened = _opened(
+            request_id,
+            facts,
+            programme,
+            State.APPROVED,
+            True,
+            grant.channel,
+            grant.reason,
+            grant.by,
+            at,
+            key_stamp,
+            first,
+        )
         request = cls.from_document(
             {
-                "_id": request_id,
-                "household_id": facts.household_id,
-                "area": facts.area,
-                "area_ancestors": areas.ancestors(facts.area),
-                "programme": programme["code"],
-                "need": need_of(programme),
-                "benefit_type": programme["benefit_type"],
-                "urgent": True,
-                "state": State.APPROVED.value,
-                "channel": grant.channel,
-                "reason": grant.reason,
-                "received_by": grant.by,
-                "received_at": at,
-                "updated_at": at,
-                **key_stamp,
+                **opened,
                 "proposal": {
                     "by": grant.by,
                     "at": at,
@@ -278,18 +267,6 @@ class AidRequest:
                     "escalated_to": None,
                     "next_escalation_at": due,
                 },
-                "visits": [],
-                "history": [
-                    {
-                        "key": key,
-                        "step": "grant_urgent",
-                        "by": grant.by,
-                        "at": at,
-                        "from_state": None,
-                        "to_state": State.APPROVED.value,
-                        "motive": grant.motive,
-                    }
-                ],
             }
         )
         fields = request.event_fields()
@@ -511,3 +488,38 @@ class UrgentGrant:
     authority_role: str
     authority_area: str
     due_in: timedelta
+
+
+def _opened(
+    request_id: str,
+    facts: HouseholdFacts,
+    programme: Mapping[str, Any],
+    state: State,
+    urgent: bool,
+    channel: str,
+    reason: str | None,
+    by: str,
+    at: datetime,
+    key_stamp: Mapping[str, Any],
+    first_step: dict[str, Any],
+) -> dict[str, Any]:
+    """The stored fields every aid request starts with, whichever way it opens (received or urgent)."""
+    return {
+        "_id": request_id,
+        "household_id": facts.household_id,
+        "area": facts.area,
+        "area_ancestors": areas.ancestors(facts.area),
+        "programme": programme["code"],
+        "need": need_of(programme),
+        "benefit_type": programme["benefit_type"],
+        "urgent": urgent,
+        "state": state.value,
+        "channel": channel,
+        "reason": reason,
+        "received_by": by,
+        "received_at": at,
+        "updated_at": at,
+        **key_stamp,
+        "visits": [],
+        "history": [first_step],
+    }
