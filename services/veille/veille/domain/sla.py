@@ -1,0 +1,184 @@
+"""Service levels: how soon a signal must be triaged, visited and closed, and escalation when late.
+
+Deadlines are configuration (:class:`SlaPolicy`), per category and severity, all counted from
+the report: e.g. a street child triaged within 4 h and visited within 24 h. A signal is due for
+the step its status waits for (:func:`due_at`); once late it climbs the ladder cell → wilaya →
+ministry by how long it has been overdue, and is handed to that level's area. Taking the step
+stands the escalation down (``signals`` returns the signal to its cell).
+
+:func:`sweep` is what the escalation timer calls. The adapter stores each open signal's
+``due_at`` (recomputed at every step) and an index on it; :func:`due_before` says which due
+dates can possibly escalate now, so the timer reads only those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from common import areas
+from veille.domain.signals import LEVELS, Category, Level, Signal, SignalEscalated, Status
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+SYSTEM = "system"  # the ``by`` of what the timer does
+
+
+class Deadlines(BaseModel):
+    """How long after the report each step must be done; no ``close`` deadline leaves closing free."""
+
+    model_config = _FROZEN
+
+    triage: timedelta = Field(gt=timedelta(0))
+    visit: timedelta = Field(gt=timedelta(0))
+    close: timedelta | None = Field(default=None, gt=timedelta(0))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Deadlines:
+        if self.visit < self.triage or (self.close is not None and self.close < self.visit):
+            raise ValueError("deadlines run triage <= visit <= close")
+        return self
+
+
+class SlaRule(BaseModel):
+    """The deadlines of a category (``None``: every category) from a severity up."""
+
+    model_config = _FROZEN
+
+    category: Category | None = None
+    min_severity: int = Field(default=1, ge=1, le=5)
+    deadlines: Deadlines
+
+
+class Ladder(BaseModel):
+    """How long overdue a signal climbs to the wilaya, then to the ministry."""
+
+    model_config = _FROZEN
+
+    wilaya_after: timedelta = Field(default=timedelta(0), ge=timedelta(0))
+    ministry_after: timedelta = Field(gt=timedelta(0))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Ladder:
+        if self.ministry_after <= self.wilaya_after:
+            raise ValueError("a signal reaches the ministry after the wilaya")
+        return self
+
+
+class SlaPolicy(BaseModel):
+    """Every rule and the ladder; one rule covers every category from severity 1 (the default)."""
+
+    model_config = _FROZEN
+
+    rules: tuple[SlaRule, ...]
+    ladder: Ladder
+
+    @model_validator(mode="after")
+    def _default(self) -> SlaPolicy:
+        if not any(r.category is None and r.min_severity == 1 for r in self.rules):
+            raise ValueError("one rule covers every category from severity 1")
+        return self
+
+    def deadlines(self, category: Category, severity: int) -> Deadlines:
+        """The most specific rule: its own category before every category, then the highest severity reached."""
+        matching = [r for r in self.rules if r.category in (category, None) and r.min_severity <= severity]
+        best = max(matching, key=lambda r: (r.category is not None, r.min_severity))
+        return best.deadlines
+
+
+DEFAULT_SLA = SlaPolicy(
+    rules=(
+        SlaRule(deadlines=Deadlines(triage=timedelta(hours=48), visit=timedelta(days=7), close=timedelta(days=30))),
+        SlaRule(min_severity=4, deadlines=Deadlines(triage=timedelta(hours=12), visit=timedelta(hours=72))),
+        SlaRule(category="street_child", deadlines=Deadlines(triage=timedelta(hours=4), visit=timedelta(hours=24))),
+        SlaRule(category="woman_in_danger", deadlines=Deadlines(triage=timedelta(hours=2), visit=timedelta(hours=12))),
+        SlaRule(category="disaster", deadlines=Deadlines(triage=timedelta(hours=1), visit=timedelta(hours=6))),
+    ),
+    ladder=Ladder(wilaya_after=timedelta(0), ministry_after=timedelta(hours=24)),
+)
+
+# what each status waits for
+_WAITING: dict[Status, str | None] = {
+    "new": "triage",
+    "triaged": "visit",
+    "visit_planned": "visit",
+    "visited": "close",
+    "closed": None,
+}
+
+
+def due_at(signal: Signal, sla: SlaPolicy = DEFAULT_SLA) -> datetime | None:
+    """When the step the signal waits for is due; ``None`` when closed or with no deadline."""
+    step = _WAITING[signal.status]
+    if step is None:
+        return None
+    span: timedelta | None = getattr(sla.deadlines(signal.category, signal.severity), step)
+    return None if span is None else signal.reported_at + span
+
+
+def level_for(overdue: timedelta, ladder: Ladder) -> Level:
+    """The level a signal this late belongs to (``cell`` while not late)."""
+    if overdue <= timedelta(0):
+        return "cell"
+    if overdue >= ladder.ministry_after:
+        return "ministry"
+    return "wilaya" if overdue >= ladder.wilaya_after else "cell"
+
+
+def handler_area(signal: Signal, level: Level) -> str:
+    """The area that handles the signal at ``level``: its commune, its wilaya, or the nation."""
+    chain = areas.ancestors(signal.area)  # /DZ, /DZ/ww, /DZ/ww/cccc
+    return {"cell": chain[-1], "wilaya": chain[1], "ministry": chain[0]}[level]
+
+
+def due_before(now: datetime, sla: SlaPolicy = DEFAULT_SLA) -> datetime:
+    """Only signals due before this can escalate at ``now``: the timer's range on the due-date index."""
+    return now - sla.ladder.wilaya_after
+
+
+class Escalation(BaseModel):
+    """A signal to raise from one level to a higher one and hand to that level's area."""
+
+    model_config = ConfigDict(frozen=True)
+
+    signal_id: str
+    from_level: Level
+    to_level: Level
+    assigned_area: str
+    due_at: AwareDatetime
+    event: SignalEscalated
+
+
+def sweep(now: datetime, open_signals: Iterable[Signal], sla: SlaPolicy = DEFAULT_SLA) -> list[Escalation]:
+    """The escalations due at ``now``: each late signal below the level its lateness calls for.
+
+    Pure and repeatable: a signal already at its level yields nothing, so a sweep run twice (or
+    by two timers) raises each signal once, provided the adapter applies an escalation only while
+    the stored level is still ``from_level``.
+    """
+    found = []
+    for signal in open_signals:
+        due = due_at(signal, sla)
+        if due is None:
+            continue
+        overdue = now - due
+        target = level_for(overdue, sla.ladder)
+        if LEVELS.index(target) <= LEVELS.index(signal.level):
+            continue
+        event = SignalEscalated(
+            signal_id=signal.id,
+            area=signal.area,
+            category=signal.category,
+            severity=signal.severity,
+            occurred_at=now,
+            by=SYSTEM,
+            status=signal.status,
+            from_level=signal.level,
+            to_level=target,
+            due_at=due,
+            overdue_seconds=int(overdue.total_seconds()),
+        )
+        found.append(Escalation(signal_id=signal.id, from_level=signal.level, to_level=target,
+                                assigned_area=handler_area(signal, target), due_at=due, event=event))  # fmt: skip
+    return found
