@@ -416,19 +416,20 @@ class AssistanceService(PlatformService):
         check_key(idempotency_key)
         payload = parse(ReferralIn, referral)
         key = keyed(caller.user_id, idempotency_key, "propose_referral", payload)
-        return referring.propose(self.referral_desk, caller, payload, key)
+        return views.referral(referring.propose(self.referral_desk, caller, payload, key))
 
     @rpc
     def get_referral(self, referral_id: str) -> dict[str, Any]:
         """A referral seen from the household's area or the institution's wilaya."""
         caller = policy.authorize(self.caller, "referral.manage")
-        return referring.referral(self.referral_desk, caller, referral_id)
+        return views.referral(referring.referral(self.referral_desk, caller, referral_id))
 
     @rpc
     def list_referrals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Referrals in the caller's area, the latest first, optionally of one institution or state."""
         caller = policy.authorize(self.caller, "referral.manage")
-        return referring.referrals(self.referral_desk, caller, parse(ReferralFilter, filters or {}))
+        found = referring.referrals(self.referral_desk, caller, parse(ReferralFilter, filters or {}))
+        return [views.referral(one) for one in found]
 
     @rpc
     def advance_referral(

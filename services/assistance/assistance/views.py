@@ -6,6 +6,7 @@ from typing import Any
 
 from assistance.domain.aid_request import AidRequest
 from assistance.domain.lifecycle import regularisation_steps
+from assistance.domain.referrals import Referral
 from common.idempotency import FINGERPRINT_FIELD
 from common.jsonable import jsonable
 from common.nameko_ext import outbox
@@ -33,3 +34,8 @@ def aid_request(request: AidRequest, with_history: bool = True) -> dict[str, Any
     if data.get("proposal"):
         data["proposal"]["payment_point"] = mask_account((request.proposal or {}).get("payment_point"))
     return data
+
+
+def referral(found: Referral) -> dict[str, Any]:
+    """A referral as answered: its public fields, steps allowed and history without keys."""
+    return found.public()

@@ -487,9 +487,14 @@ def casework(dbs: Databases) -> Database[Any]:
     database["referrals"].insert_many(
         {
             "_id": f"ref-{i}",
+            "person_key": f"{i % 2500:024x}:0",
+            "household_id": f"{i % 2500:024x}",
+            "household_area": commune_of(i),
             "area_ancestors": ancestors(commune_of(i)),
             "institution": f"inst-{i % 300:03d}",
+            "institution_wilaya": ancestors(commune_of(i))[1],
             "state": ("proposed", "accepted", "placed", "ended")[i % 4],
+            "version": 1,
             "proposed_at": NOW - timedelta(minutes=i),
         }
         for i in range(DOCUMENTS)

@@ -21,9 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance.domain.referrals import (
-    public,
-)
+from assistance.domain.referrals import Referral, ReferralStep
 from common.contracts.referrals import FINAL_STATES, TRANSITIONS, ReferralFilter
 from common.deadlocks import retry_transient
 from common.errors import Conflict, IdempotencyKeyReused
@@ -45,54 +43,54 @@ class MongoReferralRepository:
         referrals.create_index([("area_ancestors", ASCENDING), ("proposed_at", DESCENDING)])
         referrals.create_index([("institution", ASCENDING), ("state", ASCENDING)])
 
-    def propose(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+    def propose(self, referral: Referral, key: KeyedRequest) -> tuple[Referral, bool]:
         legacy = self.referrals.find_one(key.legacy_query("proposed_by"))
         if legacy is not None:
-            return legacy, False
+            return Referral.from_document(legacy), False
         try:
-            retry_transient(lambda: self.referrals.insert_one(doc))
-            return doc, True
+            retry_transient(lambda: self.referrals.insert_one(referral.document()))
+            return referral, True
         except DuplicateKeyError:
             pass
         earlier = self.referrals.find_one({"idempotency_key": key.scoped})
         if earlier is not None:
             if not key.matches(earlier, "proposed_by"):
                 raise IdempotencyKeyReused("this idempotency key was used for another referral") from None
-            return earlier, False
-        open_one = self.referrals.find_one({"open_key": doc["open_key"]}, {"_id": 1})
+            return Referral.from_document(earlier), False
+        open_one = self.referrals.find_one({"open_key": referral.open_key}, {"_id": 1})
         raise Conflict(
             "this person already has an open referral to this institution",
             {"referral_id": open_one["_id"]} if open_one else None,
         ) from None
 
-    def get(self, referral_id: str) -> dict[str, Any] | None:
+    def get(self, referral_id: str) -> Referral | None:
         doc = self.referrals.find_one({"_id": referral_id})
         for _ in TRANSITIONS:  # a referral takes a few steps at most
             if doc is None:
                 return None
             claim = self.steps.find_one({"_id": f"{referral_id}:{doc['version']}"})
             if claim is None:
-                return doc
+                break
             self._apply(claim)
             doc = self.referrals.find_one({"_id": referral_id})
-        return doc
+        return Referral.from_document(doc) if doc is not None else None
 
-    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[dict[str, Any]]:
+    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[Referral]:
         query = within(scope)
         if filters.institution:
             query["institution"] = filters.institution
         if filters.state:
             query["state"] = filters.state
         cursor = self.referrals.find(query).sort("proposed_at", DESCENDING).limit(filters.limit)
-        return [public(doc) for doc in cursor]
+        return [Referral.from_document(doc) for doc in cursor]
 
-    def advance(self, doc: dict[str, Any], changes: dict[str, Any], entry: dict[str, Any]) -> bool:
+    def advance(self, referral: Referral, taken: ReferralStep) -> bool:
         claim = {
-            "_id": f"{doc['_id']}:{doc['version']}",
-            "referral_id": doc["_id"],
-            "version": doc["version"],
-            "changes": changes,
-            "entry": entry,
+            "_id": f"{referral.id}:{referral.version}",
+            "referral_id": referral.id,
+            "version": referral.version,
+            "changes": taken.changes,
+            "entry": taken.entry,
         }
         try:
             self.steps.insert_one(claim)

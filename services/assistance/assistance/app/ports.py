@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from assistance.domain.aid_request import AidRequest, Change
 from assistance.domain.institutions import Reservation
+from assistance.domain.referrals import Referral, ReferralStep
 from common.context import CallerContext
 from common.contracts.casework import CaseFilter, TeamMemberIn
 from common.contracts.events import Event
@@ -105,21 +106,21 @@ class AidDesk:
 
 
 class ReferralRepository(Protocol):
-    def propose(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
-        """Store a new referral once per caller's idempotency key: ``(stored document, created by this call)``.
+    def propose(self, referral: Referral, key: KeyedRequest) -> tuple[Referral, bool]:
+        """Store a new referral once per caller's idempotency key: ``(stored referral, created by this call)``.
 
         IdempotencyKeyReused if the caller used the key for another referral; Conflict if
         the person already has an open referral to the institution.
         """
 
-    def get(self, referral_id: str) -> dict[str, Any] | None:
-        """The stored document (with its history and version), any step already claimed applied."""
+    def get(self, referral_id: str) -> Referral | None:
+        """The stored referral (with its history and version), any step already claimed applied."""
 
-    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[dict[str, Any]]:
-        """Public referrals inside ``scope``, the latest first."""
+    def list_in(self, scope: Scope, filters: ReferralFilter) -> list[Referral]:
+        """Referrals inside ``scope``, the latest first."""
 
-    def advance(self, doc: dict[str, Any], changes: dict[str, Any], entry: dict[str, Any]) -> bool:
-        """Claim and write a step computed from ``doc``; False if another step claimed its version first."""
+    def advance(self, referral: Referral, taken: ReferralStep) -> bool:
+        """Claim and write a step computed from ``referral``; False if another step claimed its version first."""
 
 
 class CaseworkRepository(Protocol):

@@ -15,19 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistance.app.ports import InstitutionRepository, ReferralRepository
+from assistance.app.visibility import visible_or_404
 from assistance.domain.ids import new_id
 from assistance.domain.institutions import Reservation, kind_fits
-from assistance.domain.referrals import (
-    apply_step,
-    institution_reach,
-    new_referral,
-    public,
-    replay,
-)
+from assistance.domain.referrals import Referral, institution_reach
 from common import areas, policy
 from common.context import CallerContext
 from common.contracts.referrals import (
-    FINAL_STATES,
     INSTITUTION_STEPS,
     STEP_BODIES,
     TRANSITIONS,
@@ -81,17 +75,10 @@ def visible_institution(desk: ReferralDesk, caller: CallerContext, code: Any) ->
     return found
 
 
-def referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> dict[str, Any]:
-    """A referral as answered, seen from the household's area or the institution's wilaya."""
-    return public(visible_referral(desk, caller, referral_id))
-
-
-def visible_referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> dict[str, Any]:
-    """A referral seen from the household's area or the institution's wilaya (both are in its ancestors)."""
-    doc = desk.referrals.get(referral_id) if isinstance(referral_id, str) else None
-    if doc is None or caller.area not in doc["area_ancestors"]:
-        raise NotFound("referral not found")
-    return doc
+def referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> Referral:
+    """A referral seen from the household's area or the institution's wilaya; elsewhere it does not exist."""
+    found = desk.referrals.get(referral_id) if isinstance(referral_id, str) else None
+    return visible_or_404(found, Scope(caller.area), "referral")
 
 
 def create_institution(desk: ReferralDesk, caller: CallerContext, payload: InstitutionIn) -> dict[str, Any]:
@@ -113,7 +100,7 @@ def update_institution(desk: ReferralDesk, caller: CallerContext, code: str, pay
     return updated
 
 
-def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key: KeyedRequest) -> dict[str, Any]:
+def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key: KeyedRequest) -> Referral:
     """Refer a member of a household in the caller's area to an institution of their wilaya.
 
     The same idempotency key answers the same referral; one open referral per person
@@ -132,7 +119,7 @@ def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key:
             else "this institution does not split its places by kind: leave place_kind out",
             {"place_kind": payload.place_kind or "", "kinds": kinds},
         )
-    doc = new_referral(
+    proposed = Referral.propose(
         referral_id=new_id(),
         person_key=payload.person_key,
         household_area=facts["area"],
@@ -142,11 +129,11 @@ def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key:
         user_id=caller.user_id,
         idempotency_key=key,
     )
-    stored, _ = desk.referrals.propose(doc, key)
-    return public(stored)
+    stored, _ = desk.referrals.propose(proposed, key)
+    return stored
 
 
-def referrals(desk: ReferralDesk, caller: CallerContext, wanted: ReferralFilter) -> list[dict[str, Any]]:
+def referrals(desk: ReferralDesk, caller: CallerContext, wanted: ReferralFilter) -> list[Referral]:
     """Referrals in the caller's area, the latest first, optionally of one institution or state."""
     return desk.referrals.list_in(policy.scope(caller), wanted)
 
@@ -163,34 +150,32 @@ def advance(
     body = parse(STEP_BODIES[step], details or {}).model_dump(mode="json")
     key = keyed(caller.user_id, idempotency_key, "advance_referral", referral_id, step, body)
     for _ in range(STEP_ATTEMPTS):
-        doc = visible_referral(desk, caller, referral_id)
-        earlier = replay(doc, key)
+        current = referral(desk, caller, referral_id)
+        earlier = current.replay(key)
         if earlier is not None:
             if earlier["step"] != step:  # an entry from before fingerprints
                 raise IdempotencyKeyReused("this idempotency key was used for another step", {"step": earlier["step"]})
-            release_if_final(desk, doc)
+            release_if_final(desk, current)
             outcome: dict[str, Any] = earlier["outcome"]
             return outcome
-        side = doc["institution_wilaya"] if step in INSTITUTION_STEPS else doc["household_area"]
-        if not areas.contains(caller.area, side):
+        if not areas.contains(caller.area, current.side_of(step)):
             raise Forbidden(
                 "the institution's directorate takes this step"
                 if step in INSTITUTION_STEPS
                 else "the referring side withdraws a referral"
             )
-        allowed = TRANSITIONS[doc["state"]]
-        if step not in allowed:
-            release_if_final(desk, doc)
+        if step not in TRANSITIONS[current.state]:
+            release_if_final(desk, current)
             raise InvalidTransition(
-                f"a {doc['state']} referral cannot take the step {step}",
-                {"state": doc["state"], "allowed": sorted(allowed)},
+                f"a {current.state} referral cannot take the step {step}",
+                {"state": current.state, "allowed": current.allowed_steps()},
             )
         if step == "place":
-            take_place_for(desk, doc)
-        changes, entry = apply_step(doc, step, body, key, caller.user_id)
-        if desk.referrals.advance(doc, changes, entry):
-            release_if_final(desk, {**doc, **changes})
-            return dict(entry["outcome"])
+            take_place_for(desk, current)
+        taken = current.step(step, body, key, caller.user_id)
+        if desk.referrals.advance(current, taken):
+            release_if_final(desk, current.after(taken))
+            return taken.outcome
     raise Conflict("the referral kept changing during this step: try again")
 
 
@@ -198,25 +183,25 @@ def release_stale_places(desk: ReferralDesk) -> None:
     """Give back places still held by ended, withdrawn or refused referrals (after a crash)."""
     released = 0
     for _, holder in list(desk.institutions.holdings()):
-        doc = desk.referrals.get(holder)
-        if doc is not None and doc["state"] in FINAL_STATES:
+        held_by = desk.referrals.get(holder)
+        if held_by is not None and held_by.final:
             released += desk.institutions.release(holder)
     if released:
         log.warning("released places of closed referrals", extra={"places": released})
 
 
-def take_place_for(desk: ReferralDesk, doc: dict[str, Any]) -> None:
+def take_place_for(desk: ReferralDesk, referral: Referral) -> None:
     """Take a place for the referral (error details are text: nameko sends exception arguments as text)."""
-    kind = doc.get("place_kind")
-    where = {"institution": doc["institution"], **({"place_kind": kind} if kind else {})}
-    taken = desk.institutions.reserve(doc["institution"], doc["_id"], kind)
+    kind = referral.place_kind
+    where = {"institution": referral.institution, **({"place_kind": kind} if kind else {})}
+    taken = desk.institutions.reserve(referral.institution, referral.id, kind)
     if taken is Reservation.FULL:
         raise Conflict("the institution has no place left" + (" of this kind" if kind else ""), where)
     if taken is Reservation.UNKNOWN:
         raise Conflict("the institution no longer offers this kind of place", where)
 
 
-def release_if_final(desk: ReferralDesk, doc: dict[str, Any]) -> None:
+def release_if_final(desk: ReferralDesk, referral: Referral) -> None:
     """A referral in a final state holds no place: give back any it still holds (idempotent)."""
-    if doc["state"] in FINAL_STATES:
-        desk.institutions.release(doc["_id"])
+    if referral.final:
+        desk.institutions.release(referral.id)
