@@ -431,7 +431,7 @@ def test_signals_by_area_severity_and_time(dbs: Databases, veille: Database[Any]
     from veille.repository import MongoSignalRepository
 
     repo = MongoSignalRepository(veille)
-    assert_indexed(dbs, lambda: repo.list({"area_ancestors": COMMUNE}))
+    assert_indexed(dbs, lambda: repo.list(Scope(COMMUNE)))
 
 
 def test_reporting_count_by_area(dbs: Databases) -> None:
@@ -444,7 +444,7 @@ def test_reporting_count_by_area(dbs: Databases) -> None:
         for i in range(DOCUMENTS)
     )
     repo = MongoHouseholdFacts(database)
-    assert_indexed(dbs, lambda: repo.count({"area_ancestors": COMMUNE}))
+    assert_indexed(dbs, lambda: repo.count(Scope(COMMUNE)))
 
 
 # --- case work, referrals, payments ----------------------------------------------------
