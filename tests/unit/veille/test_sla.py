@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from tests.unit.veille.samples import T0, signal
-from veille.domain.signals import Closure, close, escalated, plan_visit, record_visit, triage
+from veille.domain.signals import (
+    Category,
+    Closure,
+    Level,
+    SignalEscalated,
+    Status,
+    close,
+    escalated,
+    plan_visit,
+    record_visit,
+    triage,
+)
 from veille.domain.sla import (
     DEFAULT_SLA,
     Deadlines,
@@ -76,6 +88,7 @@ def test_the_sweep_raises_late_signals_to_their_level_and_hands_them_to_that_are
     assert (event.event, event.from_level, event.to_level, event.overdue_seconds, event.by) == (
         "signal_escalated", "cell", "wilaya", 3600, "system")  # fmt: skip
     assert event.due_at == T0 + 4 * H and event.status == "new"
+    assert SignalEscalated.model_validate(event.model_dump(mode="json")) == event  # built unvalidated, yet valid
 
 
 def test_the_sweep_is_repeatable_a_signal_at_its_level_is_not_raised_again() -> None:
@@ -114,3 +127,22 @@ def test_a_policy_without_a_default_rule_or_with_disordered_deadlines_is_refused
         Deadlines(triage=2 * H, visit=H)
     with pytest.raises(ValidationError):
         Ladder(wilaya_after=2 * H, ministry_after=H)
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """The timer's projection: only the fields the sweep reads."""
+
+    id: str
+    area: str
+    category: Category
+    severity: int
+    status: Status
+    level: Level
+    reported_at: datetime
+
+
+def test_the_sweep_reads_a_projection_as_well_as_a_signal() -> None:
+    row = DueRow("s1", "/DZ/16/1601", "street_child", 4, "triaged", "cell", T0)
+    [escalation] = sweep(T0 + 25 * H, [row])
+    assert (escalation.signal_id, escalation.to_level, escalation.due_at) == ("s1", "wilaya", T0 + 24 * H)

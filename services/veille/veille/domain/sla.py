@@ -14,14 +14,38 @@ dates can possibly escalate now, so the timer reads only those.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common import areas
-from veille.domain.signals import LEVELS, Category, Level, Signal, SignalEscalated, Status
+from veille.domain.signals import LEVELS, Category, Level, SignalEscalated, Status
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Timed(Protocol):
+    """What the SLA reads of a signal: a :class:`~veille.domain.signals.Signal`, or a lighter row the
+    adapter reads with only these fields (the timer's projection)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def area(self) -> str: ...
+    @property
+    def category(self) -> Category: ...
+    @property
+    def severity(self) -> int: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def level(self) -> Level: ...
+    @property
+    def reported_at(self) -> datetime: ...
+
+
 SYSTEM = "system"  # the ``by`` of what the timer does
 
 
@@ -108,12 +132,20 @@ _WAITING: dict[Status, str | None] = {
 }
 
 
-def due_at(signal: Signal, sla: SlaPolicy = DEFAULT_SLA) -> datetime | None:
+def due_at(signal: Timed, sla: SlaPolicy = DEFAULT_SLA) -> datetime | None:
     """When the step the signal waits for is due; ``None`` when closed or with no deadline."""
+    return _due(signal, sla, {})
+
+
+def _due(signal: Timed, sla: SlaPolicy, seen: dict[tuple[Category, int], Deadlines]) -> datetime | None:
+    """:func:`due_at`, with the deadlines already looked up for a category and severity kept in ``seen``."""
     step = _WAITING[signal.status]
     if step is None:
         return None
-    span: timedelta | None = getattr(sla.deadlines(signal.category, signal.severity), step)
+    which = (signal.category, signal.severity)
+    if which not in seen:
+        seen[which] = sla.deadlines(*which)
+    span: timedelta | None = getattr(seen[which], step)
     return None if span is None else signal.reported_at + span
 
 
@@ -126,10 +158,11 @@ def level_for(overdue: timedelta, ladder: Ladder) -> Level:
     return "wilaya" if overdue >= ladder.wilaya_after else "cell"
 
 
-def handler_area(signal: Signal, level: Level) -> str:
+def handler_area(signal: Timed, level: Level) -> str:
     """The area that handles the signal at ``level``: its commune, its wilaya, or the nation."""
-    chain = areas.ancestors(signal.area)  # /DZ, /DZ/ww, /DZ/ww/cccc
-    return {"cell": chain[-1], "wilaya": chain[1], "ministry": chain[0]}[level]
+    if level == "cell":
+        return signal.area
+    return areas.ancestors(signal.area)[1 if level == "wilaya" else 0]  # /DZ, /DZ/ww, /DZ/ww/cccc
 
 
 def due_before(now: datetime, sla: SlaPolicy = DEFAULT_SLA) -> datetime:
@@ -137,20 +170,19 @@ def due_before(now: datetime, sla: SlaPolicy = DEFAULT_SLA) -> datetime:
     return now - sla.ladder.wilaya_after
 
 
-class Escalation(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Escalation:
     """A signal to raise from one level to a higher one and hand to that level's area."""
-
-    model_config = ConfigDict(frozen=True)
 
     signal_id: str
     from_level: Level
     to_level: Level
     assigned_area: str
-    due_at: AwareDatetime
+    due_at: datetime
     event: SignalEscalated
 
 
-def sweep(now: datetime, open_signals: Iterable[Signal], sla: SlaPolicy = DEFAULT_SLA) -> list[Escalation]:
+def sweep(now: datetime, open_signals: Iterable[Timed], sla: SlaPolicy = DEFAULT_SLA) -> list[Escalation]:
     """The escalations due at ``now``: each late signal below the level its lateness calls for.
 
     Pure and repeatable: a signal already at its level yields nothing, so a sweep run twice (or
@@ -158,15 +190,17 @@ def sweep(now: datetime, open_signals: Iterable[Signal], sla: SlaPolicy = DEFAUL
     the stored level is still ``from_level``.
     """
     found = []
+    seen: dict[tuple[Category, int], Deadlines] = {}
     for signal in open_signals:
-        due = due_at(signal, sla)
+        due = _due(signal, sla, seen)
         if due is None:
             continue
         overdue = now - due
         target = level_for(overdue, sla.ladder)
         if LEVELS.index(target) <= LEVELS.index(signal.level):
             continue
-        event = SignalEscalated(
+        # model_construct: every field comes from a validated Signal (validating 100k of them again costs seconds)
+        event = SignalEscalated.model_construct(
             signal_id=signal.id,
             area=signal.area,
             category=signal.category,
