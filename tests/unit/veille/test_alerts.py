@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.unit.veille.refusal import refused
-from veille.domain.alerts import Alert, AlertRule, IndicatorRow, evaluate, parse_rule
+from veille.domain.alerts import Alert, AlertRule, IndicatorRow, acknowledge, evaluate, parse_rule
 
 NOW = datetime(2027, 4, 2, 6, 0, tzinfo=UTC)
 Q1 = date(2027, 3, 31)
@@ -117,3 +117,14 @@ def test_a_rule_on_an_unknown_metric_is_refused_when_the_metrics_are_known() -> 
     document = rule().model_dump()
     assert parse_rule(document, metrics={"extreme_band_share"}) == rule()
     refused("alert_rule_unknown_metric", parse_rule, document, metrics={"budget_used_share"})
+
+
+def test_an_open_alert_is_acknowledged_once_and_a_cleared_one_not_at_all() -> None:
+    [alert] = evaluate([rule()], quarter(bab_q1=16.0, hydra_q1=6.0), [], as_of=Q1, now=NOW).raised
+    seen = acknowledge(alert, by="u-wilaya", at=NOW)
+    assert (seen.acknowledged_by, seen.acknowledged_at, seen.status) == ("u-wilaya", NOW, "open")
+    assert acknowledge(seen, by="u-other", at=NOW) == seen
+    [cleared] = evaluate([rule()], quarter(bab_q1=11.0, hydra_q1=6.0), [seen], as_of=Q1, now=NOW).cleared
+    assert cleared.acknowledged_by == "u-wilaya"
+    error = refused("alert_not_open", acknowledge, cleared, by="u", at=NOW)
+    assert error.http_status == 409

@@ -10,7 +10,7 @@ parse with a stable code.
 :func:`evaluate` compares the conditions with the alerts already known: it raises an alert once
 per (rule, commune, period), not again while one is open for that rule and commune, and clears an
 open alert when its condition no longer holds. A commune whose rows lack the metric is left as it
-is (unknown is neither raised nor cleared).
+is (unknown is neither raised nor cleared). An open alert may be acknowledged (:func:`acknowledge`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from veille.domain.refusals import invalid
+from veille.domain.refusals import conflict, invalid
 
 Aggregate = Literal["latest", "sum", "mean", "change"]
 Comparison = Literal[">", ">=", "<", "<=", "=="]
@@ -94,6 +94,8 @@ class Alert(BaseModel):
     raised_at: AwareDatetime
     status: Literal["open", "cleared"] = "open"
     cleared_at: AwareDatetime | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: AwareDatetime | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -132,6 +134,15 @@ class Evaluation(BaseModel):
     raised: tuple[Alert, ...]
     cleared: tuple[Alert, ...]
     events: tuple[AlertRaised | AlertCleared, ...]
+
+
+def acknowledge(alert: Alert, *, by: str, at: datetime) -> Alert:
+    """Someone has seen the open alert; acknowledging it again changes nothing (the first stays)."""
+    if alert.status != "open":
+        raise conflict("alert_not_open", "only an open alert is acknowledged", status=alert.status)
+    if alert.acknowledged_by is not None:
+        return alert
+    return alert.model_copy(update={"acknowledged_by": by, "acknowledged_at": at})
 
 
 def parse_rule(document: Mapping[str, Any], metrics: Collection[str] | None = None) -> AlertRule:

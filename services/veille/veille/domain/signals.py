@@ -288,7 +288,7 @@ def triage(signal: Signal, *, key: str, by: str, at: datetime, severity: int | N
     _allowed(signal, "triage")
     if severity is not None and not 1 <= severity <= 5:
         raise invalid("severity_out_of_range", "severity runs from 1 to 5", severity=severity)
-    after = _stepped(signal, key, "triage", at, severity=severity or signal.severity, triaged_at=at)
+    after = _stepped(signal, key, "triage", severity=severity or signal.severity, triaged_at=at)
     return _with(after, SignalTriaged(**_about(after, at, by), previous_severity=signal.severity), signal)
 
 
@@ -299,7 +299,7 @@ def plan_visit(signal: Signal, *, key: str, by: str, at: datetime, planned_for: 
     _allowed(signal, "plan_visit")
     if planned_for < signal.reported_at:
         raise invalid("visit_before_report", "a visit cannot be planned before the signal was reported")
-    after = _stepped(signal, key, "plan_visit", at, visit_planned_for=planned_for)
+    after = _stepped(signal, key, "plan_visit", visit_planned_for=planned_for)
     return _with(after, SignalVisitPlanned(**_about(after, at, by), planned_for=planned_for), signal)
 
 
@@ -308,7 +308,7 @@ def record_visit(signal: Signal, *, key: str, by: str, at: datetime) -> Transiti
     if (replay := _replayed(signal, key, "record_visit")) is not None:
         return replay
     _allowed(signal, "record_visit")
-    after = _stepped(signal, key, "record_visit", at, visited_at=at)
+    after = _stepped(signal, key, "record_visit", visited_at=at)
     return _with(after, SignalVisited(**_about(after, at, by)), signal)
 
 
@@ -330,7 +330,7 @@ def close(signal: Signal, closure: Closure, *, key: str, by: str, at: datetime) 
         raise invalid("outcome_reference_required", f"a {closure.outcome} outcome names its {field}", field=field)
     if closure.outcome == "duplicate" and closure.duplicate_of == signal.id:
         raise invalid("duplicate_of_itself", "a signal is not a duplicate of itself")
-    after = _stepped(signal, key, "close", at, closure=closure, closed_at=at)
+    after = _stepped(signal, key, "close", closure=closure, closed_at=at)
     return _with(after, SignalClosed(**_about(after, at, by), outcome=closure.outcome, reference=reference), signal)
 
 
@@ -376,11 +376,9 @@ def _replayed(signal: Signal, key: str, step: Step) -> Transition | None:
     return Transition(signal=signal, events=(), replayed=True)
 
 
-def _stepped(signal: Signal, key: str, step: Step, at: datetime, **changes: object) -> Signal:
+def _stepped(signal: Signal, key: str, step: Step, **changes: object) -> Signal:
     """The signal after ``step``: new status, key recorded; an escalated signal returns to its cell."""
     update = {**changes, "status": AFTER[step], "steps": (*signal.steps, (key, step)), "level": "cell"}
-    if step == "triage":
-        update.setdefault("triaged_at", at)
     return signal.model_copy(update=update)
 
 
