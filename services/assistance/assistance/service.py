@@ -386,19 +386,22 @@ class AssistanceService(PlatformService):
     def list_institutions(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
         caller = policy.authorize(self.caller, "institution.read")
-        return referring.institutions(self.referral_desk, caller, parse(InstitutionFilter, filters or {}))
+        found = referring.institutions(self.referral_desk, caller, parse(InstitutionFilter, filters or {}))
+        return [views.institution(one) for one in found]
 
     @rpc
     def get_institution(self, code: str) -> dict[str, Any]:
         """One institution with its occupancy; outside the caller's wilaya it does not exist."""
         caller = policy.authorize(self.caller, "institution.read")
-        return referring.visible_institution(self.referral_desk, caller, code)
+        return views.institution(referring.visible_institution(self.referral_desk, caller, code))
 
     @rpc
     def create_institution(self, institution: dict[str, Any]) -> dict[str, Any]:
         """Add an institution in the caller's area; the same one again answers the stored one."""
         caller = policy.authorize(self.caller, "institution.manage")
-        return referring.create_institution(self.referral_desk, caller, parse(InstitutionIn, institution))
+        return views.institution(
+            referring.create_institution(self.referral_desk, caller, parse(InstitutionIn, institution))
+        )
 
     @rpc
     def update_institution(self, code: str, institution: dict[str, Any]) -> dict[str, Any]:
@@ -407,7 +410,8 @@ class AssistanceService(PlatformService):
         An edited reference entry is no longer refreshed from the shipped list.
         """
         caller = policy.authorize(self.caller, "institution.manage")
-        return referring.update_institution(self.referral_desk, caller, code, parse(InstitutionIn, institution))
+        updated = referring.update_institution(self.referral_desk, caller, code, parse(InstitutionIn, institution))
+        return views.institution(updated)
 
     @rpc
     def propose_referral(self, referral: dict[str, Any], idempotency_key: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistance.domain.aid_request import AidRequest
+from assistance.domain.institutions import Institution
 from assistance.domain.lifecycle import regularisation_steps
 from assistance.domain.referrals import Referral
 from common.idempotency import FINGERPRINT_FIELD
@@ -38,4 +39,9 @@ def aid_request(request: AidRequest, with_history: bool = True) -> dict[str, Any
 
 def referral(found: Referral) -> dict[str, Any]:
     """A referral as answered: its public fields, steps allowed and history without keys."""
+    return found.public()
+
+
+def institution(found: Institution) -> dict[str, Any]:
+    """An institution as answered: its description and occupancy."""
     return found.public()

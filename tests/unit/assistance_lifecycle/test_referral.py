@@ -1,17 +1,23 @@
-"""The referral entity: its stored shape, who sees it, what a step writes, the one "visible or 404"."""
+"""The referral and institution entities: stored shape, who sees them, what a step writes, the one "visible or 404"."""
 
 from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 
 from assistance.app.visibility import visible_or_404
+from assistance.domain.institutions import Institution
 from assistance.domain.referrals import Referral
+from common.contracts.referrals import InstitutionIn
 from common.errors import NotFound, ValidationFailed
 from common.idempotency import keyed
 from common.scope import Scope
 
 HOUSEHOLD = "66b0c2f1e4a1b2c3d4e5f601"
 HOME = {"code": "fpa-31", "type": "elderly_home", "area": "/DZ/31/3102"}
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def proposed() -> Referral:
@@ -76,3 +82,50 @@ def test_an_end_before_the_start_is_refused() -> None:
         placed.step("end", {"exit_date": "2026-03-01", "motive": "m"}, key, "director")
     ended = placed.after(placed.step("end", {"exit_date": "2026-04-01", "motive": "m"}, key, "director"))
     assert ended.final and ended.allowed_steps() == []
+
+
+# --- institutions ------------------------------------------------------------------------
+
+
+FOYER = {
+    "code": "fpa-16",
+    "type": "elderly_home",
+    "name_fr": "Foyer",
+    "name_ar": "دار",
+    "area": "/DZ/16/1623",
+    "capacity": 3,
+    "places_by_kind": {"men": 2, "women": 1},
+    "admission_criteria": "65 ans",
+    "contact": {"address": "Alger"},
+}
+
+
+def institution(**changes: object) -> Institution:
+    return Institution.create(InstitutionIn.model_validate(FOYER | changes), "director", AT)
+
+
+def test_an_institution_is_given_back_as_read_and_knows_its_creation_again() -> None:
+    home = institution()
+    doc = home.document()
+    assert Institution.from_document(doc).document() == doc
+    assert (doc["_id"], doc["source"], doc["area_ancestors"]) == ("fpa-16", "manual", ["/DZ", "/DZ/16", "/DZ/16/1623"])
+    assert home.describes(InstitutionIn.model_validate(FOYER))
+    assert not home.describes(InstitutionIn.model_validate(FOYER | {"name_fr": "Autre foyer"}))
+
+
+@pytest.mark.parametrize(("area", "seen"), [("/DZ", True), ("/DZ/16", True), ("/DZ/31", False), ("/DZ/16/1601", False)])
+def test_an_institution_is_seen_from_its_wilaya_and_above(area: str, seen: bool) -> None:
+    assert institution().visible_in(Scope(area)) is seen
+    if not seen:
+        with pytest.raises(NotFound, match="institution not found"):
+            visible_or_404(institution(), Scope(area), "institution")
+
+
+def test_kinds_of_places_and_occupancy() -> None:
+    home = Institution.from_document(institution().document(), Counter({"men": 2}))
+    assert home.fits("women") and not home.fits(None) and home.kinds == ["men", "women"]
+    assert institution(places_by_kind=None).fits(None) and not institution(places_by_kind=None).fits("men")
+    occupancy = home.public()["occupancy"]
+    assert (occupancy["occupied"], occupancy["available"]) == (2, 1)
+    assert occupancy["by_kind"][0] == {"kind": "men", "places": 2, "occupied": 2, "available": 0}
+    assert home.public()["updated_at"] == AT.isoformat()

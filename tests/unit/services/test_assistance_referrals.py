@@ -95,8 +95,7 @@ class World:
     def occupancy(self, code: str) -> dict[str, Any]:
         found = self.institutions.get(code)
         assert found is not None
-        occupancy: dict[str, Any] = found["occupancy"]
-        return occupancy
+        return found.occupancy()
 
 
 @pytest.fixture
@@ -141,8 +140,8 @@ def test_reference_list_loads_once_and_never_overwrites_an_edited_entry() -> Non
     assert database["institutions"].count_documents({}) == len(shipped)
     again = repo.get(first.code)
     assert again is not None
-    assert again["name_fr"] == "Nom corrigé par la direction" and again["source"] == "manual"
-    assert again["occupancy"]["occupied"] == 1  # a reload never resets the places taken
+    assert again.stored["name_fr"] == "Nom corrigé par la direction" and again.stored["source"] == "manual"
+    assert again.occupancy()["occupied"] == 1  # a reload never resets the places taken
 
 
 def test_staff_see_their_wilayas_institutions_only(world: World) -> None:

@@ -25,7 +25,7 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance.domain.institutions import Reservation, fields_of, kind_fits, place_ids, public
+from assistance.domain.institutions import Institution, Reservation, fields_of, kind_fits, place_ids
 from common.clock import now
 from common.contracts.referrals import InstitutionIn
 from common.deadlocks import retry_transient
@@ -82,11 +82,11 @@ class MongoInstitutionRepository:
             taken[place["institution"]][place.get("kind")] += 1
         return taken
 
-    def get(self, code: str) -> dict[str, Any] | None:
+    def get(self, code: str) -> Institution | None:
         doc = self.institutions.find_one({"_id": code})
-        return public(doc, self._taken([code])[code]) if doc else None
+        return Institution.from_document(doc, self._taken([code])[code]) if doc else None
 
-    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
+    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[Institution]:
         query: dict[str, Any] = within(scope)
         if area is not None:
             query = {"$and": [within(scope), within(Scope(area))]}
@@ -94,29 +94,20 @@ class MongoInstitutionRepository:
             query["type"] = type_
         docs = list(self.institutions.find(query).sort("_id", ASCENDING))
         taken = self._taken([doc["_id"] for doc in docs]) if docs else {}
-        return [public(doc, taken[doc["_id"]]) for doc in docs]
+        return [Institution.from_document(doc, taken[doc["_id"]]) for doc in docs]
 
-    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
-        at = now()
-        doc = {
-            "_id": institution.code,
-            **fields_of(institution),
-            "source": "manual",
-            "created_at": at,
-            "updated_at": at,
-            "updated_by": user_id,
-        }
+    def create(self, institution: InstitutionIn, user_id: str) -> Institution:
+        created = Institution.create(institution, user_id, now())
         try:
-            self.institutions.insert_one(doc)
+            self.institutions.insert_one(created.document())
         except DuplicateKeyError:
-            existing = self.institutions.find_one({"_id": institution.code})
-            wanted = fields_of(institution)
-            if existing is None or any(existing.get(k) != v for k, v in wanted.items()):
+            existing = self.get(institution.code)
+            if existing is None or not existing.describes(institution):
                 raise Conflict("another institution has this code", {"code": institution.code}) from None
-            return self.get(institution.code) or public(existing, Counter())
-        return public(doc, Counter())
+            return existing
+        return created
 
-    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
+    def update(self, institution: InstitutionIn, user_id: str) -> Institution | None:
         if self.institutions.find_one({"_id": institution.code}, {"_id": 1}) is None:
             return None
         kinds = institution.places_by_kind

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from assistance.domain.aid_request import AidRequest, Change
-from assistance.domain.institutions import Reservation
+from assistance.domain.institutions import Institution, Reservation
 from assistance.domain.referrals import Referral, ReferralStep
 from common.context import CallerContext
 from common.contracts.casework import CaseFilter, TeamMemberIn
@@ -173,16 +173,16 @@ class CaseworkRepository(Protocol):
 
 
 class InstitutionRepository(Protocol):
-    def get(self, code: str) -> dict[str, Any] | None:
-        """The institution with its occupancy, wherever it is: the caller's scope is the service's check."""
+    def get(self, code: str) -> Institution | None:
+        """The institution with its places taken, wherever it is: the caller's scope is the use case's check."""
 
-    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[dict[str, Any]]:
-        """Institutions inside ``scope`` (and ``area`` if given), by code, with their occupancy."""
+    def list_in(self, scope: Scope, type_: str | None, area: str | None) -> list[Institution]:
+        """Institutions inside ``scope`` (and ``area`` if given), by code, with their places taken."""
 
-    def create(self, institution: InstitutionIn, user_id: str) -> dict[str, Any]:
+    def create(self, institution: InstitutionIn, user_id: str) -> Institution:
         """Add an institution; the same one again is returned as is, another with its code is a Conflict."""
 
-    def update(self, institution: InstitutionIn, user_id: str) -> dict[str, Any] | None:
+    def update(self, institution: InstitutionIn, user_id: str) -> Institution | None:
         """Replace the editable fields; None if there is no such institution.
 
         Conflict if a place the new capacity drops is taken (people are not put out by an edit).

@@ -17,7 +17,7 @@ from typing import Any
 from assistance.app.ports import InstitutionRepository, ReferralRepository
 from assistance.app.visibility import visible_or_404
 from assistance.domain.ids import new_id
-from assistance.domain.institutions import Reservation, kind_fits
+from assistance.domain.institutions import Institution, Reservation
 from assistance.domain.referrals import Referral, institution_reach
 from common import areas, policy
 from common.context import CallerContext
@@ -62,17 +62,15 @@ def reach(caller: CallerContext) -> str:
     return institution_reach(caller.area)[-1]
 
 
-def institutions(desk: ReferralDesk, caller: CallerContext, wanted: InstitutionFilter) -> list[dict[str, Any]]:
+def institutions(desk: ReferralDesk, caller: CallerContext, wanted: InstitutionFilter) -> list[Institution]:
     """Institutions of the caller's wilaya (all for national officers), by code, with occupancy."""
     return desk.institutions.list_in(Scope(reach(caller)), wanted.type, wanted.area)
 
 
-def visible_institution(desk: ReferralDesk, caller: CallerContext, code: Any) -> dict[str, Any]:
-    """One institution with its occupancy; outside the caller's wilaya it does not exist."""
+def visible_institution(desk: ReferralDesk, caller: CallerContext, code: Any) -> Institution:
+    """One institution with its places taken; outside the caller's wilaya it does not exist."""
     found = desk.institutions.get(code) if isinstance(code, str) else None
-    if found is None or not Scope(reach(caller)).contains(found["area"]):
-        raise NotFound("institution not found")
-    return found
+    return visible_or_404(found, Scope(reach(caller)), "institution")
 
 
 def referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> Referral:
@@ -81,18 +79,18 @@ def referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> Ref
     return visible_or_404(found, Scope(caller.area), "referral")
 
 
-def create_institution(desk: ReferralDesk, caller: CallerContext, payload: InstitutionIn) -> dict[str, Any]:
+def create_institution(desk: ReferralDesk, caller: CallerContext, payload: InstitutionIn) -> Institution:
     """Add an institution in the caller's area; the same one again answers the stored one."""
     policy.require_within(caller, payload.area)
     return desk.institutions.create(payload, caller.user_id)
 
 
-def update_institution(desk: ReferralDesk, caller: CallerContext, code: str, payload: InstitutionIn) -> dict[str, Any]:
+def update_institution(desk: ReferralDesk, caller: CallerContext, code: str, payload: InstitutionIn) -> Institution:
     """Replace an institution's description and capacity (never below the places taken)."""
     if payload.code != code:
         raise ValidationFailed("the code cannot change", {"code": payload.code})
     current = visible_institution(desk, caller, code)
-    policy.require_within(caller, current["area"])
+    policy.require_within(caller, current.area)
     policy.require_within(caller, payload.area)
     updated = desk.institutions.update(payload, caller.user_id)
     if updated is None:
@@ -111,8 +109,8 @@ def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key:
     if all(member["person_key"] != payload.person_key for member in facts["members"]):
         raise NotFound("person not found")
     institution = visible_institution(desk, caller, payload.institution)
-    if not kind_fits(institution["places_by_kind"], payload.place_kind):
-        kinds = sorted(institution["places_by_kind"] or {})
+    if not institution.fits(payload.place_kind):
+        kinds = institution.kinds
         raise ValidationFailed(
             "place_kind must name one of the institution's kinds of places"
             if kinds
@@ -123,7 +121,7 @@ def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key:
         referral_id=new_id(),
         person_key=payload.person_key,
         household_area=facts["area"],
-        institution=institution,
+        institution=institution.document(),
         reason=payload.reason,
         place_kind=payload.place_kind,
         user_id=caller.user_id,
