@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from itertools import islice
 from typing import Any
@@ -592,11 +591,9 @@ def recompute_all(
 ) -> RecomputeReport:
     """Score every assessed household with ``model``; write only what changes (see ``registry.scoring.batch``).
 
-    ``progress(done, total)`` is called after each batch of ``batch_size`` households read,
-    once the batch's updates are in (``total`` is the collection's estimated size, raised to
-    ``done`` if it was short). The cursor reads the fields the score needs (``SCORING_PROJECTION``);
-    a batch's updates (unordered ``bulk_write`` commands of ``write_batch`` guarded updates)
-    are sent while the next batch is read, by one writer beside the reader.
+    ``progress(done, total)`` is called after each batch of ``batch_size`` households read
+    (``total`` is the collection's estimated size, raised to ``done`` if it was short).
+    ``write_batch`` is the number of updates per command.
     ``scope`` narrows the run to matching households, for one area
     (``{"area_ancestors": "/DZ/16"}``) or for one of several processes sharing the work.
     Each update also matches the ``inputs_hash`` it read: a household reassessed meanwhile
@@ -609,46 +606,28 @@ def recompute_all(
     report = RecomputeReport(model.version, total)
     query = {**(scope or {}), "assessment": {"$exists": True}}
     cursor = collection.find(query, SCORING_PROJECTION, batch_size=batch_size)
-
-    def write(ops: list[UpdateOne]) -> tuple[int, int]:
-        """Send one batch's updates; how many matched, how many did not (reassessed meanwhile)."""
-        matched = missed = 0
+    while True:
+        tick = time.perf_counter()
+        docs = list(islice(cursor, batch_size))
+        report.seconds["read"] += time.perf_counter() - tick
+        if not docs:
+            break
+        tick = time.perf_counter()
+        changes = rescore(docs, model, report)
+        ops = [_rescore_update(change, outbox_event, report) for change in changes]
+        report.seconds["compute"] += time.perf_counter() - tick
+        tick = time.perf_counter()
         for start in range(0, len(ops), write_batch):
             chunk = ops[start : start + write_batch]
             result = collection.bulk_write(chunk, ordered=False)
-            matched += result.matched_count
-            missed += len(chunk) - result.matched_count
-        return matched, missed
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="recompute-writer") as writer:
-        in_flight: tuple[Future[tuple[int, int]], int] | None = None
-        while True:
-            tick = time.perf_counter()
-            docs = list(islice(cursor, batch_size))
-            report.seconds["read"] += time.perf_counter() - tick
-            if in_flight is not None:  # before the hook sees this batch: progress marks the last one's events
-                _settle(*in_flight, report, progress)
-                in_flight = None
-            if not docs:
-                break
-            tick = time.perf_counter()
-            ops = [_rescore_update(change, outbox_event, report) for change in rescore(docs, model, report)]
-            report.seconds["compute"] += time.perf_counter() - tick
-            in_flight = (writer.submit(write, ops), len(docs))
+            report.written += result.matched_count
+            report.conflicts += len(chunk) - result.matched_count
+        report.seconds["write"] += time.perf_counter() - tick
+        report.seen += len(docs)
+        progress(report.seen, max(report.estimated_total, report.seen))
     report.elapsed = time.perf_counter() - started
     log.info("scores recomputed", extra=report.as_dict())
     return report
-
-
-def _settle(written: Future[tuple[int, int]], read: int, report: RecomputeReport, progress: Progress) -> None:
-    """Wait for a batch's updates (their errors raised here), count them, then report progress."""
-    tick = time.perf_counter()
-    matched, missed = written.result()
-    report.seconds["write"] += time.perf_counter() - tick  # the wait the writer added, not its whole time
-    report.written += matched
-    report.conflicts += missed
-    report.seen += read
-    progress(report.seen, max(report.estimated_total, report.seen))
 
 
 def _rescore_update(change: Rescore, outbox_event: OutboxEvent | None, report: RecomputeReport) -> UpdateOne:
