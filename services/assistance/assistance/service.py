@@ -481,7 +481,7 @@ class AssistanceService(PlatformService):
     def overdue_visits(self, commune: str) -> list[dict[str, Any]]:
         """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
         caller = policy.authorize(self.caller, "casework.read")
-        return cases.overdue_visits(self.casework, caller, commune)
+        return [views.visit(visit, days) for visit, days in cases.overdue_visits(self.casework, caller, commune)]
 
     @rpc
     def open_case(self, case: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
@@ -492,36 +492,35 @@ class AssistanceService(PlatformService):
         whose caseload is now above the cell's soft limit.
         """
         caller = policy.authorize(self.caller, "casework.manage")
-        return cases.open_case(
-            self.casework, partial(registry.household_facts, self.registry), caller, case, idempotency_key
-        )
+        facts = partial(registry.household_facts, self.registry)
+        return views.case(*cases.open_case(self.casework, facts, caller, case, idempotency_key))
 
     @rpc
     def get_case(self, case_id: str) -> dict[str, Any]:
         """A case of the caller's area (outside it, it does not exist)."""
         caller = policy.authorize(self.caller, "casework.read")
-        return cases.get_case(self.casework, caller, case_id)
+        return views.case(cases.get_case(self.casework, caller, case_id))
 
     @rpc
     def list_cases(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Cases in the caller's area, the latest opened first."""
         caller = policy.authorize(self.caller, "casework.read")
-        return cases.list_cases(self.casework, caller, filters)
+        return [views.case(one) for one in cases.list_cases(self.casework, caller, filters)]
 
     @rpc
     def close_case(self, case_id: str, details: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Close an open case with a note; its planned visits are cancelled."""
         caller = policy.authorize(self.caller, "casework.manage")
-        return cases.close_case(self.casework, caller, case_id, details, idempotency_key)
+        return views.case(cases.close_case(self.casework, caller, case_id, details, idempotency_key))
 
     @rpc
     def plan_visit(self, case_id: str, visit: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Plan a visit of an open case by one of its members (the lead unless named)."""
         caller = policy.authorize(self.caller, "casework.visit")
-        return cases.plan_visit(self.casework, caller, case_id, visit, idempotency_key)
+        return views.visit(cases.plan_visit(self.casework, caller, case_id, visit, idempotency_key))
 
     @rpc
     def record_visit(self, case_id: str, visit_id: str, record: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Record a planned visit with its outcome notes; a visit is recorded once."""
         caller = policy.authorize(self.caller, "casework.visit")
-        return cases.record_visit(self.casework, caller, case_id, visit_id, record, idempotency_key)
+        return views.visit(cases.record_visit(self.casework, caller, case_id, visit_id, record, idempotency_key))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistance.domain.aid_request import AidRequest
+from assistance.domain.casework import Case, Visit
 from assistance.domain.institutions import Institution
 from assistance.domain.lifecycle import regularisation_steps
 from assistance.domain.referrals import Referral
@@ -45,3 +46,13 @@ def referral(found: Referral) -> dict[str, Any]:
 def institution(found: Institution) -> dict[str, Any]:
     """An institution as answered: its description and occupancy."""
     return found.public()
+
+
+def case(found: Case, warnings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A case as answered; an opening adds its caseload ``warnings``."""
+    return found.public() if warnings is None else {**found.public(), "warnings": warnings}
+
+
+def visit(found: Visit, days_overdue: int | None = None) -> dict[str, Any]:
+    """A visit as answered; an overdue one says by how many days."""
+    return found.public() if days_overdue is None else {**found.public(), "days_overdue": days_overdue}

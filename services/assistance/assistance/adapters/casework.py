@@ -22,11 +22,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance.domain.casework import (
-    public_case,
-    public_member,
-    public_visit,
-)
+from assistance.domain.casework import Case, Visit, public_member
 from common import areas
 from common.clock import now
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
@@ -86,33 +82,33 @@ class MongoCaseworkRepository:
         )
         return soft_limit
 
-    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
+    def open_case(self, case: Case, key: KeyedRequest) -> tuple[Case, bool]:
         legacy = self.cases.find_one(key.legacy_query("opened_by"))
         if legacy is not None:
-            return legacy, False
+            return Case.from_document(legacy), False
         try:
-            retry_transient(lambda: self.cases.insert_one(doc))
-            return doc, True
+            retry_transient(lambda: self.cases.insert_one(case.document()))
+            return case, True
         except DuplicateKeyError:
             pass
         earlier = self.cases.find_one({"idempotency_key": key.scoped})
         if earlier is not None:
             if not key.matches(earlier, "opened_by"):
                 raise IdempotencyKeyReused("this idempotency key was used for another case") from None
-            return earlier, False
-        open_one = self.cases.find_one({"open_key": doc["open_key"]}, {"_id": 1})
+            return Case.from_document(earlier), False
+        open_one = self.cases.find_one({"open_key": case.open_key}, {"_id": 1})
         raise Conflict(
             "this household already has an open case", {"case_id": open_one["_id"]} if open_one else None
         ) from None
 
-    def get_case(self, case_id: str) -> dict[str, Any] | None:
+    def get_case(self, case_id: str) -> Case | None:
         doc = self.cases.find_one({"_id": case_id})
         if doc is not None and doc["status"] == "open" and (closure := self.closures.find_one({"_id": case_id})):
             self._apply_closure(closure)
             doc = self.cases.find_one({"_id": case_id})
-        return doc
+        return Case.from_document(doc) if doc is not None else None
 
-    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
+    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[Case]:
         query = within(scope)
         if filters.commune:
             query = {"$and": [within(scope), {"cell": commune_area(filters.commune)}]}
@@ -120,7 +116,7 @@ class MongoCaseworkRepository:
             if (value := getattr(filters, field)) is not None:
                 query[field] = value
         cursor = self.cases.find(query).sort("opened_at", DESCENDING).limit(filters.limit)
-        return [public_case(doc) for doc in cursor]
+        return [Case.from_document(doc) for doc in cursor]
 
     def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
         involved: Counter[str] = Counter()
@@ -132,7 +128,7 @@ class MongoCaseworkRepository:
             leading[doc["lead"]] += 1
         return count, involved, leading
 
-    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
+    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> Case | None:
         closure: dict[str, Any] = {"_id": case_id, "key": key.scoped, FINGERPRINT_FIELD: key.fingerprint}
         closure |= {"note": note, "by": user_id, "at": now()}
         try:
@@ -160,32 +156,33 @@ class MongoCaseworkRepository:
                 continue  # recorded just before the closing: the record stands
             self._apply_outcome(cancelled)
 
-    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def plan_visit(self, visit: Visit) -> tuple[Visit, bool]:
+        doc = visit.document()
         try:
             retry_transient(lambda: self.visits.insert_one(doc))
-            return doc, True
+            return visit, True
         except DuplicateKeyError:
             earlier = self.visits.find_one({"idempotency_key": doc["idempotency_key"]})
             if earlier is None or earlier.get(FINGERPRINT_FIELD) != doc[FINGERPRINT_FIELD]:
                 raise IdempotencyKeyReused("this idempotency key was used for another visit") from None
-            return earlier, False
+            return Visit.from_document(earlier), False
 
-    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
+    def get_visit(self, visit_id: str) -> Visit | None:
         doc = self.visits.find_one({"_id": visit_id})
         if doc is not None and doc["status"] == "planned" and (outcome := self.outcomes.find_one({"_id": visit_id})):
             self._apply_outcome(outcome)
             doc = self.visits.find_one({"_id": visit_id})
-        return doc
+        return Visit.from_document(doc) if doc is not None else None
 
-    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+    def visit_for_key(self, key: KeyedRequest) -> Visit | None:
         found = self.visits.find_one({"idempotency_key": key.scoped}) or self.visits.find_one(
             key.legacy_query("planned_by")
         )
-        return found if found is not None and key.matches(found, "planned_by") else None
+        return Visit.from_document(found) if found is not None and key.matches(found, "planned_by") else None
 
     def record_visit(
         self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
-    ) -> dict[str, Any] | None:
+    ) -> Visit | None:
         recorded = {
             "_id": visit_id,
             "status": "recorded",
@@ -216,12 +213,14 @@ class MongoCaseworkRepository:
             }
         self.visits.update_one({"_id": outcome["_id"]}, {"$set": change})
 
-    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
+    def overdue(self, cell: str, day: date) -> list[Visit]:
         query = {"cell": cell, "status": "planned", "planned_for": {"$lt": day.isoformat()}}
         found = list(self.visits.find(query).sort("planned_for", ASCENDING))
         case_ids = sorted({visit["case_id"] for visit in found})
         still_open = {doc["_id"] for doc in self.cases.find({"_id": {"$in": case_ids}, "status": "open"}, {"_id": 1})}
         decided = {doc["_id"] for doc in self.outcomes.find({"_id": {"$in": [v["_id"] for v in found]}}, {"_id": 1})}
         return [
-            public_visit(visit) for visit in found if visit["case_id"] in still_open and visit["_id"] not in decided
+            Visit.from_document(visit)
+            for visit in found
+            if visit["case_id"] in still_open and visit["_id"] not in decided
         ]

@@ -15,13 +15,12 @@ from typing import Any
 
 from assistance.app.ports import CaseworkRepository
 from assistance.app.referrals import household_facts
-from assistance.domain.casework import new_case, new_visit, public_case, public_visit
+from assistance.app.visibility import visible_or_404
+from assistance.domain.casework import Case, Visit
 from common import policy
 from common.context import CallerContext
 from common.contracts.casework import (
     COMMUNE_PATTERN,
-    PLAN_AHEAD_DAYS,
-    PLAN_BACK_DAYS,
     CaseClose,
     CaseFilter,
     CaseIn,
@@ -31,8 +30,9 @@ from common.contracts.casework import (
     VisitRecord,
     commune_area,
 )
-from common.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound, ValidationFailed
-from common.idempotency import FINGERPRINT_FIELD, KeyedRequest, check_key, keyed
+from common.errors import Conflict, IdempotencyKeyReused, NotFound, ValidationFailed
+from common.idempotency import check_key, keyed
+from common.scope import Scope
 from common.validation import parse
 
 ALGERIA = timezone(timedelta(hours=1))  # CET all year round, no daylight saving time
@@ -48,15 +48,6 @@ def cell_of(commune: object) -> str:
     if not isinstance(commune, str) or not _COMMUNE.match(commune):
         raise ValidationFailed("a cell is named by its commune's four-digit code", {"commune": commune})
     return commune_area(commune)
-
-
-def done_under(key: KeyedRequest, doc: dict[str, Any], author_field: str, prefix: str) -> bool:
-    """Whether the closing or recording ``doc`` holds (``<prefix>_key``) was this caller's under ``key``.
-
-    IdempotencyKeyReused if the caller did it under this key with another request.
-    """
-    held = {"by": doc.get(author_field), "key": doc.get(f"{prefix}_key")}
-    return key.matches({**held, FINGERPRINT_FIELD: doc.get(f"{prefix}_fingerprint")}, "by", "key")
 
 
 def list_team(casework: CaseworkRepository, caller: CallerContext, commune: str) -> list[dict[str, Any]]:
@@ -92,15 +83,12 @@ def set_caseload_limit(
     return cell_caseload(casework, cell)
 
 
-def overdue_visits(casework: CaseworkRepository, caller: CallerContext, commune: str) -> list[dict[str, Any]]:
-    """Visits planned before today and not recorded, in the cell's open cases, the oldest first."""
+def overdue_visits(casework: CaseworkRepository, caller: CallerContext, commune: str) -> list[tuple[Visit, int]]:
+    """Visits planned before today and not recorded, in the cell's open cases, the oldest first, with days late."""
     cell = cell_of(commune)
     policy.visible(caller, cell, "cell")
     day = today()
-    return [
-        {**visit, "days_overdue": (day - date.fromisoformat(visit["planned_for"])).days}
-        for visit in casework.overdue(cell, day)
-    ]
+    return [(visit, visit.days_overdue(day)) for visit in casework.overdue(cell, day)]
 
 
 def open_case(
@@ -109,19 +97,19 @@ def open_case(
     caller: CallerContext,
     case: dict[str, Any],
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> tuple[Case, list[dict[str, Any]]]:
     """Open a case on a household of the caller's area, followed by the cell of its commune.
 
     The lead and the team must be active members of that cell. One open case per
     household; the same key answers the same case. ``warnings`` names the members
-    whose caseload is now above the cell's soft limit.
+    whose caseload is now above the cell's soft limit (the second of the pair).
     """
     check_key(idempotency_key)
     payload = parse(CaseIn, case)
     key = keyed(caller.user_id, idempotency_key, "open_case", payload)
     facts = household_facts(facts_of, payload.household_id)
     policy.require_within(caller, facts["area"])
-    doc = new_case(
+    proposed = Case.open(
         household_id=payload.household_id,
         household_area=facts["area"],
         lead=payload.lead,
@@ -130,45 +118,45 @@ def open_case(
         user_id=caller.user_id,
         key=key,
     )
-    active = {member["user_id"] for member in casework.team(doc["cell"], today()) if member["active"]}
-    if strangers := [user for user in doc["team"] if user not in active]:
+    active = {member["user_id"] for member in casework.team(proposed.cell, today()) if member["active"]}
+    if strangers := [user for user in proposed.team if user not in active]:
         raise ValidationFailed("the lead and the team must be active members of the cell", {"not_members": strangers})
-    stored, _ = casework.open_case(doc, key)
-    return {**public_case(stored), "warnings": caseload_warnings(casework, stored["cell"], stored["team"])}
+    stored, _ = casework.open_case(proposed, key)
+    return stored, caseload_warnings(casework, stored.cell, list(stored.team))
 
 
-def get_case(casework: CaseworkRepository, caller: CallerContext, case_id: str) -> dict[str, Any]:
-    return public_case(visible_case(casework, caller, case_id))
+def get_case(casework: CaseworkRepository, caller: CallerContext, case_id: str) -> Case:
+    return visible_case(casework, caller, case_id)
 
 
 def list_cases(
     casework: CaseworkRepository, caller: CallerContext, filters: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
+) -> list[Case]:
     """Cases in the caller's area, the latest opened first."""
     return casework.list_cases(policy.scope(caller), parse(CaseFilter, filters or {}))
 
 
 def close_case(
     casework: CaseworkRepository, caller: CallerContext, case_id: str, details: dict[str, Any], idempotency_key: str
-) -> dict[str, Any]:
+) -> Case:
     """Close an open case with a note; its planned visits are cancelled."""
     check_key(idempotency_key)
     payload = parse(CaseClose, details)
     key = keyed(caller.user_id, idempotency_key, "close_case", case_id, payload)
-    doc = visible_case(casework, caller, case_id)
-    if not done_under(key, doc, "closed_by", "close"):
-        case_must_be_open(doc)
+    case = visible_case(casework, caller, case_id)
+    if not case.closed_under(key):
+        case.must_be_open()
         closed = casework.close_case(case_id, payload.note, key, caller.user_id)
-        doc = closed or visible_case(casework, caller, case_id)
-        if not done_under(key, doc, "closed_by", "close"):  # closed meanwhile by another call
-            case_must_be_open(doc)
+        case = closed or visible_case(casework, caller, case_id)
+        if not case.closed_under(key):  # closed meanwhile by another call
+            case.must_be_open()
             raise Conflict("the case changed during this step: try again")
-    return public_case(doc)
+    return case
 
 
 def plan_visit(
     casework: CaseworkRepository, caller: CallerContext, case_id: str, visit: dict[str, Any], idempotency_key: str
-) -> dict[str, Any]:
+) -> Visit:
     """Plan a visit of an open case by one of its members (the lead unless named)."""
     check_key(idempotency_key)
     payload = parse(VisitIn, visit)
@@ -176,29 +164,19 @@ def plan_visit(
     case = visible_case(casework, caller, case_id)
     earlier = casework.visit_for_key(key)
     if earlier is not None:
-        if earlier["case_id"] != case["_id"]:  # a visit from before fingerprints
+        if earlier.case_id != case.id:  # a visit from before fingerprints
             raise IdempotencyKeyReused("this idempotency key was used for another visit")
-        return public_visit(earlier)
-    case_must_be_open(case)
-    visitor = payload.visitor or case["lead"]
-    if visitor not in case["team"]:
-        raise ValidationFailed("the visitor must be a member of the case", {"visitor": visitor})
-    day = today()
-    if not day - timedelta(days=PLAN_BACK_DAYS) <= payload.planned_for <= day + timedelta(days=PLAN_AHEAD_DAYS):
-        raise ValidationFailed(
-            f"a visit is planned from {PLAN_BACK_DAYS} days back to a year ahead",
-            {"planned_for": payload.planned_for.isoformat()},
-        )
-    doc = new_visit(
-        case=case,
-        planned_for=payload.planned_for.isoformat(),
+        return earlier
+    planned = case.plan(
+        planned_for=payload.planned_for,
+        today=today(),
         purpose=payload.purpose,
-        visitor=visitor,
+        visitor=payload.visitor,
         user_id=caller.user_id,
         key=key,
     )
-    stored, _ = casework.plan_visit(doc)
-    return public_visit(stored)
+    stored, _ = casework.plan_visit(planned)
+    return stored
 
 
 def record_visit(
@@ -208,46 +186,35 @@ def record_visit(
     visit_id: str,
     record: dict[str, Any],
     idempotency_key: str,
-) -> dict[str, Any]:
+) -> Visit:
     """Record a planned visit with its outcome notes; a visit is recorded once."""
     check_key(idempotency_key)
     payload = parse(VisitRecord, record)
     key = keyed(caller.user_id, idempotency_key, "record_visit", case_id, visit_id, payload)
     case = visible_case(casework, caller, case_id)
     visit = casework.get_visit(visit_id) if isinstance(visit_id, str) else None
-    if visit is None or visit["case_id"] != case["_id"]:
+    if visit is None or visit.case_id != case.id:
         raise NotFound("visit not found")
-    if done_under(key, visit, "recorded_by", "record"):
-        return public_visit(visit)
-    visit_must_be_planned(visit)
-    case_must_be_open(case)
+    if visit.recorded_under(key):
+        return visit
+    visit.must_be_planned()
+    case.must_be_open()
     if payload.visited_on > today():
         raise ValidationFailed("a visit is recorded once it took place", {"visited_on": str(payload.visited_on)})
     recorded = casework.record_visit(visit_id, payload.visited_on.isoformat(), payload.outcome, key, caller.user_id)
     if recorded is None:  # recorded or cancelled meanwhile by another call
         visit = casework.get_visit(visit_id) or visit
-        if done_under(key, visit, "recorded_by", "record"):
-            return public_visit(visit)
-        visit_must_be_planned(visit)
+        if visit.recorded_under(key):
+            return visit
+        visit.must_be_planned()
         raise Conflict("the visit changed during this step: try again")
-    return public_visit(recorded)
+    return recorded
 
 
-def visible_case(casework: CaseworkRepository, caller: CallerContext, case_id: str) -> dict[str, Any]:
-    doc = casework.get_case(case_id) if isinstance(case_id, str) else None
-    if doc is None or caller.area not in doc["area_ancestors"]:
-        raise NotFound("case not found")
-    return doc
-
-
-def case_must_be_open(case: dict[str, Any]) -> None:
-    if case["status"] != "open":
-        raise InvalidTransition("the case is closed", {"state": case["status"], "allowed": []})
-
-
-def visit_must_be_planned(visit: dict[str, Any]) -> None:
-    if visit["status"] != "planned":
-        raise InvalidTransition(f"the visit is {visit['status']}", {"state": visit["status"], "allowed": []})
+def visible_case(casework: CaseworkRepository, caller: CallerContext, case_id: str) -> Case:
+    """A case of the caller's area; outside it (a case has no area of its own) it does not exist."""
+    found = casework.get_case(case_id) if isinstance(case_id, str) else None
+    return visible_or_404(found, Scope(caller.area), "case")
 
 
 def cell_caseload(casework: CaseworkRepository, cell: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from assistance.domain.aid_request import AidRequest, Change
+from assistance.domain.casework import Case, Visit
 from assistance.domain.institutions import Institution, Reservation
 from assistance.domain.referrals import Referral, ReferralStep
 from common.context import CallerContext
@@ -135,40 +136,40 @@ class CaseworkRepository(Protocol):
 
     def set_soft_limit(self, cell: str, soft_limit: int, user_id: str) -> int: ...
 
-    def open_case(self, doc: dict[str, Any], key: KeyedRequest) -> tuple[dict[str, Any], bool]:
-        """Store a case once per caller's idempotency key: ``(stored document, created)``.
+    def open_case(self, case: Case, key: KeyedRequest) -> tuple[Case, bool]:
+        """Store a case once per caller's idempotency key: ``(stored case, created)``.
 
         Conflict if the household already has an open case; IdempotencyKeyReused if the
         caller used the key for another request.
         """
 
-    def get_case(self, case_id: str) -> dict[str, Any] | None:
-        """The stored case document, a closing already decided applied."""
+    def get_case(self, case_id: str) -> Case | None:
+        """The stored case, a closing already decided applied."""
 
-    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[dict[str, Any]]:
-        """Public cases inside ``scope``, the latest opened first."""
+    def list_cases(self, scope: Scope, filters: CaseFilter) -> list[Case]:
+        """Cases inside ``scope``, the latest opened first."""
 
     def caseload(self, cell: str) -> tuple[int, Counter[str], Counter[str]]:
         """The cell's open cases: ``(count, cases per member involved, cases per lead)``."""
 
-    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> dict[str, Any] | None:
+    def close_case(self, case_id: str, note: str, key: KeyedRequest, user_id: str) -> Case | None:
         """Close the case and cancel its planned visits; None if it was closed already."""
 
-    def plan_visit(self, doc: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Store a planned visit once per caller's idempotency key: ``(stored document, created)``."""
+    def plan_visit(self, visit: Visit) -> tuple[Visit, bool]:
+        """Store a planned visit once per caller's idempotency key: ``(stored visit, created)``."""
 
-    def get_visit(self, visit_id: str) -> dict[str, Any] | None:
-        """The stored visit document, an outcome already decided applied."""
+    def get_visit(self, visit_id: str) -> Visit | None:
+        """The stored visit, an outcome already decided applied."""
 
-    def visit_for_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+    def visit_for_key(self, key: KeyedRequest) -> Visit | None:
         """The visit its caller planned under this idempotency key, if any (another request's: refused)."""
 
     def record_visit(
         self, visit_id: str, visited_on: str, outcome: str, key: KeyedRequest, user_id: str
-    ) -> dict[str, Any] | None:
+    ) -> Visit | None:
         """Record the visit; None if it was recorded or cancelled already."""
 
-    def overdue(self, cell: str, day: date) -> list[dict[str, Any]]:
+    def overdue(self, cell: str, day: date) -> list[Visit]:
         """Visits planned before ``day`` and not recorded, in open cases of the cell, oldest first."""
 
 
