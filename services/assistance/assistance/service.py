@@ -116,19 +116,24 @@ class AssistanceService(PlatformService):
         call lists nothing twice (a payment's reference is its key).
         """
         caller = policy.authorize(self.caller, "aid.disburse")
-        return disbursement.build_payment_list(self.desk, self.payments, caller, period, area)
+        built = disbursement.build_payment_list(self.desk, self.payments, caller, period, area)
+        return {
+            "lists": [views.payment_list(one) for one in built.lists],
+            "added": built.added,
+            "reissued": built.reissued,
+        }
 
     @rpc
     def get_payment_list(self, list_id: str) -> dict[str, Any]:
         """A payment list with its payments (accounts in full: for the operator)."""
         caller = policy.authorize(self.caller, "aid.disburse")
-        return disbursement.get_payment_list(self.desk, self.payments, caller, list_id)
+        return views.payment_list(disbursement.get_payment_list(self.desk, self.payments, caller, list_id))
 
     @rpc
     def send_payment_list(self, list_id: str) -> dict[str, Any]:
         """Mark the list sent to the operator: its pending payments become ``sent`` (repeating changes nothing)."""
         caller = policy.authorize(self.caller, "aid.disburse")
-        return disbursement.send_payment_list(self.desk, self.payments, caller, list_id)
+        return views.payment_list(disbursement.send_payment_list(self.desk, self.payments, caller, list_id))
 
     @rpc
     def reconcile_payments(self, csv_text: str, idempotency_key: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from assistance.domain.aid_request import AidRequest
 from assistance.domain.casework import Case, Visit
 from assistance.domain.institutions import Institution
 from assistance.domain.lifecycle import regularisation_steps
+from assistance.domain.payments import PaymentList
 from assistance.domain.referrals import Referral
 from common.idempotency import FINGERPRINT_FIELD
 from common.jsonable import jsonable
@@ -56,3 +57,8 @@ def case(found: Case, warnings: list[dict[str, Any]] | None = None) -> dict[str,
 def visit(found: Visit, days_overdue: int | None = None) -> dict[str, Any]:
     """A visit as answered; an overdue one says by how many days."""
     return found.public() if days_overdue is None else {**found.public(), "days_overdue": days_overdue}
+
+
+def payment_list(found: PaymentList) -> dict[str, Any]:
+    """A payment list with its payments and total (accounts in full: for the operator)."""
+    return found.public()

@@ -502,6 +502,11 @@ def casework(dbs: Databases) -> Database[Any]:
     database["payments"].insert_many(
         {
             "_id": f"PAY-{i:07d}",
+            "request_id": f"{i:024x}",
+            "area": commune_of(i),
+            "amount_dzd": 10_000,
+            "point": "ccp",
+            "attempt": 1,
             "list_id": f"list-{i % 400}",
             "area_ancestors": ancestors(commune_of(i)),
             "status": "failed" if i % 10 == 0 else "paid",

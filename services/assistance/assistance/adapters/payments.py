@@ -17,11 +17,10 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from common import areas
+from assistance.domain.payments import Payment, PaymentList
 from common.clock import now
 from common.errors import Conflict
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
-from common.jsonable import jsonable as plain
 from common.scope import Scope
 from common.scoping import within
 
@@ -29,12 +28,6 @@ PAYMENTS = "payments"
 LISTS = "payment_lists"
 REPORTS = "reconciliations"
 MAX_LISTS_PER_POINT = 100
-
-
-def _public_payment(doc: dict[str, Any]) -> dict[str, Any]:
-    data = {k: plain(v) for k, v in doc.items() if k not in ("_id", "area_ancestors", "list_id", "period")}
-    data["reference"] = doc["_id"]
-    return data
 
 
 class MongoPaymentRepository:
@@ -49,29 +42,20 @@ class MongoPaymentRepository:
         database[PAYMENTS].create_index([("area_ancestors", ASCENDING), ("status", ASCENDING)])
         database[LISTS].create_index([("period", ASCENDING), ("area", ASCENDING)])
 
-    def issue(self, payment: dict[str, Any]) -> bool:
-        doc = {
-            **{k: v for k, v in payment.items() if k != "reference"},
-            "_id": payment["reference"],
-            "area_ancestors": areas.ancestors(payment["area"]),
-            "status": "pending",
-            "paid_at": None,
-            "failure": None,
-            "reissued_as": None,
-            "created_at": now(),
-        }
+    def issue(self, payment: Payment) -> bool:
         try:
-            self.payments.insert_one(doc)
+            self.payments.insert_one(payment.document())
         except DuplicateKeyError:
             return False
         return True
 
-    def get(self, reference: str) -> dict[str, Any] | None:
-        return self.payments.find_one({"_id": reference}) if isinstance(reference, str) else None
+    def get(self, reference: str) -> Payment | None:
+        doc = self.payments.find_one({"_id": reference}) if isinstance(reference, str) else None
+        return Payment.from_document(doc) if doc is not None else None
 
-    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
+    def to_reissue(self, scope: Scope) -> list[Payment]:
         query = {**within(scope), "status": "failed", "reissued_as": None}
-        return list(self.payments.find(query).sort("_id", ASCENDING))
+        return [Payment.from_document(doc) for doc in self.payments.find(query).sort("_id", ASCENDING)]
 
     def mark_reissued(self, reference: str, new_reference: str) -> None:
         self.payments.update_one({"_id": reference, "reissued_as": None}, {"$set": {"reissued_as": new_reference}})
@@ -81,45 +65,25 @@ class MongoPaymentRepository:
             candidate = list_id if number == 1 else f"{list_id}.{number}"
             # an insert, not an upsert: of two openers of one number, exactly one gets it
             with contextlib.suppress(DuplicateKeyError):
-                self.lists_.insert_one(
-                    {
-                        "_id": candidate,
-                        "period": period,
-                        "area": area,
-                        "area_ancestors": areas.ancestors(area),
-                        "point": point,
-                        "status": "open",
-                        "created_at": now(),
-                        "created_by": user_id,
-                    }
-                )
+                self.lists_.insert_one(PaymentList.open(candidate, period, area, point, user_id, now()).document())
             existing = self.lists_.find_one({"_id": candidate}, {"status": 1})
             if existing is not None and existing["status"] == "open":
                 return candidate
         raise Conflict("too many payment lists for this period and point", {"list_id": list_id})
 
-    def _with_payments(self, doc: dict[str, Any]) -> dict[str, Any]:
-        payments = [_public_payment(p) for p in self.payments.find({"list_id": doc["_id"]}).sort("_id", ASCENDING)]
-        return {
-            "id": doc["_id"],
-            "period": doc["period"],
-            "area": doc["area"],
-            "point": doc["point"],
-            "status": doc["status"],
-            "created_at": plain(doc.get("created_at")),
-            "total_dzd": sum(p["amount_dzd"] for p in payments),
-            "payments": payments,
-        }
+    def _with_payments(self, doc: dict[str, Any]) -> PaymentList:
+        found = self.payments.find({"list_id": doc["_id"]}).sort("_id", ASCENDING)
+        return PaymentList.from_document(doc, tuple(Payment.from_document(payment) for payment in found))
 
-    def get_list(self, list_id: str) -> dict[str, Any] | None:
+    def get_list(self, list_id: str) -> PaymentList | None:
         doc = self.lists_.find_one({"_id": list_id}) if isinstance(list_id, str) else None
         return self._with_payments(doc) if doc else None
 
-    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
+    def lists(self, period: str, area: str) -> list[PaymentList]:
         found = self.lists_.find({"period": period, "area": area}).sort("_id", ASCENDING)
         return [self._with_payments(doc) for doc in found]
 
-    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
+    def send_list(self, list_id: str, user_id: str) -> PaymentList | None:
         doc = self.lists_.find_one_and_update(
             {"_id": list_id},
             {"$set": {"status": "sent", "sent_at": now(), "sent_by": user_id}},

@@ -11,18 +11,22 @@ then settles each payment: ``paid`` moves the request to ``disbursed`` with
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from assistance.app import aid_requests as aid
 from assistance.app.ports import AidDesk, PaymentRepository
 from assistance.app.steps import run_step
+from assistance.app.visibility import visible_or_404
 from assistance.domain import payments as pay
 from assistance.domain.aid_request import AidRequest, Change
 from assistance.domain.lifecycle import State, Step
-from common import areas, policy
+from assistance.domain.payments import Payment, PaymentList
+from common import policy
+from common.clock import now
 from common.context import CallerContext
 from common.contracts.aid import PaymentListIn, PaymentPoint
-from common.errors import DomainError, NotFound, ValidationFailed
+from common.errors import DomainError, ValidationFailed
 from common.idempotency import keyed
 from common.scope import Scope
 from common.validation import parse
@@ -36,9 +40,30 @@ def _anywhere(request: AidRequest) -> None:
     """Bookkeeping steps act on requests the caller's query already scoped."""
 
 
+@dataclass(frozen=True)
+class ListsBuilt:
+    """The period's lists of the area after a build, and how many payments this build added and issued again."""
+
+    lists: list[PaymentList]
+    added: int
+    reissued: int
+
+
+@dataclass(frozen=True)
+class ToList:
+    """A payment to put into the period's list of its point: a grant's first attempt, or a failed one's next."""
+
+    request_id: str
+    area: str
+    amount_dzd: int
+    point: str
+    account: str | None
+    attempt: int
+
+
 def build_payment_list(
     desk: AidDesk, payments: PaymentRepository, caller: CallerContext, period: str, area: str
-) -> dict[str, Any]:
+) -> ListsBuilt:
     """List the area's approved cash grants and failed payments for ``period`` (YYYY-MM).
 
     Repeating it adds only grants approved or payments failed since: a redelivered
@@ -50,26 +75,16 @@ def build_payment_list(
     added = 0
     for request in desk.requests.in_state(scope, State.APPROVED.value, "cash"):
         point = PaymentPoint.model_validate((request.proposal or {})["payment_point"])
-        payment = {
-            "reference": pay.reference(request.id, 1),
-            "request_id": request.id,
-            "area": request.area,
-            "amount_dzd": request.decided_amount,
-            "point": point.list_key,
-            "account": point.ref if point.kind == "ccp" else None,
-            "attempt": 1,
-        }
-        added += list_payment(desk, payments, caller, wanted, payment)
+        account = point.ref if point.kind == "ccp" else None
+        grant = ToList(request.id, request.area, request.decided_amount, point.list_key, account, 1)
+        added += list_payment(desk, payments, caller, wanted, grant)
     reissued = 0
     for failed in payments.to_reissue(scope):
-        attempt = int(failed["attempt"]) + 1
-        payment = {
-            **{k: failed[k] for k in ("request_id", "area", "amount_dzd", "point", "account")},
-            "reference": pay.reference(failed["request_id"], attempt),
-            "attempt": attempt,
-        }
-        reissued += list_payment(desk, payments, caller, wanted, payment, replaces=failed["_id"])
-    return {"lists": payments.lists(wanted.period, wanted.area), "added": added, "reissued": reissued}
+        again = ToList(
+            failed.request_id, failed.area, failed.amount_dzd, failed.point, failed.account, failed.attempt + 1
+        )
+        reissued += list_payment(desk, payments, caller, wanted, again, replaces=failed.reference)
+    return ListsBuilt(payments.lists(wanted.period, wanted.area), added, reissued)
 
 
 def list_payment(
@@ -77,23 +92,34 @@ def list_payment(
     payments: PaymentRepository,
     caller: CallerContext,
     wanted: PaymentListIn,
-    payment: dict[str, Any],
+    listed: ToList,
     replaces: str | None = None,
 ) -> int:
     """Issue one payment into its list and point the request at it; 1 if it was listed now."""
-    base_id = pay.list_id(wanted.period, wanted.area, payment["point"])
-    list_id = payments.open_list(base_id, wanted.period, wanted.area, payment["point"], caller.user_id)
-    issued = payments.issue({**payment, "list_id": list_id, "period": wanted.period})
-    stored = payments.get(payment["reference"]) or {}
+    base_id = pay.list_id(wanted.period, wanted.area, listed.point)
+    list_id = payments.open_list(base_id, wanted.period, wanted.area, listed.point, caller.user_id)
+    payment = Payment.issue(
+        request_id=listed.request_id,
+        area=listed.area,
+        amount_dzd=listed.amount_dzd,
+        point=listed.point,
+        account=listed.account,
+        attempt=listed.attempt,
+        list_id=list_id,
+        period=wanted.period,
+        at=now(),
+    )
+    issued = payments.issue(payment)
+    stored = payments.get(payment.reference)
     record = {
         "status": "pending",
-        "reference": payment["reference"],
-        "attempt": payment["attempt"],
-        "list_id": stored.get("list_id", list_id),
+        "reference": payment.reference,
+        "attempt": payment.attempt,
+        "list_id": stored.list_id if stored is not None else list_id,
     }
     if replaces is not None:
-        payments.mark_reissued(replaces, payment["reference"])
-        desk.requests.set_fields(payment["request_id"], {"disbursement.reference": replaces}, {"disbursement": record})
+        payments.mark_reissued(replaces, payment.reference)
+        desk.requests.set_fields(payment.request_id, {"disbursement.reference": replaces}, {"disbursement": record})
         return int(issued)
 
     def decide(request: AidRequest) -> Change:
@@ -102,38 +128,27 @@ def list_payment(
     try:
         run_step(
             desk.requests,
-            payment["request_id"],
+            payment.request_id,
             Step.SCHEDULE_PAYMENT,
-            f"schedule:{payment['reference']}",
+            f"schedule:{payment.reference}",
             caller.user_id,
             decide,
             _anywhere,
         )
     except DomainError as exc:  # cancelled meanwhile: the payment stays listed for the operator to skip
-        log.warning(
-            "a listed grant could not be scheduled", extra={"request_id": payment["request_id"], "code": exc.code}
-        )
+        log.warning("a listed grant could not be scheduled", extra={"request_id": payment.request_id, "code": exc.code})
         return 0
     return int(issued)
 
 
-def get_payment_list(desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str) -> dict[str, Any]:
-    """A payment list with its payments (accounts in full: for the operator)."""
-    found = payments.get_list(list_id)
-    if found is None:
-        raise NotFound("payment list not found")
-    policy.visible(caller, found["area"], "payment list")
-    return found
+def get_payment_list(desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str) -> PaymentList:
+    """A payment list with its payments; outside the caller's area it does not exist."""
+    return visible_or_404(payments.get_list(list_id), policy.scope(caller), "payment list")
 
 
-def send_payment_list(
-    desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str
-) -> dict[str, Any]:
+def send_payment_list(desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str) -> PaymentList:
     """Mark the list sent to the operator: its pending payments become ``sent`` (repeating changes nothing)."""
-    found = payments.get_list(list_id)
-    if found is None:
-        raise NotFound("payment list not found")
-    policy.visible(caller, found["area"], "payment list")
+    found = get_payment_list(desk, payments, caller, list_id)
     return payments.send_list(list_id, caller.user_id) or found
 
 
@@ -180,7 +195,7 @@ def reconcile_payments(
             continue
         seen[row.reference] = row.status
         payment = payments.get(row.reference)
-        if payment is None or not areas.contains(caller.area, payment["area"]):
+        if payment is None or not payment.visible_in(policy.scope(caller)):
             report["unknown_references"].append(row.reference)
             continue
         outcome = settle(desk, payments, caller, payment, row)
@@ -192,16 +207,14 @@ def reconcile_payments(
 
 
 def settle(
-    desk: AidDesk, payments: PaymentRepository, caller: CallerContext, payment: dict[str, Any], row: pay.OperatorRow
+    desk: AidDesk, payments: PaymentRepository, caller: CallerContext, payment: Payment, row: pay.OperatorRow
 ) -> str:
     """Apply one row: ``paid``, ``failed``, ``unchanged`` or the problem that stopped it."""
-    current = payment["status"]
+    current = payment.status
     if current in ("pending", "sent"):
         if not payments.settle(row.reference, current, row.status, row.paid_at, row.failure_reason):
             fresh = payments.get(row.reference) or payment
-            return (
-                settle(desk, payments, caller, fresh, row) if fresh["status"] != current else "the payment is changing"
-            )
+            return settle(desk, payments, caller, fresh, row) if fresh.status != current else "the payment is changing"
         applied: str = row.status
     elif current == row.status:
         applied = "unchanged"
@@ -209,7 +222,7 @@ def settle(
         return f"reported {row.status} but recorded {current}"
     if row.status == "failed":
         desk.requests.set_fields(
-            payment["request_id"],
+            payment.request_id,
             {"disbursement.reference": row.reference},
             {"disbursement.status": "failed"},
         )
@@ -222,20 +235,20 @@ def settle(
 
 
 def record_paid(
-    desk: AidDesk, payments: PaymentRepository, caller: CallerContext, payment: dict[str, Any], row: pay.OperatorRow
+    desk: AidDesk, payments: PaymentRepository, caller: CallerContext, payment: Payment, row: pay.OperatorRow
 ) -> None:
     """The request becomes ``disbursed`` with ``aid_disbursed`` (a repeat replays), and its budget spent."""
 
     def decide(request: AidRequest) -> Change:
-        return request.record_payment(row.reference, row.paid_at, payment["amount_dzd"])
+        return request.record_payment(row.reference, row.paid_at, payment.amount_dzd)
 
     run_step(
         desk.requests,
-        payment["request_id"],
+        payment.request_id,
         Step.RECORD_PAYMENT,
         f"paid:{row.reference}",
         caller.user_id,
         decide,
         _anywhere,
     )
-    aid.spend(desk, payment["request_id"])
+    aid.spend(desk, payment.request_id)

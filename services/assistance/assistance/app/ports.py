@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from assistance.domain.aid_request import AidRequest, Change
 from assistance.domain.casework import Case, Visit
 from assistance.domain.institutions import Institution, Reservation
+from assistance.domain.payments import Payment, PaymentList
 from assistance.domain.referrals import Referral, ReferralStep
 from common.context import CallerContext
 from common.contracts.casework import CaseFilter, TeamMemberIn
@@ -250,12 +251,12 @@ class ProgrammeRepository(Protocol):
 
 
 class PaymentRepository(Protocol):
-    def issue(self, payment: dict[str, Any]) -> bool:
+    def issue(self, payment: Payment) -> bool:
         """Store a payment (``reference`` is its key) unless it exists; True if this call stored it."""
 
-    def get(self, reference: str) -> dict[str, Any] | None: ...
+    def get(self, reference: str) -> Payment | None: ...
 
-    def to_reissue(self, scope: Scope) -> list[dict[str, Any]]:
+    def to_reissue(self, scope: Scope) -> list[Payment]:
         """Failed payments inside ``scope`` not yet issued again."""
 
     def mark_reissued(self, reference: str, new_reference: str) -> None: ...
@@ -263,13 +264,13 @@ class PaymentRepository(Protocol):
     def open_list(self, list_id: str, period: str, area: str, point: str, user_id: str) -> str:
         """The open list for this period, area and point: ``list_id``, or ``list_id.2``… once that was sent."""
 
-    def get_list(self, list_id: str) -> dict[str, Any] | None:
-        """The list with its payments and total."""
+    def get_list(self, list_id: str) -> PaymentList | None:
+        """The list with its payments."""
 
-    def lists(self, period: str, area: str) -> list[dict[str, Any]]:
+    def lists(self, period: str, area: str) -> list[PaymentList]:
         """The lists built for ``area`` and ``period``, with their payments."""
 
-    def send_list(self, list_id: str, user_id: str) -> dict[str, Any] | None:
+    def send_list(self, list_id: str, user_id: str) -> PaymentList | None:
         """Mark the list and its pending payments sent to the operator."""
 
     def settle(

@@ -1,4 +1,4 @@
-"""Payments of cash grants: references, list ids, and the operator's reconciliation file (pure).
+"""Payments of cash grants: the payment and list entities, references, list ids, the operator's file (pure).
 
 A payment's reference is ``<request id>-<attempt>``: the same grant issued again after a
 failure gets the next attempt, and the reference alone finds the payment (its ``_id``).
@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
+
+from common import areas
+from common.jsonable import jsonable
+from common.scope import Scope
 
 REQUIRED_COLUMNS = ("reference", "status", "paid_at")
 MAX_ROWS = 50_000
@@ -26,6 +31,156 @@ def reference(request_id: str, attempt: int) -> str:
 def list_id(period: str, area: str, point: str) -> str:
     """``2026-03_DZ-16_ccp``: readable, and safe in a URL path."""
     return f"{period}_{area.strip('/').replace('/', '-')}_{point.replace(':', '-')}"
+
+
+HIDDEN_PAYMENT_FIELDS = ("_id", "area_ancestors", "list_id", "period")
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment of a cash grant (``pending``, ``sent``, then ``paid`` or ``failed``); its reference is its key."""
+
+    reference: str
+    request_id: str
+    area: str
+    amount_dzd: int
+    point: str
+    attempt: int
+    status: str
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Payment:
+        return cls(
+            reference=str(doc["_id"]),
+            request_id=doc["request_id"],
+            area=doc["area"],
+            amount_dzd=int(doc["amount_dzd"]),
+            point=doc["point"],
+            attempt=int(doc["attempt"]),
+            status=doc["status"],
+            stored=dict(doc),
+        )
+
+    def document(self) -> dict[str, Any]:
+        typed = {"request_id": self.request_id, "area": self.area, "amount_dzd": self.amount_dzd, "point": self.point}
+        return {**self.stored, "_id": self.reference, **typed, "attempt": self.attempt, "status": self.status}
+
+    @classmethod
+    def issue(
+        cls,
+        *,
+        request_id: str,
+        area: str,
+        amount_dzd: int,
+        point: str,
+        account: str | None,
+        attempt: int,
+        list_id: str,
+        period: str,
+        at: datetime,
+    ) -> Payment:
+        """Attempt ``attempt`` of a grant's payment, pending in ``list_id``."""
+        return cls.from_document(
+            {
+                "request_id": request_id,
+                "area": area,
+                "amount_dzd": amount_dzd,
+                "point": point,
+                "account": account,
+                "attempt": attempt,
+                "list_id": list_id,
+                "period": period,
+                "_id": reference(request_id, attempt),
+                "area_ancestors": areas.ancestors(area),
+                "status": "pending",
+                "paid_at": None,
+                "failure": None,
+                "reissued_as": None,
+                "created_at": at,
+            }
+        )
+
+    @property
+    def account(self) -> str | None:
+        return self.stored.get("account")
+
+    @property
+    def list_id(self) -> str | None:
+        return self.stored.get("list_id")
+
+    def visible_in(self, scope: Scope) -> bool:
+        return scope.contains(self.area)
+
+    def public(self) -> dict[str, Any]:
+        """The payment as listed for the operator (account in full)."""
+        data = {k: jsonable(v) for k, v in self.document().items() if k not in HIDDEN_PAYMENT_FIELDS}
+        data["reference"] = self.reference
+        return data
+
+
+@dataclass(frozen=True)
+class PaymentList:
+    """The payments of one period, area and payment point sent to the operator together (``open``, then ``sent``)."""
+
+    id: str
+    period: str
+    area: str
+    point: str
+    status: str
+    payments: tuple[Payment, ...] = ()
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any], payments: tuple[Payment, ...] = ()) -> PaymentList:
+        return cls(
+            id=str(doc["_id"]),
+            period=doc["period"],
+            area=doc["area"],
+            point=doc["point"],
+            status=doc["status"],
+            payments=payments,
+            stored=dict(doc),
+        )
+
+    def document(self) -> dict[str, Any]:
+        typed = {"period": self.period, "area": self.area, "point": self.point, "status": self.status}
+        return {**self.stored, "_id": self.id, **typed}
+
+    @classmethod
+    def open(cls, list_id: str, period: str, area: str, point: str, user_id: str, at: datetime) -> PaymentList:
+        return cls.from_document(
+            {
+                "_id": list_id,
+                "period": period,
+                "area": area,
+                "area_ancestors": areas.ancestors(area),
+                "point": point,
+                "status": "open",
+                "created_at": at,
+                "created_by": user_id,
+            }
+        )
+
+    @property
+    def total_dzd(self) -> int:
+        return sum(payment.amount_dzd for payment in self.payments)
+
+    def visible_in(self, scope: Scope) -> bool:
+        return scope.contains(self.area)
+
+    def public(self) -> dict[str, Any]:
+        """The list with its payments and total (accounts in full: for the operator)."""
+        return {
+            "id": self.id,
+            "period": self.period,
+            "area": self.area,
+            "point": self.point,
+            "status": self.status,
+            "created_at": jsonable(self.stored.get("created_at")),
+            "total_dzd": self.total_dzd,
+            "payments": [payment.public() for payment in self.payments],
+        }
 
 
 @dataclass(frozen=True)
