@@ -462,13 +462,13 @@ class AssistanceService(PlatformService):
     def list_team(self, commune: str) -> list[dict[str, Any]]:
         """The cell's team members, past ones included (``active`` says who is active today)."""
         caller = policy.authorize(self.caller, "casework.read")
-        return cases.list_team(self.casework, caller, commune)
+        return [views.team_member(member) for member in cases.list_team(self.casework, caller, commune)]
 
     @rpc
     def set_team_member(self, commune: str, member: dict[str, Any]) -> dict[str, Any]:
         """Add a member to the cell's team, or change their discipline or active period."""
         caller = policy.authorize(self.caller, "casework.manage")
-        return cases.set_team_member(self.casework, caller, commune, member)
+        return views.team_member(cases.set_team_member(self.casework, caller, commune, member))
 
     @rpc
     def caseload(self, commune: str) -> dict[str, Any]:

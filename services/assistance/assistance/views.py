@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistance.domain.aid_request import AidRequest
-from assistance.domain.casework import Case, Visit
+from assistance.domain.casework import Case, TeamMember, Visit
 from assistance.domain.institutions import Institution
 from assistance.domain.lifecycle import regularisation_steps
 from assistance.domain.payments import PaymentList
@@ -61,4 +61,9 @@ def visit(found: Visit, days_overdue: int | None = None) -> dict[str, Any]:
 
 def payment_list(found: PaymentList) -> dict[str, Any]:
     """A payment list with its payments and total (accounts in full: for the operator)."""
+    return found.public()
+
+
+def team_member(found: TeamMember) -> dict[str, Any]:
+    """A member of a cell's team, ``active`` for the day it was read."""
     return found.public()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from assistance.app.visibility import visible_or_404
-from assistance.domain.casework import Case, Visit
+from assistance.domain.casework import Case, TeamMember, Visit
+from common.contracts.casework import TeamMemberIn
 from common.errors import InvalidTransition, NotFound, ValidationFailed
 from common.idempotency import keyed
 from common.scope import Scope
 
 TODAY = date(2026, 3, 2)
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def opened() -> Case:
@@ -78,3 +80,20 @@ def test_a_visit_knows_its_lateness_and_is_recorded_once() -> None:
     with pytest.raises(InvalidTransition, match="the visit is cancelled"):
         replace(visit, status="cancelled").must_be_planned()
     assert not visit.recorded_under(keyed("worker-1", "key-record", "record"))
+
+
+def test_a_team_member_is_active_within_their_period_only() -> None:
+    member = TeamMemberIn.model_validate(
+        {
+            "user_id": "worker-1",
+            "display_name": "Amina Haddad",
+            "discipline": "social_worker",
+            "active_from": "2026-01-01",
+        }
+        | {"active_until": "2026-03-01"}
+    )
+    appointed = TeamMember.appoint("/DZ/16/1601", member, "coordinator", AT, date(2026, 2, 1))
+    assert appointed.active and appointed.document()["area_ancestors"] == ["/DZ", "/DZ/16", "/DZ/16/1601"]
+    assert not TeamMember.from_document(appointed.document(), TODAY).active
+    shown = appointed.public()
+    assert (shown["user_id"], shown["active"], shown["updated_at"]) == ("worker-1", True, AT.isoformat())

@@ -22,8 +22,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from assistance.domain.casework import Case, Visit, public_member
-from common import areas
+from assistance.domain.casework import Case, TeamMember, Visit
 from common.clock import now
 from common.contracts.casework import DEFAULT_SOFT_LIMIT, CaseFilter, TeamMemberIn, commune_area
 from common.deadlocks import retry_transient
@@ -56,19 +55,14 @@ class MongoCaseworkRepository:
         visits.create_index([("cell", ASCENDING), ("status", ASCENDING), ("planned_for", ASCENDING)])
         visits.create_index([("case_id", ASCENDING)])
 
-    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
-        return [public_member(doc, day) for doc in self.members.find({"cell": cell}).sort("user_id", ASCENDING)]
+    def team(self, cell: str, day: date) -> list[TeamMember]:
+        found = self.members.find({"cell": cell}).sort("user_id", ASCENDING)
+        return [TeamMember.from_document(doc, day) for doc in found]
 
-    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
-        doc = {
-            **member.model_dump(mode="json"),
-            "cell": cell,
-            "area_ancestors": areas.ancestors(cell),
-            "updated_at": now(),
-            "updated_by": user_id,
-        }
-        self.members.replace_one({"_id": f"{cell}|{member.user_id}"}, doc, upsert=True)
-        return public_member(doc, day)
+    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> TeamMember:
+        appointed = TeamMember.appoint(cell, member, user_id, now(), day)
+        self.members.replace_one({"_id": f"{cell}|{member.user_id}"}, appointed.document(), upsert=True)
+        return appointed
 
     def soft_limit(self, cell: str) -> int:
         doc = self.cells.find_one({"_id": cell}, {"soft_limit": 1})

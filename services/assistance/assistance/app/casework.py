@@ -16,7 +16,7 @@ from typing import Any
 from assistance.app.ports import CaseworkRepository
 from assistance.app.referrals import household_facts
 from assistance.app.visibility import visible_or_404
-from assistance.domain.casework import Case, Visit
+from assistance.domain.casework import Case, TeamMember, Visit
 from common import policy
 from common.context import CallerContext
 from common.contracts.casework import (
@@ -50,7 +50,7 @@ def cell_of(commune: object) -> str:
     return commune_area(commune)
 
 
-def list_team(casework: CaseworkRepository, caller: CallerContext, commune: str) -> list[dict[str, Any]]:
+def list_team(casework: CaseworkRepository, caller: CallerContext, commune: str) -> list[TeamMember]:
     """The cell's team members, past ones included (``active`` says who is active today)."""
     cell = cell_of(commune)
     policy.visible(caller, cell, "cell")
@@ -59,7 +59,7 @@ def list_team(casework: CaseworkRepository, caller: CallerContext, commune: str)
 
 def set_team_member(
     casework: CaseworkRepository, caller: CallerContext, commune: str, member: dict[str, Any]
-) -> dict[str, Any]:
+) -> TeamMember:
     """Add a member to the cell's team, or change their discipline or active period."""
     cell = cell_of(commune)
     policy.require_within(caller, cell)
@@ -118,7 +118,7 @@ def open_case(
         user_id=caller.user_id,
         key=key,
     )
-    active = {member["user_id"] for member in casework.team(proposed.cell, today()) if member["active"]}
+    active = {member.user_id for member in casework.team(proposed.cell, today()) if member.active}
     if strangers := [user for user in proposed.team if user not in active]:
         raise ValidationFailed("the lead and the team must be active members of the cell", {"not_members": strangers})
     stored, _ = casework.open_case(proposed, key)
@@ -220,13 +220,13 @@ def visible_case(casework: CaseworkRepository, caller: CallerContext, case_id: s
 def cell_caseload(casework: CaseworkRepository, cell: str) -> dict[str, Any]:
     limit = casework.soft_limit(cell)
     count, involved, leading = casework.caseload(cell)
-    team = {member["user_id"]: member for member in casework.team(cell, today())}
+    team = {member.user_id: member for member in casework.team(cell, today())}
     workers = [
         {
             "user_id": user,
-            "display_name": team.get(user, {}).get("display_name"),
-            "discipline": team.get(user, {}).get("discipline"),
-            "active": bool(team.get(user, {}).get("active")),
+            "display_name": member.display_name if (member := team.get(user)) else None,
+            "discipline": member.discipline if member else None,
+            "active": bool(member and member.active),
             "open_cases": involved[user],
             "leading": leading[user],
             "above_soft_limit": involved[user] > limit,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from assistance.domain.aid_request import AidRequest, Change
-from assistance.domain.casework import Case, Visit
+from assistance.domain.casework import Case, TeamMember, Visit
 from assistance.domain.institutions import Institution, Reservation
 from assistance.domain.payments import Payment, PaymentList
 from assistance.domain.referrals import Referral, ReferralStep
@@ -126,10 +126,10 @@ class ReferralRepository(Protocol):
 
 
 class CaseworkRepository(Protocol):
-    def team(self, cell: str, day: date) -> list[dict[str, Any]]:
+    def team(self, cell: str, day: date) -> list[TeamMember]:
         """The cell's members (past ones included, with ``active`` for ``day``), by user id."""
 
-    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> dict[str, Any]:
+    def set_member(self, cell: str, member: TeamMemberIn, user_id: str, day: date) -> TeamMember:
         """Add a member to the cell, or replace their discipline and period."""
 
     def soft_limit(self, cell: str) -> int:

@@ -1,4 +1,4 @@
-"""Cases and their visits as entities, team members as rules: what a new one holds, who is active, what is shown."""
+"""Case work's entities: team members, cases and their visits — what a new one holds, its rules, what is shown."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from assistance.domain.ids import new_id
 from common import areas
 from common.clock import now
-from common.contracts.casework import PLAN_AHEAD_DAYS, PLAN_BACK_DAYS
+from common.contracts.casework import PLAN_AHEAD_DAYS, PLAN_BACK_DAYS, TeamMemberIn
 from common.errors import InvalidTransition, ValidationFailed
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.scope import Scope
@@ -21,7 +21,7 @@ VISIT_RECORD_FIELDS = ("visited_on", "outcome", "recorded_by")
 MEMBER_FIELDS = ("user_id", "display_name", "discipline", "active_from", "active_until", "cell", "updated_by")
 
 
-def is_active(member: dict[str, Any], day: date) -> bool:
+def is_active(member: Mapping[str, Any], day: date) -> bool:
     today = day.isoformat()
     return bool(
         member["active_from"] <= today and (member.get("active_until") is None or member["active_until"] >= today)
@@ -34,11 +34,42 @@ def iso_text(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def public_member(doc: dict[str, Any], day: date) -> dict[str, Any]:
-    data = {field: doc.get(field) for field in MEMBER_FIELDS}
-    data["active"] = is_active(doc, day)
-    data["updated_at"] = iso_text(doc["updated_at"])
-    return data
+@dataclass(frozen=True)
+class TeamMember:
+    """A member of a cell's team over a period; ``active`` is whether the period holds the day it was read for."""
+
+    user_id: str
+    cell: str
+    active: bool
+    stored: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any], day: date) -> TeamMember:
+        return cls(user_id=doc["user_id"], cell=doc["cell"], active=is_active(doc, day), stored=dict(doc))
+
+    def document(self) -> dict[str, Any]:
+        return {**self.stored, "user_id": self.user_id, "cell": self.cell}
+
+    @classmethod
+    def appoint(cls, cell: str, member: TeamMemberIn, by: str, at: datetime, day: date) -> TeamMember:
+        """``member`` in ``cell``'s team (replacing their earlier period and discipline there)."""
+        doc = {**member.model_dump(mode="json"), "cell": cell, "area_ancestors": areas.ancestors(cell)}
+        return cls.from_document(doc | {"updated_at": at, "updated_by": by}, day)
+
+    @property
+    def display_name(self) -> str | None:
+        return self.stored.get("display_name")
+
+    @property
+    def discipline(self) -> str | None:
+        return self.stored.get("discipline")
+
+    def public(self) -> dict[str, Any]:
+        doc = self.document()
+        data = {name: doc.get(name) for name in MEMBER_FIELDS}
+        data["active"] = self.active
+        data["updated_at"] = iso_text(doc["updated_at"])
+        return data
 
 
 def done_under(key: KeyedRequest, doc: Mapping[str, Any], author_field: str, prefix: str) -> bool:
