@@ -16,7 +16,7 @@ from common.idempotency import keyed
 from common.scope import Scope
 
 HOUSEHOLD = "66b0c2f1e4a1b2c3d4e5f601"
-HOME = {"code": "fpa-31", "type": "elderly_home", "area": "/DZ/31/3102"}
+HOME = Institution.from_document({"_id": "fpa-31", "type": "elderly_home", "area": "/DZ/31/3102", "capacity": 4})
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

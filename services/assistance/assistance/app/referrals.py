@@ -121,7 +121,7 @@ def propose(desk: ReferralDesk, caller: CallerContext, payload: ReferralIn, key:
         referral_id=new_id(),
         person_key=payload.person_key,
         household_area=facts["area"],
-        institution=institution.document(),
+        institution=institution,
         reason=payload.reason,
         place_kind=payload.place_kind,
         user_id=caller.user_id,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assistance.domain.institutions import Institution
 from common import areas
 from common.clock import now
 from common.contracts.referrals import FINAL_STATES, INSTITUTION_STEPS, TRANSITIONS
@@ -113,14 +114,14 @@ class Referral:
         referral_id: str,
         person_key: str,
         household_area: str,
-        institution: Mapping[str, Any],
+        institution: Institution,
         reason: str,
         place_kind: str | None,
         user_id: str,
         idempotency_key: KeyedRequest,
     ) -> Referral:
         """A proposed referral, seen inside the household's area and the institution's wilaya."""
-        reach = institution_reach(institution["area"])
+        reach = institution_reach(institution.area)
         at = now()
         return cls.from_document(
             {
@@ -128,15 +129,15 @@ class Referral:
                 "person_key": person_key,
                 "household_id": person_key.split(":")[0],
                 "household_area": household_area,
-                "institution": institution["code"],
-                "institution_type": institution["type"],
+                "institution": institution.code,
+                "institution_type": institution.type,
                 "institution_wilaya": reach[-1],
                 "reason": reason,
                 "place_kind": place_kind,
                 "state": "proposed",
                 "version": 1,
                 "area_ancestors": sorted(set(areas.ancestors(household_area)) | set(reach)),
-                "open_key": f"{person_key}|{institution['code']}",
+                "open_key": f"{person_key}|{institution.code}",
                 **idempotency_key.stamp(),
                 "proposed_at": at,
                 "proposed_by": user_id,
