@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Any
 
-from common import areas
-from common.contracts.households import HouseholdIn
+from common import areas, clock
 from common.scope import Scope
+from registry.domain.household import Household, Page
 
 _ids = itertools.count(1)
 
@@ -16,7 +17,7 @@ class FakeHouseholdRepository:
     """Households by id; a scope keeps those whose area it contains (``Scope.contains``)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
+        self.rows: dict[str, Household] = {}
         self.by_key: dict[str, str] = {}
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.stored_members: dict[str, list[dict[str, Any]]] = {}
@@ -27,50 +28,37 @@ class FakeHouseholdRepository:
     def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
         return []  # duplicate detection is tested over the real database
 
-    def register(
-        self, household: HouseholdIn, new: Any, user_id: str, idempotency_key: str
-    ) -> tuple[dict[str, Any], bool]:
+    def register(self, household: Household, idempotency_key: Any) -> tuple[Household, bool]:
         if idempotency_key in self.by_key:
             return self.rows[self.by_key[idempotency_key]], False
-        hid = new.id
-        self.stored_members[hid] = new.members
-        public_members = [
-            {k: v for k, v in m.items() if k not in ("national_id_hash", "national_id_enc")} for m in new.members
-        ]
-        row = {
-            **household.model_dump(mode="json"),
-            "members": public_members,
-            "id": hid,
-            "status": new.status,
-            "created_at": "2026-01-01T00:00:00",
-            "created_by": user_id,
-        }
-        self.rows[hid] = row
-        self.by_key[idempotency_key] = hid
-        self.events.append(("household_registered", {"household_id": hid, "area": household.area}))
-        return row, True
+        self.stored_members[household.id] = [member.document() for member in household.members]
+        self.rows[household.id] = household
+        self.by_key[idempotency_key] = household.id
+        self.events.append(("household_registered", {"household_id": household.id, "area": household.area}))
+        return household, True
 
-    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
+    def get(self, household_id: str) -> Household | None:
         return self.rows.get(household_id)
 
-    def _inside(self, scope: Scope) -> list[dict[str, Any]]:
-        return [row for row in self.rows.values() if scope.contains(row["area"])]
+    def _inside(self, scope: Scope) -> list[Household]:
+        return [row for row in self.rows.values() if row.visible_in(scope)]
 
     def count(self, scope: Scope) -> int:
         return len(self._inside(scope))
 
-    def list(self, scope: Scope, filters: Any) -> dict[str, Any]:
+    def list(self, scope: Scope, filters: Any) -> Page:
         rows = self._inside(scope)
         if filters.area:
-            rows = [r for r in rows if areas.contains(filters.area, r["area"])]
-        return {"items": rows[: filters.limit], "next_cursor": None}
+            rows = [r for r in rows if areas.contains(filters.area, r.area)]
+        return Page(rows[: filters.limit], None)
 
-    def update(self, household_id: str, scope: Scope, changes: Any, user_id: str) -> dict[str, Any] | None:
+    def update(self, household_id: str, scope: Scope, changes: Any, user_id: str) -> Household | None:
         row = self.rows.get(household_id)
-        if row is None or not scope.contains(row["area"]):
+        if row is None or not row.visible_in(scope):
             return None
-        row.update(changes.model_dump())
-        return row
+        edit = Household.edit(household_id, changes.model_dump(), user_id, clock.now())
+        self.rows[household_id] = replace(row, **edit.values, updated_at=edit.history["at"], updated_by=user_id)
+        return self.rows[household_id]
 
 
 class FakeCatalogue:

@@ -26,6 +26,7 @@ from common.nameko_ext.outbox_relay import OutboxRelay
 from common.nameko_ext.page_stream import OpenSender, PageSenders
 from common.pii import NationalIdProtector
 from common.validation import parse
+from registry import views
 from registry.adapters.areas import MongoAreaRepository
 from registry.adapters.assessment_requests import MongoScoreRepository
 from registry.adapters.households import MongoHouseholdRepository
@@ -72,7 +73,10 @@ class RegistryService(PlatformService):
         caller = policy.authorize(self.caller, "household.register")
         payload = parse(HouseholdIn, household)
         policy.require_within(caller, payload.area)
-        return households.register(self.households, self.reviews, self.national_ids, caller, payload, idempotency_key)
+        registered = households.register(
+            self.households, self.reviews, self.national_ids, caller, payload, idempotency_key
+        )
+        return views.registration(registered)
 
     @rpc
     def get_household(self, household_id: str) -> dict[str, Any]:
@@ -82,20 +86,22 @@ class RegistryService(PlatformService):
         area answers as itself (status ``merged``, without the survivor's id).
         """
         caller = policy.authorize(self.caller, "household.read")
-        return households.get(self.households, policy.scope(caller), household_id)
+        return views.found(households.get(self.households, policy.scope(caller), household_id))
 
     @rpc
     def list_households(self, filters: dict[str, Any]) -> dict[str, Any]:
         """A page of households in the caller's area, optionally narrowed."""
         caller = policy.authorize(self.caller, "household.read")
-        return households.list_page(self.households, policy.scope(caller), parse(HouseholdFilter, filters))
+        page = households.list_page(self.households, policy.scope(caller), parse(HouseholdFilter, filters))
+        return views.household_page(page)
 
     @rpc
     def update_household(self, household_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change a household's editable fields; out of area it does not exist."""
         caller = policy.authorize(self.caller, "household.update")
         payload = parse(HouseholdUpdate, changes)
-        return households.update(self.households, policy.scope(caller), household_id, payload, caller.user_id)
+        updated = households.update(self.households, policy.scope(caller), household_id, payload, caller.user_id)
+        return views.household(updated)
 
     @rpc
     def count_households(self) -> int:
@@ -160,7 +166,7 @@ class RegistryService(PlatformService):
         caller = policy.authorize(self.caller, "review.decide")
         if decision not in ("same", "different"):
             raise ValidationFailed("decision must be 'same' or 'different'", {"decision": decision})
-        return reviews.decide(self.households, self.reviews, caller, review_id, decision)
+        return views.decided(reviews.decide(self.households, self.reviews, caller, review_id, decision))
 
     @rpc
     def start_duplicate_scan(self, area: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pytest
 from common.errors import NotFound
 from common.scope import Scope
 from registry.app import households
+from registry.domain.household import Household
 from tests.fakes.repositories import FakeHouseholdRepository
 
 PACKAGE = Path(households.__file__).resolve().parents[1]
@@ -55,13 +56,14 @@ def test_use_cases_and_rules_import_no_database_nor_nameko(layer: str) -> None:
 
 
 def stored(repo: FakeHouseholdRepository, household_id: str, area: str, **fields: Any) -> None:
-    repo.rows[household_id] = {"id": household_id, "area": area, "status": "active", **fields}
+    document = {"_id": household_id, "area": area, "address": "x", "created_at": "t", "created_by": "u", **fields}
+    repo.rows[household_id] = Household.from_document(document)
 
 
 def test_a_household_outside_the_scope_does_not_exist() -> None:
     repo = FakeHouseholdRepository()
     stored(repo, "h-oran", "/DZ/31/3101")
-    assert households.get(repo, Scope("/DZ/31"), "h-oran")["id"] == "h-oran"
+    assert households.get(repo, Scope("/DZ/31"), "h-oran").household.id == "h-oran"
     for scope in (Scope("/DZ/16"), Scope("/DZ/31/3102")):
         with pytest.raises(NotFound, match="household not found"):
             households.get(repo, scope, "h-oran")

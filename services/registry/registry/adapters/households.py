@@ -26,17 +26,16 @@ from pymongo.errors import BulkWriteError
 
 from common import areas, clock, scoping
 from common.contracts.assessment import Assessment
-from common.contracts.events import HouseholdRegistered, HouseholdsMerged, HouseholdUpdated, ScoreChanged
-from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
+from common.contracts.events import ScoreChanged
+from common.contracts.households import HouseholdFilter, HouseholdUpdate
 from common.deadlocks import ATTEMPTS, is_write_conflict_entry, pause
-from common.documents import as_public
 from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from common.scope import Scope
-from registry.adapters.documents import Household
+from registry.adapters.documents import Household as HouseholdDocument
 from registry.dedup import DEFAULT_POLICY, oversized
-from registry.domain.households import NewHousehold
+from registry.domain.household import Household, Page
 from registry.duplicates import COMPARED_MEMBER_FIELDS
 from registry.facts import PROJECTION, household_facts
 from registry.importing.writer import ImportWrite, Stored
@@ -46,12 +45,8 @@ from registry.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
-# history is served on its own, the assessment with its explanation; the rest is internal
-OMITTED = ("history", "import_key", "content_hash", "dedup_keys", "assessment")
-SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
 FACTS_PROJECTION = PROJECTION | {"members.national_id_hash": 1}
 FACTS_BATCH = 2000  # documents per database round trip when streaming facts
-MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
 IMPORT_DOCUMENT_FIELDS = {"history": 0, outbox.OUTBOX_FIELD: 0}
 SCREEN_FIELDS = {"area": 1, "members": 1, "dedup_keys": 1}
 COMPARED_FIELDS = {"area": 1, "dedup_keys": 1} | {f"members.{name}": 1 for name in COMPARED_MEMBER_FIELDS}
@@ -61,19 +56,9 @@ BLOCKS = "blocking_blocks"
 BLOCKS_MIGRATION = "blocking_blocks.counted"
 
 
-def without_secrets(member: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in member.items() if k not in SECRET_MEMBER_FIELDS}
-
-
-def public(doc: Household) -> dict[str, Any]:
-    """A household as the registry answers: no history, national ids only masked."""
-    data = as_public(doc, omit=OMITTED)
-    for optional in ("provenance", "consent", "score"):  # mongoengine stores an unset DictField as {}
-        data[optional] = data.get(optional) or None
-    if data["score"] and isinstance(data["score"].get("computed_at"), datetime):
-        data["score"] = {**data["score"], "computed_at": data["score"]["computed_at"].isoformat()}
-    data["members"] = [without_secrets(member) for member in data["members"]]
-    return data
+def entity(doc: HouseholdDocument) -> Household:
+    """The household of a document read through mongoengine (its defaults filled in as it stores them)."""
+    return Household.from_document(doc.to_mongo().to_dict())
 
 
 def current_category(category: str, today: date) -> dict[str, Any]:
@@ -237,7 +222,7 @@ class MongoHouseholdRepository:
 
     @staticmethod
     def ensure_indexes(database: Database[Any]) -> None:
-        Household.ensure_indexes()
+        HouseholdDocument.ensure_indexes()
         BlockCounts.count_once(database)
 
     def new_id(self) -> str:
@@ -246,82 +231,61 @@ class MongoHouseholdRepository:
     def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
         return sharing(self.database["households"], keys, limit)
 
-    def register(
-        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
-    ) -> tuple[dict[str, Any], bool]:
-        members = new.members
-        doc = Household(
-            id=ObjectId(new.id),
-            status=new.status,
-            dedup_keys=new.keys,
+    def register(self, household: Household, idempotency_key: KeyedRequest) -> tuple[Household, bool]:
+        doc = HouseholdDocument(
+            id=ObjectId(household.id),
+            status=household.status,
+            dedup_keys=list(household.dedup_keys),
             area=household.area,
             area_ancestors=areas.ancestors(household.area),
             address=household.address,
             household_ref=household.household_ref,
-            provenance=household.provenance.model_dump(mode="json") if household.provenance else None,
-            consent=household.consent.model_dump(mode="json") if household.consent else None,
-            members=members,
-            created_at=clock.now(),
-            created_by=user_id,
+            provenance=household.provenance,
+            consent=household.consent,
+            members=[member.document() for member in household.members],
+            created_at=household.created_at,
+            created_by=household.created_by,
         )
-        doc.outbox = [
-            outbox.entry(HouseholdRegistered(household_id=str(doc.pk), area=doc.area, members=len(doc.members)))
-        ]
+        doc.outbox = [outbox.entry(household.registered_event())]
         stored = insert_once(doc, idempotency_key)
-        created = str(stored.pk) == new.id
+        created = str(stored.pk) == household.id
         if created:
-            BlockCounts(self.database).add(new.keys)
+            BlockCounts(self.database).add(household.dedup_keys)
         outbox.mark(self.database, "households", [stored.pk])
-        return public(stored), created
+        return entity(stored), created
 
     def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
         query = {**scoping.within(scope), "status": {"$ne": "merged"}}
         return iter(self.database["households"].find(query, {"area": 1, "members": 1}).batch_size(2000))
 
-    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
-        survivor = Household.objects(id=_object_id(survivor_id)).first()
-        merged = Household.objects(id=_object_id(merged_id)).first()
+    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> Household:
+        survivor, merged = self.get(survivor_id), self.get(merged_id)
         if survivor is None or merged is None:
             raise NotFound("household not found")
-        if merged.status == "merged":
-            return public(survivor)
+        if merged.is_merged:
+            return survivor
         now = clock.now()
-        differing = {
-            name: {"kept": getattr(survivor, name) or None, "dropped": getattr(merged, name)}
-            for name in MERGE_JOURNALLED
-            if getattr(merged, name) and getattr(merged, name) != getattr(survivor, name)
-        }
-        journal = {
-            "at": now,
-            "by": user_id,
-            "merged_from": merged_id,
-            "differing": differing,
-            "members_of_merged": [without_secrets(m) for m in merged.members],
-        }
-        adopted: dict[str, Any] = {}
-        if merged.assessment and not survivor.assessment:  # the only assessment of the person is kept
-            adopted = {"assessment": merged.assessment, "score": merged.score}
-        Household.objects(id=survivor.pk).update_one(
-            push__history=journal, updated_at=now, updated_by=user_id, **adopted
+        merge = merged.merge_into(survivor, user_id, now)
+        HouseholdDocument.objects(id=ObjectId(survivor.id)).update_one(
+            push__history=merge.journal, updated_at=now, updated_by=user_id, **merge.adopted
         )
-        event = outbox.entry(HouseholdsMerged(survivor_id=survivor_id, merged_id=merged_id, area=merged.area))
-        retired = Household.objects(id=merged.pk, status__ne="merged").update_one(
+        retired = HouseholdDocument.objects(id=ObjectId(merged.id), status__ne="merged").update_one(
             status="merged",
-            merged_into=survivor_id,
+            merged_into=survivor.id,
             dedup_keys=[],
             updated_at=now,
             updated_by=user_id,
-            push__history={"at": now, "by": user_id, "merged_into": survivor_id},
-            push__outbox=event,
+            push__history=merge.retirement,
+            push__outbox=outbox.entry(merge.event),
         )
         if retired:  # the merged household's keys leave their blocks once, whoever merged it
             BlockCounts(self.database).add(merged.dedup_keys, -1)
-        outbox.mark(self.database, "households", [merged.pk])
-        return public(Household.objects(id=survivor.pk).get())
+        outbox.mark(self.database, "households", [ObjectId(merged.id)])
+        return entity(HouseholdDocument.objects(id=ObjectId(survivor.id)).get())
 
     def activate(self, household_id: str, user_id: str) -> None:
         now = clock.now()
-        Household.objects(id=_object_id(household_id), status="held_for_review").update_one(
+        HouseholdDocument.objects(id=_object_id(household_id), status="held_for_review").update_one(
             status="active", updated_at=now, updated_by=user_id
         )
 
@@ -330,13 +294,10 @@ class MongoHouseholdRepository:
         fields = {"area": 1, "status": 1, "created_by": 1}
         return self.database["households"].find_one({"_id": oid}, fields) if oid else None
 
-    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
+    def get(self, household_id: str) -> Household | None:
         oid = _object_id(household_id)
-        doc = Household.objects(id=oid).first() if oid else None
-        if follow_merge and doc is not None and doc.status == "merged" and doc.merged_into:
-            survivor = Household.objects(id=_object_id(doc.merged_into)).first()
-            return {**public(survivor), "redirected_from": household_id} if survivor else None
-        return public(doc) if doc else None
+        doc = HouseholdDocument.objects(id=oid).first() if oid else None
+        return entity(doc) if doc else None
 
     def facts(self, household_id: str, day: date) -> dict[str, Any] | None:
         collection = self.database["households"]
@@ -361,35 +322,31 @@ class MongoHouseholdRepository:
     def count(self, scope: Scope) -> int:
         return self.database["households"].count_documents({**scoping.within(scope), "status": {"$ne": "merged"}})
 
-    def list(self, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
-        query = Household.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date())).order_by("id")
+    def list(self, scope: Scope, filters: HouseholdFilter) -> Page:
+        query = HouseholdDocument.objects(__raw__=list_query(scope, filters, datetime.now(UTC).date())).order_by("id")
         docs = list(query.limit(filters.limit + 1))
         more = len(docs) > filters.limit
         docs = docs[: filters.limit]
-        return {
-            "items": [public(doc) for doc in docs],
-            "next_cursor": str(docs[-1].pk) if more else None,
-        }
+        return Page([entity(doc) for doc in docs], str(docs[-1].pk) if more else None)
 
-    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> dict[str, Any] | None:
+    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> Household | None:
         oid = _object_id(household_id)
         if oid is None:
             return None
         now = clock.now()
-        values = changes.model_dump()
-        event = outbox.entry(HouseholdUpdated(household_id=household_id, fields=sorted(values)))
-        doc = Household.objects(id=oid, **scoping.within(scope)).modify(
+        edit = Household.edit(household_id, changes.model_dump(), user_id, now)
+        doc = HouseholdDocument.objects(id=oid, **scoping.within(scope)).modify(
             new=True,
             updated_at=now,
             updated_by=user_id,
-            push__history={"at": now, "by": user_id, "set": values},
-            push__outbox=event,
-            **values,
+            push__history=edit.history,
+            push__outbox=outbox.entry(edit.event),
+            **edit.values,
         )
         if doc is None:
             return None
         outbox.mark(self.database, "households", [doc.pk])
-        return public(doc)
+        return entity(doc)
 
     def imports(self) -> ImportedHouseholds:
         return ImportedHouseholds(self.database["households"])

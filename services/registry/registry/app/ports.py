@@ -12,11 +12,11 @@ from typing import IO, Any, Protocol
 from bson import ObjectId
 
 from common.contracts.assessment import Assessment
-from common.contracts.households import HouseholdFilter, HouseholdIn, HouseholdUpdate
+from common.contracts.households import HouseholdFilter, HouseholdUpdate
 from common.idempotency import KeyedRequest
 from common.jobs import JobRepository
 from common.scope import Scope
-from registry.domain.households import NewHousehold
+from registry.domain.household import Household, Page
 from registry.duplicates import Finding
 from registry.importing.writer import ImportStore
 from registry.scoring.batch import RecomputeReport
@@ -44,16 +44,14 @@ class HouseholdRepository(Protocol):
     def candidates(self, keys: list[str], limit: int) -> list[dict[str, Any]]:
         """Stored households sharing a blocking key (raw: area and members), merged ones excluded."""
 
-    def register(
-        self, household: HouseholdIn, new: NewHousehold, user_id: str, idempotency_key: KeyedRequest
-    ) -> tuple[dict[str, Any], bool]:
-        """Store a household once per caller's idempotency key: ``(household, created by this call)``."""
+    def register(self, household: Household, idempotency_key: KeyedRequest) -> tuple[Household, bool]:
+        """Store a household once per caller's idempotency key: ``(household stored, created by this call)``."""
 
     def stream(self, scope: Scope) -> Iterator[dict[str, Any]]:
         """Raw households inside ``scope`` (area and members), merged ones excluded, for batch work."""
 
-    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> dict[str, Any]:
-        """Fold ``merged_id`` into ``survivor_id``: journal what differs, redirect the old id."""
+    def merge(self, survivor_id: str, merged_id: str, user_id: str) -> Household:
+        """Fold ``merged_id`` into ``survivor_id`` (``Household.merge_into``); the survivor as it is then."""
 
     def activate(self, household_id: str, user_id: str) -> None:
         """A held household found distinct from all its candidates becomes active."""
@@ -67,20 +65,17 @@ class HouseholdRepository(Protocol):
     def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
         """Facts of every household inside ``area``, merged aside, from one database cursor, in no set order."""
 
-    def get(self, household_id: str, follow_merge: bool = True) -> dict[str, Any] | None:
-        """The household, wherever it is (a merged one redirects unless ``follow_merge`` is false).
-
-        The caller's scope is the service's check.
-        """
+    def get(self, household_id: str) -> Household | None:
+        """The household, wherever it is, merged or not (the caller's scope is the use case's check)."""
 
     def count(self, scope: Scope) -> int:
         """Households inside ``scope``."""
 
-    def list(self, scope: Scope, filters: HouseholdFilter) -> dict[str, Any]:
-        """A page of households inside ``scope``: ``{"items", "next_cursor"}``."""
+    def list(self, scope: Scope, filters: HouseholdFilter) -> Page:
+        """A page of households inside ``scope``."""
 
-    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> dict[str, Any] | None:
-        """Apply ``changes`` to a household inside ``scope``; ``None`` if there is none."""
+    def update(self, household_id: str, scope: Scope, changes: HouseholdUpdate, user_id: str) -> Household | None:
+        """Apply ``changes`` (``Household.edit``) to a household inside ``scope``; ``None`` if there is none."""
 
     def imports(self) -> ImportedHouseholdStore:
         """The collection as a bulk import writes it."""

@@ -5,6 +5,7 @@ Each caller reads and decides reviews as ``registry.domain.review_access`` says.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from common import areas
@@ -12,9 +13,9 @@ from common.context import CallerContext
 from common.errors import NotFound
 from common.jobs import Report, run_job
 from common.scope import Scope
+from registry.app.households import Found, find
 from registry.app.ports import HouseholdRepository, JobRepository, ReviewRepository
 from registry.domain.review_access import (
-    OUTSIDE_AREA,
     finish_or_conflict,
     readable,
     require_decidable,
@@ -51,9 +52,17 @@ def get_review(reviews: ReviewRepository, scope: Scope, review_id: str) -> dict[
     return review_for(scope.area, review)
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A decision taken: the review as the caller reads it, and its household (``None``: outside the caller's area)."""
+
+    review: dict[str, Any]
+    household: Found | None
+
+
 def decide(
     households: HouseholdRepository, reviews: ReviewRepository, caller: CallerContext, review_id: str, decision: str
-) -> dict[str, Any]:
+) -> Decided:
     """``same`` merges the later household into the earlier one; ``different`` releases it.
 
     Only a caller whose area holds both households decides; nobody decides on a household
@@ -65,15 +74,15 @@ def decide(
         raise NotFound("review not found")
     require_not_maker(held, caller.user_id)
     decided = reviews.decide(review_id, decision, caller.user_id) or finish_or_conflict(review, decision, held)
-    household: dict[str, Any] | None
+    household: Found | None
     if decision == "same":
-        household = households.merge(review["existing"], review["held"], caller.user_id)
+        household = Found(households.merge(review["existing"], review["held"], caller.user_id))
     else:
         if reviews.still_pending_for(review["held"]) == 0:
             households.activate(review["held"], caller.user_id)
-        household = households.get(review["held"])
-    shown = household if household and areas.contains(caller.area, household["area"]) else OUTSIDE_AREA
-    return {"review": review_for(caller.area, decided), "household": shown}
+        household = find(households, review["held"])
+    shown = household if household and areas.contains(caller.area, household.household.area) else None
+    return Decided(review_for(caller.area, decided), shown)
 
 
 def start_scan(
