@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from assistance.app.visibility import visible_or_404
 from assistance.domain.casework import Case, TeamMember, Visit
 from common.contracts.casework import TeamMemberIn
 from common.errors import InvalidTransition, NotFound, ValidationFailed
 from common.idempotency import keyed
+from common.policy import visible_or_404
 from common.scope import Scope
 
 TODAY = date(2026, 3, 2)
@@ -51,7 +51,7 @@ def test_a_case_is_seen_in_its_commune_and_above(area: str, seen: bool) -> None:
     assert opened().visible_in(Scope(area)) is seen
     if not seen:
         with pytest.raises(NotFound, match="case not found"):
-            visible_or_404(opened(), Scope(area), "case")
+            visible_or_404(opened(), lambda e: e.visible_in(Scope(area)), "case")
 
 
 def test_a_visit_is_the_leads_unless_named_inside_the_window() -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistance.app.visibility import visible_or_404
 from assistance.domain.payments import Payment, PaymentList
 from common.errors import NotFound
+from common.policy import visible_or_404
 from common.scope import Scope
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -59,4 +59,4 @@ def test_a_list_is_seen_in_its_area_and_above(area: str, seen: bool) -> None:
     assert issued().visible_in(Scope(area)) is (area != "/DZ/31")
     if not seen:
         with pytest.raises(NotFound, match="payment list not found"):
-            visible_or_404(listed, Scope(area), "payment list")
+            visible_or_404(listed, lambda e: e.visible_in(Scope(area)), "payment list")

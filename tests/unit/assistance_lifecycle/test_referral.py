@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from assistance.app.visibility import visible_or_404
 from assistance.domain.institutions import Institution
 from assistance.domain.referrals import Referral
 from common.contracts.referrals import InstitutionIn
 from common.errors import NotFound, ValidationFailed
 from common.idempotency import keyed
+from common.policy import visible_or_404
 from common.scope import Scope
 
 HOUSEHOLD = "66b0c2f1e4a1b2c3d4e5f601"
@@ -44,16 +44,16 @@ def test_the_document_is_given_back_as_read() -> None:
 @pytest.mark.parametrize("area", ["/DZ", "/DZ/16", "/DZ/16/1601", "/DZ/31"])
 def test_seen_from_the_household_side_and_the_institution_wilaya(area: str) -> None:
     assert proposed().visible_in(Scope(area))
-    assert visible_or_404(proposed(), Scope(area), "referral").id == "r-1"
+    assert visible_or_404(proposed(), lambda e: e.visible_in(Scope(area)), "referral").id == "r-1"
 
 
 @pytest.mark.parametrize("area", ["/DZ/16/1602", "/DZ/31/3102", "/DZ/09"])
 def test_elsewhere_it_does_not_exist(area: str) -> None:
     assert not proposed().visible_in(Scope(area))
     with pytest.raises(NotFound, match="referral not found"):
-        visible_or_404(proposed(), Scope(area), "referral")
+        visible_or_404(proposed(), lambda e: e.visible_in(Scope(area)), "referral")
     with pytest.raises(NotFound, match="referral not found"):
-        visible_or_404(None, Scope(area), "referral")
+        visible_or_404(None, lambda e: e.visible_in(Scope(area)), "referral")
 
 
 def test_each_side_takes_its_steps() -> None:
@@ -118,7 +118,7 @@ def test_an_institution_is_seen_from_its_wilaya_and_above(area: str, seen: bool)
     assert institution().visible_in(Scope(area)) is seen
     if not seen:
         with pytest.raises(NotFound, match="institution not found"):
-            visible_or_404(institution(), Scope(area), "institution")
+            visible_or_404(institution(), lambda e: e.visible_in(Scope(area)), "institution")
 
 
 def test_kinds_of_places_and_occupancy() -> None:

@@ -42,10 +42,11 @@ def test_policy_scope_and_its_mongo_translation() -> None:
 
 def test_visible_or_404_answers_the_same_for_missing_and_outside() -> None:
     inside = {"area": "/DZ/16/1601"}
-    assert visible_or_404(inside, lambda d: d["area"], caller("/DZ/16"), "household") is inside
+    in_sight = lambda d: scope(caller("/DZ/16")).contains(d["area"])  # noqa: E731
+    assert visible_or_404(inside, in_sight, "household") is inside
     for found in (None, {"area": "/DZ/31/3101"}):
         with pytest.raises(NotFound) as raised:
-            visible_or_404(found, lambda d: d["area"], caller("/DZ/16"), "household")
+            visible_or_404(found, in_sight, "household")
         assert str(raised.value) == "household not found"
 
 

@@ -98,8 +98,12 @@ def visible(caller: CallerContext, area: str, what: str = "object") -> None:
         raise NotFound(f"{what} not found")
 
 
-def visible_or_404(found: T | None, area_of: Callable[[T], str], caller: CallerContext, what: str = "object") -> T:
-    """The object if it exists inside the caller's area; NotFound otherwise, the same answer in both cases."""
-    if found is None or not areas.contains(caller.area, area_of(found)):
+def visible_or_404(found: T | None, in_sight: Callable[[T], bool], what: str = "object") -> T:
+    """The object if it exists and ``in_sight`` of the caller; NotFound otherwise, the same answer in both cases.
+
+    ``in_sight`` is usually ``lambda x: scope.contains(x.area)``, or the entity's own
+    ``visible_in(scope)`` when it is seen from more than one area (a referral).
+    """
+    if found is None or not in_sight(found):
         raise NotFound(f"{what} not found")
     return found

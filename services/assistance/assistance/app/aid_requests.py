@@ -141,7 +141,7 @@ def spend(desk: AidDesk, request_id: str) -> None:
 def visible(caller: CallerContext, request_id: object, desk: AidDesk) -> AidRequest:
     """The request if it lies in the caller's area; outside it, it does not exist."""
     found = desk.requests.get(request_id) if isinstance(request_id, str) else None
-    return policy.visible_or_404(found, lambda r: r.area, caller, WHAT)
+    return policy.visible_or_404(found, lambda r: policy.scope(caller).contains(r.area), WHAT)
 
 
 def step(
@@ -185,7 +185,7 @@ def receive(desk: AidDesk, caller: CallerContext, payload: AidRequestIn, key: Ke
     stored, created = desk.requests.create(request, events)
     if not created:
         key.ensure_same(stored.stored.get(FINGERPRINT_FIELD))
-    return policy.visible_or_404(stored, lambda r: r.area, caller, WHAT)
+    return policy.visible_or_404(stored, lambda r: policy.scope(caller).contains(r.area), WHAT)
 
 
 def search(desk: AidDesk, caller: CallerContext, wanted: AidRequestFilter) -> tuple[list[AidRequest], bool]:

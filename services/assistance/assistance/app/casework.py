@@ -15,7 +15,6 @@ from typing import Any
 
 from assistance.app.ports import CaseworkRepository
 from assistance.app.referrals import household_facts
-from assistance.app.visibility import visible_or_404
 from assistance.domain.casework import Case, TeamMember, Visit
 from common import policy
 from common.context import CallerContext
@@ -32,7 +31,6 @@ from common.contracts.casework import (
 )
 from common.errors import Conflict, IdempotencyKeyReused, NotFound, ValidationFailed
 from common.idempotency import check_key, keyed
-from common.scope import Scope
 from common.validation import parse
 
 ALGERIA = timezone(timedelta(hours=1))  # CET all year round, no daylight saving time
@@ -214,7 +212,7 @@ def record_visit(
 def visible_case(casework: CaseworkRepository, caller: CallerContext, case_id: str) -> Case:
     """A case of the caller's area; outside it (a case has no area of its own) it does not exist."""
     found = casework.get_case(case_id) if isinstance(case_id, str) else None
-    return visible_or_404(found, Scope(caller.area), "case")
+    return policy.visible_or_404(found, lambda case: case.visible_in(policy.scope(caller)), "case")
 
 
 def cell_caseload(casework: CaseworkRepository, cell: str) -> dict[str, Any]:

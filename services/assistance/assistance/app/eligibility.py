@@ -91,7 +91,9 @@ def visible_run(runs: JobRepository, caller: CallerContext, run_id: Any) -> dict
     """A run's status, progress and result; a run outside the caller's area does not exist."""
     job = runs.get(run_id) if isinstance(run_id, str) else None
     job = job if job is not None and job["kind"] == RUN_KIND else None
-    return policy.visible_or_404(job, lambda found: str(found["area"]), caller, "eligibility run")
+    return policy.visible_or_404(
+        job, lambda found: policy.scope(caller).contains(str(found["area"])), "eligibility run"
+    )
 
 
 def run_households(

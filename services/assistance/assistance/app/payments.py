@@ -17,7 +17,6 @@ from typing import Any
 from assistance.app import aid_requests as aid
 from assistance.app.ports import AidDesk, PaymentRepository
 from assistance.app.steps import run_step
-from assistance.app.visibility import visible_or_404
 from assistance.domain import payments as pay
 from assistance.domain.aid_request import AidRequest, Change
 from assistance.domain.lifecycle import State, Step
@@ -143,7 +142,9 @@ def list_payment(
 
 def get_payment_list(desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str) -> PaymentList:
     """A payment list with its payments; outside the caller's area it does not exist."""
-    return visible_or_404(payments.get_list(list_id), policy.scope(caller), "payment list")
+    return policy.visible_or_404(
+        payments.get_list(list_id), lambda payments_list: payments_list.visible_in(policy.scope(caller)), "payment list"
+    )
 
 
 def send_payment_list(desk: AidDesk, payments: PaymentRepository, caller: CallerContext, list_id: str) -> PaymentList:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistance.app.ports import InstitutionRepository, ReferralRepository
-from assistance.app.visibility import visible_or_404
 from assistance.domain.ids import new_id
 from assistance.domain.institutions import Institution, Reservation
 from assistance.domain.referrals import Referral, institution_reach
@@ -70,13 +69,13 @@ def institutions(desk: ReferralDesk, caller: CallerContext, wanted: InstitutionF
 def visible_institution(desk: ReferralDesk, caller: CallerContext, code: Any) -> Institution:
     """One institution with its places taken; outside the caller's wilaya it does not exist."""
     found = desk.institutions.get(code) if isinstance(code, str) else None
-    return visible_or_404(found, Scope(reach(caller)), "institution")
+    return policy.visible_or_404(found, lambda institution: institution.visible_in(Scope(reach(caller))), "institution")
 
 
 def referral(desk: ReferralDesk, caller: CallerContext, referral_id: Any) -> Referral:
     """A referral seen from the household's area or the institution's wilaya; elsewhere it does not exist."""
     found = desk.referrals.get(referral_id) if isinstance(referral_id, str) else None
-    return visible_or_404(found, Scope(caller.area), "referral")
+    return policy.visible_or_404(found, lambda referral: referral.visible_in(policy.scope(caller)), "referral")
 
 
 def create_institution(desk: ReferralDesk, caller: CallerContext, payload: InstitutionIn) -> Institution:

@@ -49,7 +49,7 @@ def grant(
     existing = desk.requests.by_key(key.scoped)
     if existing is not None:
         key.ensure_same(existing.stored.get(FINGERPRINT_FIELD))
-        return policy.visible_or_404(existing, lambda r: r.area, caller, aid.WHAT)
+        return policy.visible_or_404(existing, lambda r: policy.scope(caller).contains(r.area), aid.WHAT)
     offered = aid.programme(desk, payload.programme, payload.area, caller)
     if need_of(offered) != "urgent":
         raise ValidationFailed("urgent aid is granted from an urgent programme", {"programme": payload.programme})

@@ -59,7 +59,7 @@ def _area(household: dict[str, Any]) -> str:
 def visible_household(scores: ScoreRepository, caller: CallerContext, household_id: str) -> dict[str, Any]:
     """The raw household (merged or not) if it is inside the caller's area; 404 otherwise."""
     found = scores.household(household_id) if isinstance(household_id, str) else None
-    return policy.visible_or_404(found, _area, caller, "household")
+    return policy.visible_or_404(found, lambda h: policy.scope(caller).contains(_area(h)), "household")
 
 
 def assess(
