@@ -130,3 +130,27 @@ def test_a_merged_household_answers_as_itself_when_its_survivor_is_outside(
     for outside in (Scope("/DZ/05"), Scope("/DZ/31/3102")):
         with pytest.raises(NotFound, match="household not found"):
             households.get(merged_pair, outside, "h-oran")
+
+
+def test_a_registration_is_held_for_review_when_probable_duplicates_remain_open() -> None:
+    from common.contracts.households import HouseholdIn
+    from registry.duplicates import Finding
+
+    sent = HouseholdIn.model_validate(
+        {
+            "area": ALGER,
+            "address": "12 rue Didouche",
+            "members": [{"given_name_lat": "Mohamed", "family_name_lat": "Benali", "sex": "M", "relationship": "head"}],
+        }
+    )
+    found = [Finding("h-old", ORAN, "match", 0.97, ("h:0", "h-old:0"), ["national_id"], [], None)]
+    held = Household.registered("h1", sent, [HEAD], ["k1"], found, "worker", AT)
+    assert (held.status, held.dedup_keys, held.created_by, held.created_at) == (
+        "held_for_review",
+        ("k1",),
+        "worker",
+        AT,
+    )
+    assert held.document()["area_ancestors"] == ["/DZ", "/DZ/16", ALGER] and "provenance" not in held.document()
+    assert held.registered_event().members == 1
+    assert Household.registered("h2", sent, [HEAD], ["k1"], [], "worker", AT).status == "active"

@@ -15,7 +15,7 @@ from common.pii import NationalIdProtector
 from common.scope import Scope
 from registry.app.ports import HouseholdRepository, ReviewRepository
 from registry.domain.household import Household, Page
-from registry.domain.households import NewHousehold, duplicates_shown, registration_status, still_open
+from registry.domain.households import duplicates_shown, still_open
 from registry.duplicates import findings, household_keys, person_records
 
 CANDIDATE_LIMIT = 200  # stored households compared with a new one, at most
@@ -67,8 +67,7 @@ def register(
     keys = household_keys(records)
     found = findings(records, households.candidates(keys, CANDIDATE_LIMIT))
     found = still_open(found, reviews.known_different(household_id, [f.household_id for f in found]))
-    new = NewHousehold(id=household_id, members=members, keys=keys, status=registration_status(found))
-    registered = Household.registered(new, payload, caller.user_id, clock.now())
+    registered = Household.registered(household_id, payload, members, keys, found, caller.user_id, clock.now())
     stored, created = households.register(registered, key)
     if created and found:
         reviews.open(household_id, payload.area, found)

@@ -9,7 +9,7 @@ what is to be written (:class:`Edit`, :class:`Merge`) and the households adapter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,8 @@ from common import areas
 from common.contracts.events import HouseholdRegistered, HouseholdsMerged, HouseholdUpdated
 from common.contracts.households import HouseholdIn
 from common.scope import Scope
-from registry.domain.households import HouseholdStatus, NewHousehold
+from registry.domain.households import HouseholdStatus, registration_status
+from registry.duplicates import Finding
 
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
@@ -120,20 +121,30 @@ class Household:
         )
 
     @classmethod
-    def registered(cls, new: NewHousehold, household: HouseholdIn, user_id: str, at: datetime) -> Household:
-        """The household a registration stores, from what the caller sent and what the registry decided."""
+    def registered(
+        cls,
+        household_id: str,
+        household: HouseholdIn,
+        members: Sequence[Mapping[str, Any]],
+        keys: Sequence[str],
+        found: Sequence[Finding],
+        user_id: str,
+        at: datetime,
+    ) -> Household:
+        """The household a registration stores: what the caller sent, its members protected
+        (``protected_record``), its blocking keys, and held for review if it has open probable duplicates."""
         return cls(
-            id=new.id,
+            id=household_id,
             area=household.area,
             address=household.address,
-            status=new.status,
-            members=tuple(Member(m) for m in new.members),
+            status=registration_status(found),
+            members=tuple(Member(dict(m)) for m in members),
             created_at=at,
             created_by=user_id,
             household_ref=household.household_ref,
             provenance=household.provenance.model_dump(mode="json") if household.provenance else None,
             consent=household.consent.model_dump(mode="json") if household.consent else None,
-            dedup_keys=tuple(new.keys),
+            dedup_keys=tuple(keys),
             stored={"area_ancestors": areas.ancestors(household.area)},
         )
 

@@ -1,26 +1,18 @@
-"""Households as the registry decides them, before they are stored, and the rules of registration."""
+"""The rules of registration: which probable duplicates are still open, the status they give, which are shown.
+
+The household itself is ``registry.domain.household.Household``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from common.scope import Scope
 from registry.duplicates import Finding
 
 HouseholdStatus = Literal["active", "held_for_review", "merged"]
 STATUSES: tuple[HouseholdStatus, ...] = get_args(HouseholdStatus)
-
-
-@dataclass(frozen=True)
-class NewHousehold:
-    """What the service decided before storing: id, protected members, blocking keys, status."""
-
-    id: str
-    members: list[dict[str, Any]]
-    keys: list[str]
-    status: HouseholdStatus
 
 
 def still_open(found: Sequence[Finding], settled: Collection[str]) -> list[Finding]:
