@@ -21,8 +21,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
 from common import areas
+from common.refusals import forbidden, invalid, out_of_order
 from solidarity.domain.money import Money
-from solidarity.domain.refusals import invalid, not_competent, out_of_order
 
 BequestState = Literal["declared", "notified", "accepted", "refused", "valued", "realised", "closed", "revoked"]
 Step = Literal["declare", "notify", "accept", "refuse", "value", "realise", "close", "revoke"]
@@ -150,7 +150,7 @@ class Bequest:
         moved = self._step("accept", taken)
         competent = rules.authority_for(self.declared_value)
         if authority != competent:
-            raise not_competent("bequest_authority_incompetent", "another authority accepts a bequest of this value",
+            raise forbidden("bequest_authority_incompetent", "another authority accepts a bequest of this value",
                                 required=competent, authority=authority)  # fmt: skip
         return replace(moved, accepted_by=authority, charges=tuple(c.strip() for c in charges if c.strip()))
 

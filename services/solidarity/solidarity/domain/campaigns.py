@@ -15,9 +15,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Literal, get_args
 
 from common import areas
+from common.refusals import conflict, invalid, out_of_order
 from common.scope import Scope
 from solidarity.domain.money import Money, currency
-from solidarity.domain.refusals import conflict, invalid, out_of_order
 
 if TYPE_CHECKING:
     from solidarity.domain.gifts import Gift

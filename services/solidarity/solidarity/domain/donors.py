@@ -13,7 +13,7 @@ from datetime import date
 from typing import Literal, get_args
 
 from common import areas
-from solidarity.domain.refusals import invalid
+from common.refusals import invalid
 
 DonorKind = Literal["person", "company", "association"]
 KINDS: tuple[str, ...] = get_args(DonorKind)

@@ -14,9 +14,9 @@ from datetime import date
 from typing import Literal, get_args
 
 from common import areas
+from common.refusals import conflict, invalid
 from solidarity.domain.campaigns import Campaign
 from solidarity.domain.money import Money, total
-from solidarity.domain.refusals import conflict, invalid
 
 Channel = Literal["counter", "ccp", "bank_transfer", "card"]
 CHANNELS: tuple[str, ...] = get_args(Channel)

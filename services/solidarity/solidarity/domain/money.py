@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from solidarity.domain.refusals import invalid
+from common.refusals import invalid
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
+from common.refusals import conflict, invalid
 from solidarity.domain.money import Money, total
-from solidarity.domain.refusals import conflict, invalid
 
 PledgeState = Literal["active", "fulfilled", "cancelled"]
 Fulfilment = Literal["pending", "partial", "fulfilled", "cancelled"]

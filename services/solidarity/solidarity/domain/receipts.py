@@ -30,9 +30,9 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from common import areas
+from common.refusals import conflict, invalid
 from solidarity.domain.gifts import Gift
 from solidarity.domain.money import Money, total
-from solidarity.domain.refusals import conflict, invalid
 
 ReceiptKind = Literal["gift", "annual"]
 ReceiptState = Literal["valid", "cancelled"]

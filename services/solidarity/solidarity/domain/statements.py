@@ -24,8 +24,8 @@ from datetime import date
 from typing import Literal
 
 from common.errors import DomainError
+from common.refusals import invalid
 from solidarity.domain.money import Money
-from solidarity.domain.refusals import invalid
 
 REQUIRED_COLUMNS = ("date", "amount", "reference")
 MAX_LINES = 100_000

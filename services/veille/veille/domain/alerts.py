@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from veille.domain.refusals import conflict, invalid
+from common.refusals import conflict, invalid
 
 Aggregate = Literal["latest", "sum", "mean", "change"]
 Comparison = Literal[">", ">=", "<", "<=", "=="]

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from common import policy
-from veille.domain.refusals import forbidden, invalid
+from common.refusals import forbidden, invalid
 from veille.domain.signals import ProtectedDetails, Reporter, Signal, SignalDraft
 
 ProtectedField = Literal["reporter_identity", "child_protection", "gender_violence"]

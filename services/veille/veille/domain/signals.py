@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
-from veille.domain.refusals import conflict, invalid, out_of_order
+from common.refusals import conflict, invalid, out_of_order
 
 Category = Literal[
     "homeless_person",

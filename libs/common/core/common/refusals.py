@@ -1,4 +1,4 @@
-"""Refusals with a stable machine code in ``details["code"]``.
+"""Refusals of domain rules with a stable machine code in ``details["code"]`` (every service's domain uses them).
 
 The error class gives the HTTP status (422 bad input, 409 wrong state, 403 wrong authority);
 the code says exactly which rule refused, so a front end can switch on it.
@@ -27,6 +27,6 @@ def out_of_order(code: str, message: str, state: str, allowed: Iterable[str]) ->
     return InvalidTransition(message, {"code": code, "state": state, "allowed": sorted(allowed)})
 
 
-def not_competent(code: str, message: str, **details: Any) -> Forbidden:
-    """The caller's authority is not the one the rule names."""
+def forbidden(code: str, message: str, **details: Any) -> Forbidden:
+    """The caller's role does not allow what the rule names."""
     return Forbidden(message, {"code": code, **details})
