@@ -243,13 +243,17 @@ class RegistryService(PlatformService):
         household answers with the household it was merged into.
         """
         caller = policy.authorize(self.caller, "scoring.read")
-        return scoring.explain(self.scores, caller, household_id)
+        explained = scoring.explain(self.scores, caller, household_id)
+        return views.score_explanation(
+            explained.household, explained.redirected_from, explained.stored, explained.answers, explained.scored
+        )
 
     @rpc
     def list_scoring_models(self) -> list[dict[str, Any]]:
         """Every shipped model, oldest first: the one in force is ``active``, drafts are ``draft``."""
         policy.authorize(self.caller, "scoring.read")
-        return scoring.list_models()
+        shipped, active = scoring.list_models()
+        return [views.model_summary(model, active) for model in shipped]
 
     @rpc
     def start_score_recompute(self) -> dict[str, Any]:

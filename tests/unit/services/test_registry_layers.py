@@ -1,8 +1,7 @@
-"""The registry reads downward: one writer per collection, use cases and rules free of the database and nameko."""
+"""The registry keeps one writer per collection (the layers themselves: tests/unit/test_layers.py)."""
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -22,37 +21,15 @@ TOUCHES_HOUSEHOLDS = re.compile(
     r"""|=\s*["']households["']"""  # its name kept in a constant
     r"""|\bHousehold\.objects\b"""  # its document
 )
-FORBIDDEN_BELOW_SERVICE = ("nameko", "pymongo", "mongoengine", "registry.adapters", "registry.service")
 
 
 def sources() -> list[Path]:
     return sorted(path for path in PACKAGE.rglob("*.py") if "__pycache__" not in path.parts)
 
 
-def imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-    return names
-
-
 def test_only_the_households_adapter_touches_the_households_collection() -> None:
     touching = [path.relative_to(PACKAGE) for path in sources() if TOUCHES_HOUSEHOLDS.search(path.read_text("utf-8"))]
     assert touching == [HOUSEHOLDS_ADAPTER.relative_to(PACKAGE)]
-
-
-@pytest.mark.parametrize("layer", ["app", "domain"])
-def test_use_cases_and_rules_import_no_database_nor_nameko(layer: str) -> None:
-    offending = {
-        f"{path.relative_to(PACKAGE)}: {name}"
-        for path in (PACKAGE / layer).rglob("*.py")
-        for name in imported(path)
-        if name.startswith(FORBIDDEN_BELOW_SERVICE)
-    }
-    assert offending == set()
 
 
 def stored(repo: FakeHouseholdRepository, household_id: str, area: str, **fields: Any) -> None:

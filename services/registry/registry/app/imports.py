@@ -31,8 +31,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bson import ObjectId
-
 from common import areas
 from common.context import CallerContext
 from common.errors import Conflict, NotFound, ValidationFailed
@@ -43,6 +41,7 @@ from registry.app.ports import (
     HouseholdRepository,
     ImportedHouseholdStore,
     JobRepository,
+    RecordId,
     ReviewRepository,
     UploadRepository,
 )
@@ -111,7 +110,7 @@ class ScreeningWriter:
             )
         return result
 
-    def screen(self, created: list[ObjectId], updated: list[ObjectId]) -> None:
+    def screen(self, created: list[RecordId], updated: list[RecordId]) -> None:
         """Queue reviews for the households that probably are stored already; hold the created ones."""
         if not created and not updated:
             return
@@ -120,7 +119,7 @@ class ScreeningWriter:
         for start in range(0, len(written), SCREEN_GROUP):
             self._screen_group(written[start : start + SCREEN_GROUP], new)
 
-    def _screen_group(self, written: list[dict[str, Any]], new: set[ObjectId]) -> None:
+    def _screen_group(self, written: list[dict[str, Any]], new: set[RecordId]) -> None:
         """Screen a group of written households against the households sharing one of their keys."""
         keys = sorted({key for doc in written for key in doc.get("dedup_keys") or []})
         if not keys:

@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import date
 from typing import IO, Any, Protocol
-
-from bson import ObjectId
 
 from common.contracts.assessment import Assessment
 from common.contracts.households import HouseholdFilter, HouseholdUpdate
@@ -24,6 +22,7 @@ from registry.scoring.engine import ScoreResult
 from registry.scoring.model import ScoringModel
 
 Progress = Callable[[int, int], None]
+RecordId = Hashable  # a stored record's id as the database gives it (an ObjectId on MongoDB)
 
 __all__ = [
     "AreaRepository",
@@ -31,6 +30,7 @@ __all__ = [
     "ImportedHouseholdStore",
     "JobRepository",
     "Progress",
+    "RecordId",
     "ReviewRepository",
     "ScoreRepository",
     "UploadRepository",
@@ -84,13 +84,13 @@ class HouseholdRepository(Protocol):
 class ImportedHouseholdStore(ImportStore, Protocol):
     """The households as an import writes and screens them (``registry.adapters.households.ImportedHouseholds``)."""
 
-    def screened(self, ids: Sequence[ObjectId]) -> list[dict[str, Any]]:
+    def screened(self, ids: Sequence[RecordId]) -> list[dict[str, Any]]:
         """``area``, ``members`` and ``dedup_keys`` of these households, by ``_id``."""
 
     def sharing_keys(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
         """At most ``limit`` households (merged aside) holding one of ``keys``."""
 
-    def hold(self, household_id: ObjectId) -> None:
+    def hold(self, household_id: RecordId) -> None:
         """A created household probably registered already waits for its review."""
 
 

@@ -7,6 +7,7 @@ the model version that computed it, so its explanation is always given by that v
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -21,9 +22,8 @@ from common.idempotency import keyed
 from common.jobs import Report, run_job
 from common.scope import Scope
 from registry.app.ports import JobRepository, ScoreRepository
-from registry.scoring.engine import score
+from registry.scoring.engine import ScoreResult, score
 from registry.scoring.model import ModelError, ScoringModel, active_model, builtin_models
-from registry.views import model_summary, score_explanation
 
 if TYPE_CHECKING:
     from common.nameko_ext.background import Spawn
@@ -72,7 +72,18 @@ def assess(
     return scores.assess(household, answers, scored, caller.user_id, key)
 
 
-def explain(scores: ScoreRepository, caller: CallerContext, household_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Explained:
+    """What a score explanation shows: the household scored, its stored score and the answers scored again."""
+
+    household: dict[str, Any]
+    redirected_from: str | None
+    stored: dict[str, Any]
+    answers: Assessment
+    scored: ScoreResult
+
+
+def explain(scores: ScoreRepository, caller: CallerContext, household_id: str) -> Explained:
     """The stored score of a household and how its model reached it from the stored answers.
 
     A merged household answers with the household it was merged into; merged into one
@@ -94,13 +105,12 @@ def explain(scores: ScoreRepository, caller: CallerContext, household_id: str) -
     except ValidationError:
         raise Conflict("the stored assessment no longer fits the assessment contract") from None
     scored = score(model_of(str(stored["model_version"])), answers)
-    return score_explanation(household, redirected_from, stored, answers, scored)
+    return Explained(household, redirected_from, stored, answers, scored)
 
 
-def list_models() -> list[dict[str, Any]]:
-    """Every shipped model, oldest first: the one in force is ``active``, drafts are ``draft``."""
-    active = model_in_force(clock.now())
-    return [model_summary(m, active) for m in sorted(models().values(), key=lambda m: m.version)]
+def list_models() -> tuple[list[ScoringModel], ScoringModel]:
+    """Every shipped model, oldest first, and the one in force now."""
+    return sorted(models().values(), key=lambda m: m.version), model_in_force(clock.now())
 
 
 def start_recompute(
