@@ -63,6 +63,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "programme.read": READERS,
     "campaign.manage": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR}),
     "campaign.read": READERS | {DONOR},
+    # solidarity (issue 12): staff record for walk-in donors in their area; a donor only for themself
+    "donor.manage": STAFF,
+    "donor.read": READERS,
+    "donor.self": frozenset({DONOR}),
+    "gift.record": STAFF | {DONOR},
+    "gift.read": READERS | {DONOR},
+    "gift.cancel": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT}),
+    "pledge.manage": STAFF | {DONOR},
+    "pledge.read": READERS | {DONOR},
+    "statement.import": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT}),
+    # bequests (issue 12): donors declare and read their own; acceptance is further checked
+    # against the authority the configured thresholds name for the bequest's value
+    "bequest.read": READERS | {DONOR},
+    "bequest.declare": STAFF | {DONOR},
+    "bequest.revoke": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT, CELL_COORDINATOR, DONOR}),
+    "bequest.manage": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT, CELL_COORDINATOR}),
+    "bequest.decide": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, CELL_COORDINATOR}),
     "signal.report": STAFF,
     "signal.read": READERS,
     "audit.read": frozenset({AUDITOR}),

@@ -22,7 +22,7 @@ Compatibility policy
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -40,6 +40,10 @@ AID_DECIDED = "aid_decided"
 AID_DISBURSED = "aid_disbursed"
 URGENT_AID_GRANTED = "urgent_aid_granted"
 REGULARISATION_OVERDUE = "regularisation_overdue"
+BEQUEST_STAGE_CHANGED = "bequest_stage_changed"
+DONATION_RECORDED = "donation_recorded"
+PLEDGE_DUE = "pledge_due"
+CAMPAIGN_PROGRESSED = "campaign_progressed"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
@@ -155,6 +159,66 @@ class RegularisationOverdue(AidEvent):
     days_late: float
 
 
+# --- solidarity ---------------------------------------------------------------------
+
+
+class BequestStageChanged(Event):
+    """A bequest took a step, or its current step went overdue; ids and states only, never the donor."""
+
+    event_type: ClassVar[str] = BEQUEST_STAGE_CHANGED
+
+    bequest_id: str
+    area: str
+    step: str = Field(description="the step taken (declare, notify, accept, ...) or 'overdue'")
+    from_state: str | None = Field(description="None when the bequest was declared")
+    to_state: str
+    overdue: bool = False
+    due_on: date | None = Field(default=None, description="when the new state's step is due (None: no deadline)")
+
+
+# --- solidarity ---------------------------------------------------------------------
+
+
+class DonationRecorded(Event):
+    """A gift recorded (cash or in kind): ids, area and amount in minor units; never the donor's name."""
+
+    event_type: ClassVar[str] = DONATION_RECORDED
+
+    gift_id: str
+    donor_id: str
+    area: str
+    campaign_id: str | None = None
+    kind: Literal["cash", "in_kind"]
+    amount_minor: int = Field(description="cash amount, or the valuation of the items, in minor units")
+    currency: str
+
+
+class PledgeDue(Event):
+    """A pledge's instalment is due soon or overdue (one reminder per instalment and day)."""
+
+    event_type: ClassVar[str] = PLEDGE_DUE
+
+    pledge_id: str
+    donor_id: str
+    area: str
+    due_on: date
+    amount_minor: int
+    outstanding_minor: int
+    currency: str
+
+
+class CampaignProgressed(Event):
+    """A campaign's totals passed a tenth of one of its goals (or its first gift)."""
+
+    event_type: ClassVar[str] = CAMPAIGN_PROGRESSED
+
+    campaign_id: str
+    area: str
+    raised: dict[str, int] = Field(description="currency -> minor units received")
+    gifts: int
+    percents: dict[str, int] = Field(default_factory=dict, description="goal -> whole percent reached")
+
+
 # --- gateway --------------------------------------------------------------------------
 
 
@@ -176,6 +240,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
         AidDisbursed,
         UrgentAidGranted,
         RegularisationOverdue,
+        BequestStageChanged,
         AuditEntryEvent,
     )
 }
