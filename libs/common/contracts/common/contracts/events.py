@@ -176,9 +176,6 @@ class BequestStageChanged(Event):
     due_on: date | None = Field(default=None, description="when the new state's step is due (None: no deadline)")
 
 
-# --- solidarity ---------------------------------------------------------------------
-
-
 class DonationRecorded(Event):
     """A gift recorded (cash or in kind): ids, area and amount in minor units; never the donor's name."""
 
@@ -241,6 +238,9 @@ EVENT_MODELS: dict[str, type[Event]] = {
         UrgentAidGranted,
         RegularisationOverdue,
         BequestStageChanged,
+        DonationRecorded,
+        PledgeDue,
+        CampaignProgressed,
         AuditEntryEvent,
     )
 }
