@@ -77,6 +77,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("worker.3101", "social-worker", "/DZ/31/3101"),
     DemoUser("coordinator.1601", "cell-coordinator", "/DZ/16/1601"),
     DemoUser("donor.demo", "donor", "/DZ"),
+    DemoUser("donor2.demo", "donor", "/DZ"),
     DemoUser("auditor.demo", "auditor", "/DZ"),
 )
 
