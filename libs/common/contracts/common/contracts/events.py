@@ -29,6 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from common.contracts.aid import Channel
 from common.contracts.audit import AuditEntry
+from common.contracts.signals import Category as SignalCategory
+from common.contracts.signals import Level as SignalLevel
+from common.contracts.signals import Outcome as SignalOutcome
 from common.errors import ValidationFailed
 
 HOUSEHOLD_REGISTERED = "household_registered"
@@ -216,6 +219,93 @@ class CampaignProgressed(Event):
     percents: dict[str, int] = Field(default_factory=dict, description="goal -> whole percent reached")
 
 
+# --- veille ---------------------------------------------------------------------------
+
+SIGNAL_REPORTED = "signal_reported"
+SIGNAL_TRIAGED = "signal_triaged"
+SIGNAL_ESCALATED = "signal_escalated"
+SIGNAL_CLOSED = "signal_closed"
+ALERT_RAISED = "alert_raised"
+ALERT_CLEARED = "alert_cleared"
+EMERGENCY_DECLARED = "emergency_declared"
+
+
+class SignalEvent(Event):
+    """What every signal event says: ids, area, category and severity; never who reported or whom it is about."""
+
+    signal_id: str
+    area: str
+    category: SignalCategory
+    severity: int = Field(ge=1, le=5)
+
+
+class SignalReported(SignalEvent):
+    event_type: ClassVar[str] = SIGNAL_REPORTED
+
+    reporter_kind: Literal["agent", "association", "institution", "hotline"]
+    persons: int = Field(ge=1, description="how many people the signal is about")
+    priority: int = Field(default=0, description="1 when reported in an area under a declared emergency")
+
+
+class SignalTriaged(SignalEvent):
+    event_type: ClassVar[str] = SIGNAL_TRIAGED
+
+    previous_severity: int
+
+
+class SignalEscalated(SignalEvent):
+    event_type: ClassVar[str] = SIGNAL_ESCALATED
+
+    status: str = Field(description="the step the signal was waiting for when it escalated")
+    from_level: SignalLevel
+    to_level: SignalLevel
+    assigned_area: str = Field(description="the area now handling it: the wilaya, or /DZ for the ministry")
+    due_at: datetime
+    overdue_seconds: int
+
+
+class SignalClosed(SignalEvent):
+    event_type: ClassVar[str] = SIGNAL_CLOSED
+
+    outcome: SignalOutcome
+    reference: str | None = Field(default=None, description="the case, referral, aid request or original signal")
+
+
+class AlertRaised(Event):
+    event_type: ClassVar[str] = ALERT_RAISED
+
+    alert_id: str
+    rule_id: str
+    rule_version: int
+    commune: str
+    period: str
+    value: float
+    threshold: float
+
+
+class AlertCleared(Event):
+    event_type: ClassVar[str] = ALERT_CLEARED
+
+    alert_id: str
+    rule_id: str
+    commune: str
+    period: str
+    value: float
+
+
+class EmergencyDeclared(Event):
+    """A disaster declared over areas: assistance opens the urgent-aid fast track there with these caps."""
+
+    event_type: ClassVar[str] = EMERGENCY_DECLARED
+
+    emergency_id: str
+    areas: list[str]
+    ends_at: datetime
+    urgent_cap_dzd: int = Field(ge=1)
+    grants_per_household: int = Field(ge=1)
+    campaign_id: str | None = None
+
+
 # --- gateway --------------------------------------------------------------------------
 
 
@@ -242,6 +332,13 @@ EVENT_MODELS: dict[str, type[Event]] = {
         PledgeDue,
         CampaignProgressed,
         AuditEntryEvent,
+        SignalReported,
+        SignalTriaged,
+        SignalEscalated,
+        SignalClosed,
+        AlertRaised,
+        AlertCleared,
+        EmergencyDeclared,
     )
 }
 
