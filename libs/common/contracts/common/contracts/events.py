@@ -47,6 +47,8 @@ BEQUEST_STAGE_CHANGED = "bequest_stage_changed"
 DONATION_RECORDED = "donation_recorded"
 PLEDGE_DUE = "pledge_due"
 CAMPAIGN_PROGRESSED = "campaign_progressed"
+RECEIPT_ISSUED = "receipt_issued"
+RECEIPT_CANCELLED = "receipt_cancelled"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
@@ -306,6 +308,35 @@ class EmergencyDeclared(Event):
     campaign_id: str | None = None
 
 
+class ReceiptIssued(Event):
+    """A receipt took its number (a gift's, a re-issue naming the one it replaces, or a donor's annual one)."""
+
+    event_type: ClassVar[str] = RECEIPT_ISSUED
+
+    number: str
+    kind: Literal["gift", "annual"]
+    issuer: str
+    area: str
+    donor_id: str
+    gift_ids: list[str]
+    amount_minor: int
+    currency: str
+    issued_on: date
+    replaces: str | None = None
+
+
+class ReceiptCancelled(Event):
+    """A receipt made void; its number stays in the register (the reason is not sent: staff write it freely)."""
+
+    event_type: ClassVar[str] = RECEIPT_CANCELLED
+
+    number: str
+    issuer: str
+    area: str
+    donor_id: str
+    replaced_by: str | None = None
+
+
 # --- gateway --------------------------------------------------------------------------
 
 
@@ -331,6 +362,8 @@ EVENT_MODELS: dict[str, type[Event]] = {
         DonationRecorded,
         PledgeDue,
         CampaignProgressed,
+        ReceiptIssued,
+        ReceiptCancelled,
         AuditEntryEvent,
         SignalReported,
         SignalTriaged,
