@@ -73,6 +73,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pledge.manage": STAFF | {DONOR},
     "pledge.read": READERS | {DONOR},
     "statement.import": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT}),
+    # receipts (issue 12): staff issue at the counter; only the finance side voids and re-issues;
+    # a donor reads, downloads and asks for the annual receipt of their own gifts only
+    "receipt.read": READERS | {DONOR},
+    "receipt.issue": STAFF,
+    "receipt.cancel": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, WILAYA_AGENT}),
+    "receipt.annual": STAFF | {DONOR},
     # bequests (issue 12): donors declare and read their own; acceptance is further checked
     # against the authority the configured thresholds name for the bequest's value
     "bequest.read": READERS | {DONOR},
