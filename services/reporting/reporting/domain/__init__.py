@@ -1,0 +1,1 @@
+"""Reporting rules: pure functions over figures (no database, no broker)."""
