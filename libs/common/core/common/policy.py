@@ -43,6 +43,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scoring.manage": frozenset({NATIONAL_OFFICER}),
     "job.read": READERS,
     "report.read": READERS,
+    # reporting (issue 13): an area closes its own report and enters its action plan; donors read published figures
+    "report.close": frozenset({NATIONAL_OFFICER, WILAYA_DIRECTOR, CELL_COORDINATOR}),
+    "report.publish": READERS | {DONOR},
+    "report.rebuild": frozenset({NATIONAL_OFFICER}),
     # assistance (issue 5): makers register, diagnose and propose; checkers approve by amount
     "aid.read": READERS,
     "aid.request": STAFF,
