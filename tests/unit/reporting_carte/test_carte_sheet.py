@@ -10,8 +10,8 @@ AS_OF = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 FIGURES = [
     AreaFigures("/DZ/16/1601", households=40, people=170, bands={"low": 10, "high": 20, "extreme": 10},
-                categories={"elderly": 12, "disability": 3, "indigent": 8}, assisted_households=15, aid_delivered_dzd=300_000,
-                open_signals=2),
+                categories={"elderly": 12, "disability": 3, "indigent": 8}, assisted_households=15,
+                aid_delivered_dzd=300_000, open_signals=2),
     AreaFigures("/DZ/16/1602", households=3, people=11, bands={"extreme": 3}, categories={"elderly": 1},
                 assisted_households=2, aid_delivered_dzd=20_000, open_signals=0),
     AreaFigures("/DZ/16/1603", households=25, people=90, bands={"moderate": 15, "high": 10}, categories={},
