@@ -48,10 +48,27 @@ _TO_CROCKFORD = str.maketrans(_RFC4648, _CROCKFORD)
 _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
 
 
+class NumberTaken(Exception):
+    """The register already holds this number (a recovery voided it meanwhile): the issuer takes another."""
+
+
+class AnnualTaken(Exception):
+    """The donor's annual receipt of the year exists (valid or being written): the number was written void."""
+
+
+class KeyTaken(Exception):
+    """A concurrent repeat of the same request holds its idempotency key: the number was written void."""
+
+
 def issuer_of(area: str) -> str:
     """The directorate that issues receipts for gifts received in ``area``: its wilaya's, or the ministry."""
     parts = areas.validate(area).strip("/").split("/")
     return f"DAS-{parts[1]}" if len(parts) > 1 else MINISTRY
+
+
+def issuer_area(issuer: str) -> str:
+    """The area of a directorate that issues receipts (``DAS-16`` -> ``/DZ/16``; the ministry: national)."""
+    return areas.NATIONAL if issuer == MINISTRY else f"{areas.NATIONAL}/{issuer.removeprefix('DAS-')}"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -138,9 +155,13 @@ def issue_for_gift(
     """
     _check_number(number, gift.area, issued_on)
     receipted = gift.receipted(str(number))
-    receipt = Receipt(number, "gift", gift.donor_id, (gift.id,), gift.value, issued_on, gift.area, gift.campaign_id,
-                      donor_shown)  # fmt: skip
-    return receipted, receipt
+    return receipted, receipt_of(gift, number, issued_on, donor_shown)
+
+
+def receipt_of(gift: Gift, number: ReceiptNumber, issued_on: date, donor_shown: bool = True) -> Receipt:
+    """The receipt of ``gift`` under ``number`` (also how a recovery completes one whose gift was receipted)."""
+    return Receipt(number, "gift", gift.donor_id, (gift.id,), gift.value, issued_on, gift.area, gift.campaign_id,
+                   donor_shown)  # fmt: skip
 
 
 def _check_number(number: ReceiptNumber, area: str, issued_on: date) -> None:
