@@ -49,6 +49,13 @@ PLEDGE_DUE = "pledge_due"
 CAMPAIGN_PROGRESSED = "campaign_progressed"
 RECEIPT_ISSUED = "receipt_issued"
 RECEIPT_CANCELLED = "receipt_cancelled"
+SIGNAL_REPORTED = "signal_reported"
+SIGNAL_TRIAGED = "signal_triaged"
+SIGNAL_ESCALATED = "signal_escalated"
+SIGNAL_CLOSED = "signal_closed"
+ALERT_RAISED = "alert_raised"
+ALERT_CLEARED = "alert_cleared"
+EMERGENCY_DECLARED = "emergency_declared"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
@@ -57,6 +64,15 @@ SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("registry", HOUSEHOLD_REGISTERED, "reporting", "on_household_registered"),
     ("registry", HOUSEHOLDS_MERGED, "reporting", "on_households_merged"),
     ("registry", SCORE_CHANGED, "reporting", "on_score_changed"),
+    ("assistance", AID_REQUESTED, "reporting", "on_aid_requested"),
+    ("assistance", AID_DECIDED, "reporting", "on_aid_decided"),
+    ("assistance", AID_DISBURSED, "reporting", "on_aid_disbursed"),
+    ("assistance", URGENT_AID_GRANTED, "reporting", "on_urgent_aid_granted"),
+    ("assistance", REGULARISATION_OVERDUE, "reporting", "on_regularisation_overdue"),
+    ("solidarity", DONATION_RECORDED, "reporting", "on_donation_recorded"),
+    ("veille", SIGNAL_REPORTED, "reporting", "on_signal_reported"),
+    ("veille", SIGNAL_CLOSED, "reporting", "on_signal_closed"),
+    ("veille", SIGNAL_ESCALATED, "reporting", "on_signal_escalated"),
     ("gateway", AUDIT_ENTRY, "audit", "on_audit_entry"),
 )
 
@@ -222,14 +238,6 @@ class CampaignProgressed(Event):
 
 
 # --- veille ---------------------------------------------------------------------------
-
-SIGNAL_REPORTED = "signal_reported"
-SIGNAL_TRIAGED = "signal_triaged"
-SIGNAL_ESCALATED = "signal_escalated"
-SIGNAL_CLOSED = "signal_closed"
-ALERT_RAISED = "alert_raised"
-ALERT_CLEARED = "alert_cleared"
-EMERGENCY_DECLARED = "emergency_declared"
 
 
 class SignalEvent(Event):
