@@ -1,47 +1,133 @@
-"""Reporting entrypoints: event handlers feed read models, RPCs read them."""
+"""Reporting entrypoints: event handlers keep every event in the log and apply it; RPCs read the read models."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from common import policy
-from common.contracts.events import (
-    HOUSEHOLD_REGISTERED,
-    HOUSEHOLDS_MERGED,
-    SCORE_CHANGED,
-    HouseholdRegistered,
-    HouseholdsMerged,
-    ScoreChanged,
-    parse_event,
-)
+from nameko.timer import timer
+
+from common import clock, policy
+from common.contracts import events as ev
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.transient import event_handler
-from reporting.repository import HouseholdFacts, MongoHouseholdFacts
+from reporting import lag, views
+from reporting.adapters.action_plans import MongoActionPlans
+from reporting.adapters.event_log import MongoEventLog
+from reporting.adapters.projection import MongoProjection
+from reporting.adapters.read_models import MongoReadModels
+from reporting.adapters.report_versions import MongoReportVersions
+from reporting.app import projection, reports
+from reporting.app.ports import ActionPlans, EventLog, Projection, ReadModels, ReportVersions
+from reporting.settings import ReportingSettings, ReportingSettingsProvider
 
 
 class ReportingService(PlatformService):
     name = "reporting"
 
-    households: HouseholdFacts = MongoRepository(MongoHouseholdFacts)
+    log: EventLog = MongoRepository(MongoEventLog)
+    progress: Projection = MongoRepository(MongoProjection)
+    models: ReadModels = MongoRepository(MongoReadModels)
+    versions: ReportVersions = MongoRepository(MongoReportVersions)
+    plans: ActionPlans = MongoRepository(MongoActionPlans)
+    settings: ReportingSettings = ReportingSettingsProvider()
 
-    @event_handler("registry", HOUSEHOLD_REGISTERED)
+    def _consume(self, producer: str, payload: dict[str, Any], expected: type[ev.Event]) -> None:
+        """Keep the event in the log (once), then apply the log (unless another worker is applying it)."""
+        projection.receive(self.log, producer, payload, expected, clock.now())
+        projection.project(self.log, self.progress, self.models, lag.observe)
+
+    # --- events (subscriptions in common.contracts.events.SUBSCRIPTIONS) ---
+
+    @event_handler("registry", ev.HOUSEHOLD_REGISTERED)
     def on_household_registered(self, payload: dict[str, Any]) -> None:
-        event = parse_event(payload, HouseholdRegistered).data
-        self.households.record_registration(event.household_id, event.area, event.members)
+        self._consume("registry", payload, ev.HouseholdRegistered)
 
-    @event_handler("registry", HOUSEHOLDS_MERGED)
+    @event_handler("registry", ev.HOUSEHOLDS_MERGED)
     def on_households_merged(self, payload: dict[str, Any]) -> None:
-        self.households.record_merge(parse_event(payload, HouseholdsMerged).data.merged_id)
+        self._consume("registry", payload, ev.HouseholdsMerged)
 
-    @event_handler("registry", SCORE_CHANGED)
+    @event_handler("registry", ev.SCORE_CHANGED)
     def on_score_changed(self, payload: dict[str, Any]) -> None:
-        event = parse_event(payload, ScoreChanged).data
-        self.households.record_score(event.household_id, event.score, event.band, event.model_version)
+        self._consume("registry", payload, ev.ScoreChanged)
+
+    @event_handler("assistance", ev.AID_REQUESTED)
+    def on_aid_requested(self, payload: dict[str, Any]) -> None:
+        self._consume("assistance", payload, ev.AidRequested)
+
+    @event_handler("assistance", ev.AID_DECIDED)
+    def on_aid_decided(self, payload: dict[str, Any]) -> None:
+        self._consume("assistance", payload, ev.AidDecided)
+
+    @event_handler("assistance", ev.AID_DISBURSED)
+    def on_aid_disbursed(self, payload: dict[str, Any]) -> None:
+        self._consume("assistance", payload, ev.AidDisbursed)
+
+    @event_handler("assistance", ev.URGENT_AID_GRANTED)
+    def on_urgent_aid_granted(self, payload: dict[str, Any]) -> None:
+        self._consume("assistance", payload, ev.UrgentAidGranted)
+
+    @event_handler("assistance", ev.REGULARISATION_OVERDUE)
+    def on_regularisation_overdue(self, payload: dict[str, Any]) -> None:
+        self._consume("assistance", payload, ev.RegularisationOverdue)
+
+    @event_handler("solidarity", ev.DONATION_RECORDED)
+    def on_donation_recorded(self, payload: dict[str, Any]) -> None:
+        self._consume("solidarity", payload, ev.DonationRecorded)
+
+    @event_handler("veille", ev.SIGNAL_REPORTED)
+    def on_signal_reported(self, payload: dict[str, Any]) -> None:
+        self._consume("veille", payload, ev.SignalReported)
+
+    @event_handler("veille", ev.SIGNAL_CLOSED)
+    def on_signal_closed(self, payload: dict[str, Any]) -> None:
+        self._consume("veille", payload, ev.SignalClosed)
+
+    @event_handler("veille", ev.SIGNAL_ESCALATED)
+    def on_signal_escalated(self, payload: dict[str, Any]) -> None:
+        self._consume("veille", payload, ev.SignalEscalated)
+
+    @timer(interval=1)
+    def apply_log(self) -> None:
+        """Apply what handlers left (another worker held the lease when they finished, or one died)."""
+        lag.PENDING.set(self.log.pending())
+        projection.project(self.log, self.progress, self.models, lag.observe)
+
+    # --- reports ---
 
     @rpc
     def household_count(self) -> dict[str, Any]:
         """Registered households in the caller's area, as reporting has seen them."""
         caller = policy.authorize(self.caller, "report.read")
-        return {"area": caller.area, "households": self.households.count(policy.scope(caller))}
+        return {"area": caller.area, "households": reports.household_count(self.models, caller)}
+
+    @rpc
+    def get_report(self, period: str, area: str | None = None, final: bool = False) -> dict[str, Any]:
+        """The quarterly report (``2026-Q3``) or annual balance (``2026``) of an area: provisional, or final."""
+        caller = policy.authorize(self.caller, "report.read")
+        found = reports.read(
+            self.models, self.progress, self.versions, self.plans, caller, area, period, final, clock.now()
+        )
+        return views.report(found)
+
+    @rpc
+    def report_versions(self, period: str, area: str | None = None) -> list[dict[str, Any]]:
+        """Every closed version of an area's period, oldest first, with what each corrected."""
+        caller = policy.authorize(self.caller, "report.read")
+        return [views.version(snapshot) for snapshot in reports.history(self.versions, caller, area, period)]
+
+    @rpc
+    def close_report(self, period: str, area: str | None, idempotency_key: str) -> dict[str, Any]:
+        """Freeze an ended period's report of the caller's own area as its next version."""
+        caller = policy.authorize(self.caller, "report.close")
+        snapshot = reports.close(
+            self.models, self.progress, self.versions, self.plans, caller, area, period, idempotency_key, clock.now()
+        )
+        return views.closed(snapshot)
+
+    @rpc
+    def set_action_plan(self, period: str, area: str | None, text: str, idempotency_key: str) -> dict[str, Any]:
+        """The action plan for the period after ``period``, entered with its report by the area itself."""
+        caller = policy.authorize(self.caller, "report.close")
+        return reports.plan(self.plans, caller, area, period, text, idempotency_key, clock.now())

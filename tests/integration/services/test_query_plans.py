@@ -434,17 +434,30 @@ def test_signals_by_area_severity_and_time(dbs: Databases, veille: Database[Any]
     assert_indexed(dbs, lambda: repo.list(Scope(COMMUNE)))
 
 
-def test_reporting_count_by_area(dbs: Databases) -> None:
-    from reporting.repository import MongoHouseholdFacts
+def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:
+    from reporting.adapters.tallies import MongoTallies
 
     database = dbs["reporting"]
-    MongoHouseholdFacts.ensure_indexes(database)
-    database["household_facts"].insert_many(
-        {"_id": f"{i:024x}", "area": commune_of(i), "area_ancestors": ancestors(commune_of(i)), "members": 1}
+    MongoTallies.ensure_indexes(database)
+    quarters = [f"2026-Q{q}" for q in range(1, 5)]
+    database["tallies"].insert_many(
+        {
+            "_id": f"{commune_of(i)}|{quarters[i % 4]}|m{i % 7}|p{i % 3}|{i}",
+            "area": commune_of(i),
+            "parent": ancestors(commune_of(i))[-2],
+            "quarter": quarters[i % 4],
+            "measure": f"m{i % 7}",
+            "programme": f"p{i % 3}",
+            "category": "",
+            "count": 1,
+            "amount": 0,
+            "seq": i,
+        }
         for i in range(DOCUMENTS)
     )
-    repo = MongoHouseholdFacts(database)
-    assert_indexed(dbs, lambda: repo.count(Scope(COMMUNE)))
+    tallies = MongoTallies(database)
+    assert_indexed(dbs, lambda: tallies.rows(COMMUNE, "2026-Q2"))
+    assert_indexed(dbs, lambda: tallies.children(ancestors(COMMUNE)[-2], ["2026-Q2"]))
 
 
 # --- case work, referrals, payments ----------------------------------------------------

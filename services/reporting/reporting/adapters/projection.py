@@ -1,0 +1,59 @@
+"""The projection's checkpoint and lease (collection ``projection``, one document).
+
+The lease lets one worker of all the replicas apply the log at a time: it is taken for
+``LEASE`` and renewed at every checkpoint, so a worker that dies loses it by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from common import clock
+from reporting.app.ports import Checkpoint
+
+LEASE = timedelta(seconds=60)
+ID = "projector"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class MongoProjection:
+    def __init__(self, database: Database[Any]) -> None:
+        self.collection = database["projection"]
+
+    def _ensure(self) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            self.collection.insert_one({"_id": ID, "holder": None, "until": EPOCH, "applied_through": 0, "as_of": None})
+
+    def acquire(self, token: str) -> Checkpoint | None:
+        now = clock.now()
+        free = {"_id": ID, "$or": [{"holder": None}, {"until": {"$lt": now}}]}
+        claim = {"$set": {"holder": token, "until": now + LEASE}}
+        doc = self.collection.find_one_and_update(free, claim, return_document=ReturnDocument.AFTER)
+        if doc is None:
+            if self.collection.find_one({"_id": ID}, {"_id": 1}) is not None:
+                return None
+            self._ensure()
+            doc = self.collection.find_one_and_update(free, claim, return_document=ReturnDocument.AFTER)
+            if doc is None:
+                return None
+        return Checkpoint(doc["applied_through"], doc.get("as_of"))
+
+    def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
+        values = {"applied_through": seq, "as_of": as_of, "until": clock.now() + LEASE}
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": values})
+
+    def restart(self, token: str) -> None:
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"applied_through": 0, "as_of": None}})
+
+    def release(self, token: str) -> None:
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"holder": None, "until": EPOCH}})
+
+    def checkpoint(self) -> Checkpoint:
+        doc = self.collection.find_one({"_id": ID}) or {}
+        return Checkpoint(doc.get("applied_through", 0), doc.get("as_of"))

@@ -1,0 +1,81 @@
+"""Tallies (collection ``tallies``): a count and an amount per area, quarter, measure, programme and category.
+
+An event's deltas are added to its area and to every area above it (cell, commune,
+wilaya, national), so a report of any area reads a few tallies of that area alone
+(index ``area, quarter``) and a consolidation reads its children's (index ``parent,
+quarter``). Each tally keeps the number of the last entry added (``seq``): an entry
+added again finds ``seq`` not below its own and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from common import areas
+from reporting.domain.events import Delta
+from reporting.domain.report import HEADLINE, TallyRow
+
+DUPLICATE_KEY = 11000
+
+
+class MongoTallies:
+    def __init__(self, database: Database[Any]) -> None:
+        self.collection = database["tallies"]
+
+    @staticmethod
+    def ensure_indexes(database: Database[Any]) -> None:
+        database["tallies"].create_index([("area", ASCENDING), ("quarter", ASCENDING)])
+        database["tallies"].create_index([("parent", ASCENDING), ("quarter", ASCENDING)])
+
+    def add(self, seq: int, area: str, quarter: str, deltas: tuple[Delta, ...]) -> None:
+        summed: dict[tuple[str, str, str], list[int]] = {}
+        for delta in deltas:
+            total = summed.setdefault((delta.measure, delta.programme, delta.category), [0, 0])
+            total[0] += delta.count
+            total[1] += delta.amount
+        lineage = areas.ancestors(area)
+        writes = [
+            UpdateOne(
+                {"_id": f"{place}|{quarter}|{measure}|{programme}|{category}", "seq": {"$lt": seq}},
+                {
+                    "$inc": {"count": count, "amount": amount},
+                    "$set": {"seq": seq},
+                    "$setOnInsert": {
+                        "area": place,
+                        "parent": lineage[depth - 1] if depth else None,
+                        "quarter": quarter,
+                        "measure": measure,
+                        "programme": programme,
+                        "category": category,
+                    },
+                },
+                upsert=True,
+            )
+            for depth, place in enumerate(lineage)
+            for (measure, programme, category), (count, amount) in summed.items()
+        ]
+        try:
+            self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as exc:  # a tally this entry already reached: its upsert finds the _id taken
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
+                raise
+
+    def rows(self, area: str, through: str) -> list[TallyRow]:
+        return [_row(doc) for doc in self.collection.find({"area": area, "quarter": {"$lte": through}})]
+
+    def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
+        query = {"parent": area, "quarter": {"$in": quarters}, "measure": {"$in": list(HEADLINE)}}
+        return [_row(doc) for doc in self.collection.find(query)]
+
+    def clear(self) -> None:
+        self.collection.delete_many({})
+
+
+def _row(doc: dict[str, Any]) -> TallyRow:
+    return TallyRow(
+        doc["area"], doc["quarter"], doc["measure"], doc["programme"], doc["category"], doc["count"], doc["amount"]
+    )

@@ -1,0 +1,107 @@
+"""The ports of reporting's use cases: event log, projection checkpoint, read models, closed reports, plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from reporting.domain.events import Effects, HouseholdFact, LoggedEvent
+from reporting.domain.report import Snapshot, TallyRow
+
+
+class EventLog(Protocol):
+    """Every consumed event, once (keyed by its id), in the order the projection applies them (``seq``)."""
+
+    def append(self, entry: LoggedEvent) -> bool:
+        """Keep ``entry`` unless its event id is already kept; True if it was new."""
+
+    def sequence_pending(self, limit: int) -> int:
+        """Number the entries not numbered yet, in arrival order, after the highest number; how many."""
+
+    def after(self, seq: int, limit: int) -> list[LoggedEvent]:
+        """Numbered entries after ``seq``, in order."""
+
+    def pending(self) -> int:
+        """Entries not numbered yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    applied_through: int
+    as_of: datetime | None  # when the last applied event occurred
+
+
+class Projection(Protocol):
+    """The projection's progress and the lease that lets one worker at a time apply the log."""
+
+    def acquire(self, token: str) -> Checkpoint | None:
+        """Take the lease for ``token`` (None if another worker holds it) and read the checkpoint."""
+
+    def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
+        """Record that entries up to ``seq`` are applied (and renew the lease)."""
+
+    def restart(self, token: str) -> None:
+        """Back to before the first entry (a rebuild)."""
+
+    def release(self, token: str) -> None:
+        """Give the lease up."""
+
+    def checkpoint(self) -> Checkpoint:
+        """The progress, for readers."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """A household as it was before an entry; ``later`` when a later entry changed it (this one is applied in full)."""
+
+    fact: HouseholdFact | None
+    later: bool = False
+
+
+class ReadModels(Protocol):
+    """Household facts, grant marks and tallies; every write guarded by the entry's ``seq`` (applying twice is once)."""
+
+    def household(self, household_id: str, seq: int) -> Prior:
+        """The household as it was before entry ``seq`` was applied."""
+
+    def mark_grant(self, key: str, seq: int) -> bool:
+        """True if entry ``seq`` is the first grant of ``key`` (a household, quarter and programme)."""
+
+    def apply(self, seq: int, effects: Effects) -> None:
+        """Add the deltas to the tallies of the area and every area above it; then save the household fact."""
+
+    def clear(self) -> None:
+        """Empty every read model (before a rebuild)."""
+
+    def rows(self, area: str, through: str) -> list[TallyRow]:
+        """The tallies of ``area`` for every quarter up to ``through``."""
+
+    def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
+        """The headline tallies of the areas directly below ``area`` in ``quarters``."""
+
+
+class ReportVersions(Protocol):
+    """Closed reports: every version, immutable."""
+
+    def latest(self, area: str, period: str) -> Snapshot | None:
+        """The last version of the closed report."""
+
+    def versions(self, area: str, period: str) -> list[Snapshot]:
+        """Every version, oldest first."""
+
+    def freeze(self, snapshot: Snapshot, scoped_key: str, fingerprint: str) -> Snapshot:
+        """Store a new version; a version number already taken (a close racing this one) is a Conflict."""
+
+    def closed_with(self, scoped_key: str) -> tuple[Snapshot, str] | None:
+        """The version a close made under this caller's key, and that close's fingerprint."""
+
+
+class ActionPlans(Protocol):
+    """The plans cells enter with a period's report (for the next period)."""
+
+    def get(self, area: str, period: str) -> str | None:
+        """The plan's text, if entered."""
+
+    def put(self, area: str, period: str, text: str, by: str, at: datetime) -> None:
+        """Record the plan (replacing the previous text)."""

@@ -1,0 +1,148 @@
+"""In-memory fakes of reporting's ports: plain dicts by id, the same guards as the adapters (seq, unique ids)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from common import areas, refusals
+from reporting.app.ports import Checkpoint, Prior
+from reporting.domain.events import Effects, HouseholdFact, LoggedEvent
+from reporting.domain.report import HEADLINE, Snapshot, TallyRow
+
+
+class FakeLog:
+    def __init__(self) -> None:
+        self.entries: dict[str, LoggedEvent] = {}
+
+    def append(self, entry: LoggedEvent) -> bool:
+        if entry.event_id in self.entries:
+            return False
+        self.entries[entry.event_id] = entry
+        return True
+
+    def sequence_pending(self, limit: int) -> int:
+        pending = [e for e in self.entries.values() if e.seq is None][:limit]  # dicts keep arrival order
+        last = max((e.seq for e in self.entries.values() if e.seq is not None), default=0)
+        for number, entry in enumerate(pending, last + 1):
+            self.entries[entry.event_id] = replace(entry, seq=number)
+        return len(pending)
+
+    def after(self, seq: int, limit: int) -> list[LoggedEvent]:
+        numbered = sorted(
+            (e for e in self.entries.values() if e.seq is not None and e.seq > seq), key=lambda e: e.seq or 0
+        )
+        return numbered[:limit]
+
+    def pending(self) -> int:
+        return sum(1 for e in self.entries.values() if e.seq is None)
+
+
+class FakeProjection:
+    def __init__(self) -> None:
+        self.holder: str | None = None
+        self.applied_through = 0
+        self.as_of: datetime | None = None
+
+    def acquire(self, token: str) -> Checkpoint | None:
+        if self.holder is not None:
+            return None
+        self.holder = token
+        return Checkpoint(self.applied_through, self.as_of)
+
+    def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
+        assert self.holder == token
+        self.applied_through, self.as_of = seq, as_of
+
+    def restart(self, token: str) -> None:
+        self.applied_through, self.as_of = 0, None
+
+    def release(self, token: str) -> None:
+        if self.holder == token:
+            self.holder = None
+
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(self.applied_through, self.as_of)
+
+
+class FakeReadModels:
+    def __init__(self) -> None:
+        self.households: dict[str, tuple[int, HouseholdFact | None, HouseholdFact]] = {}  # id -> (seq, before, now)
+        self.grants: dict[str, int] = {}
+        self.tallies: dict[tuple[str, str, str, str, str], list[int]] = {}  # -> [count, amount, seq]
+
+    def household(self, household_id: str, seq: int) -> Prior:
+        held = self.households.get(household_id)
+        if held is None:
+            return Prior(None)
+        if held[0] > seq:
+            return Prior(None, later=True)
+        return Prior(held[1] if held[0] == seq else held[2])
+
+    def mark_grant(self, key: str, seq: int) -> bool:
+        return self.grants.setdefault(key, seq) == seq
+
+    def apply(self, seq: int, effects: Effects) -> None:
+        for place in areas.ancestors(effects.area):
+            for delta in effects.deltas:
+                key = (place, effects.quarter, delta.measure, delta.programme, delta.category)
+                tally = self.tallies.setdefault(key, [0, 0, 0])
+                if tally[2] < seq:
+                    tally[0] += delta.count
+                    tally[1] += delta.amount
+                    tally[2] = seq
+        if effects.household is not None:
+            held = self.households.get(effects.household.household_id)
+            if held is None or held[0] < seq:
+                self.households[effects.household.household_id] = (seq, held[2] if held else None, effects.household)
+
+    def clear(self) -> None:
+        self.households.clear()
+        self.grants.clear()
+        self.tallies.clear()
+
+    def _rows(self) -> list[TallyRow]:
+        return [TallyRow(*key, tally[0], tally[1]) for key, tally in self.tallies.items()]
+
+    def rows(self, area: str, through: str) -> list[TallyRow]:
+        return [row for row in self._rows() if row.area == area and row.quarter <= through]
+
+    def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
+        return [
+            row
+            for row in self._rows()
+            if areas.ancestors(row.area)[-2:-1] == [area] and row.quarter in quarters and row.measure in HEADLINE
+        ]
+
+
+class FakeVersions:
+    def __init__(self) -> None:
+        self.by_id: dict[tuple[str, str, int], tuple[Snapshot, str, str]] = {}
+
+    def latest(self, area: str, period: str) -> Snapshot | None:
+        found = self.versions(area, period)
+        return found[-1] if found else None
+
+    def versions(self, area: str, period: str) -> list[Snapshot]:
+        return [s for (a, p, _), (s, _, _) in sorted(self.by_id.items()) if (a, p) == (area, period)]
+
+    def freeze(self, snapshot: Snapshot, scoped_key: str, fingerprint: str) -> Snapshot:
+        key = (snapshot.area, snapshot.period, snapshot.version)
+        if key in self.by_id:
+            raise refusals.conflict("version_taken", "another close came first")
+        self.by_id[key] = (snapshot, scoped_key, fingerprint)
+        return snapshot
+
+    def closed_with(self, scoped_key: str) -> tuple[Snapshot, str] | None:
+        return next(((s, f) for s, k, f in self.by_id.values() if k == scoped_key), None)
+
+
+class FakePlans:
+    def __init__(self) -> None:
+        self.plans: dict[tuple[str, str], str] = {}
+
+    def get(self, area: str, period: str) -> str | None:
+        return self.plans.get((area, period))
+
+    def put(self, area: str, period: str, text: str, by: str, at: datetime) -> None:
+        self.plans[(area, period)] = text
