@@ -127,13 +127,17 @@ ROUTES: list[tuple[str, str, str, Any]] = [
         "assistance.record_visit",
         {"visited_on": "2026-04-01", "outcome": "Rencontre"},
     ),
+    ("POST", "/v1/gifts/{gift_id}/receipt", "solidarity.issue_receipt", None),
+    ("POST", "/v1/receipts/annual", "solidarity.annual_receipt", {"donor_id": OID, "year": 2026}),
+    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/cancel", "solidarity.cancel_receipt", {"reason": "Montant faux"}),
+    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/reissue", "solidarity.reissue_receipt", {"reason": "Nom erroné"}),
 ]
 
 
 def concrete(path: str) -> str:
     for name in ("household_id", "aid_request_id", "referral_id", "case_id", "visit_id"):
         path = path.replace("{" + name + "}", OID)
-    return path
+    return path.replace("{issuer}/{year}/{sequence}", "DAS-16/2026/000123")
 
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:
