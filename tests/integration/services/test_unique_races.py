@@ -35,7 +35,8 @@ from registry.duplicates import Finding
 from registry.importing.formats import read_rows
 from registry.importing.job import ImportReport, run_import
 from registry.importing.writer import HouseholdWriter
-from solidarity.repository import MongoCampaignRepository
+from solidarity.adapters.campaigns import MongoCampaigns
+from solidarity.domain.campaigns import new_campaign
 from tests.unit.registry_importing.conftest import csv_bytes, head_row
 
 WORKERS = 8
@@ -88,15 +89,18 @@ def test_one_idempotency_key_sent_by_eight_writers_creates_one_record(
     database: Callable[[str], Database[Any]],
 ) -> None:
     db = database("solidarity")
-    MongoCampaignRepository.ensure_indexes(db)
-    campaigns = MongoCampaignRepository(db)
+    MongoCampaigns.ensure_indexes(db)
+    campaigns = MongoCampaigns(db)
     body = CampaignIn(
         kind="winter", name_fr="Hiver solidaire", name_ar="شتاء", area="/DZ/16", starts_on=date(2026, 12, 1),
         ends_on=date(2027, 2, 28),
     )  # fmt: skip
 
     def create(_: int, round_: int) -> Any:
-        return campaigns.create(body, "user-races", keyed("user-races", f"races-key-{round_:04d}", body))
+        draft = new_campaign(id=campaigns.new_id(), **body.model_dump(include={"kind", "name_fr", "name_ar", "area",
+                             "starts_on", "ends_on"}))  # fmt: skip
+        stored = campaigns.create(draft, keyed("user-races", f"races-key-{round_:04d}", body), "user-races")
+        return {"id": stored.id}
 
     answers = race(create)
 

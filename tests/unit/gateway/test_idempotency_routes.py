@@ -53,6 +53,16 @@ ROUTES: list[tuple[str, str, str, Any]] = [
             "ends_on": "2027-02-28",
         },
     ),
+    ("POST", "/v1/campaigns/{campaign_id}/state", "solidarity.move_campaign", {"to": "open"}),
+    ("POST", "/v1/donors", "solidarity.register_donor", {"kind": "person", "name": "Samir Haddad", "area": "/DZ/16"}),
+    (
+        "POST",
+        "/v1/gifts",
+        "solidarity.record_gift",
+        {"donor_id": OID, "cash": {"amount": "1500", "currency": "DZD", "channel": "counter"}},
+    ),
+    ("POST", "/v1/gifts/{gift_id}/cancellation", "solidarity.withdraw_gift", {"reason": "Saisie en double"}),
+    ("POST", "/v1/gifts/{gift_id}/refund", "solidarity.withdraw_gift", {"reason": "Chèque rejeté"}),
     (
         "POST",
         "/v1/aid-requests",
@@ -127,17 +137,21 @@ ROUTES: list[tuple[str, str, str, Any]] = [
         "assistance.record_visit",
         {"visited_on": "2026-04-01", "outcome": "Rencontre"},
     ),
-    ("POST", "/v1/gifts/{gift_id}/receipt", "solidarity.issue_receipt", None),
-    ("POST", "/v1/receipts/annual", "solidarity.annual_receipt", {"donor_id": OID, "year": 2026}),
-    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/cancel", "solidarity.cancel_receipt", {"reason": "Montant faux"}),
-    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/reissue", "solidarity.reissue_receipt", {"reason": "Nom erroné"}),
 ]
 
 
 def concrete(path: str) -> str:
-    for name in ("household_id", "aid_request_id", "referral_id", "case_id", "visit_id"):
+    for name in (
+        "household_id",
+        "aid_request_id",
+        "referral_id",
+        "case_id",
+        "visit_id",
+        "campaign_id",
+        "gift_id",
+    ):
         path = path.replace("{" + name + "}", OID)
-    return path.replace("{issuer}/{year}/{sequence}", "DAS-16/2026/000123")
+    return path
 
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:

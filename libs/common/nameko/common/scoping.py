@@ -13,6 +13,10 @@ def within(scope: Scope, field: str = "area_ancestors") -> dict[str, Any]:
     return {field: scope.area}
 
 
-def reaching(scope: Scope) -> dict[str, Any]:
-    """Things published to an area that reaches the scope (see :meth:`Scope.reaches`)."""
-    return {"$or": [{"area": {"$in": areas.ancestors(scope.area)}}, {"area_ancestors": scope.area}]}
+def reaching(scope: Scope, area: str = "area", ancestors: str = "area_ancestors") -> dict[str, Any]:
+    """Things published to an area that reaches the scope (see :meth:`Scope.reaches`).
+
+    Things published to several areas store them in one array field (``area``) and the
+    ancestors of all of them in another (``ancestors``): an element matches either way.
+    """
+    return {"$or": [{area: {"$in": areas.ancestors(scope.area)}}, {ancestors: scope.area}]}

@@ -41,6 +41,7 @@ class Pledge:
     campaign_id: str | None = None
     state: PledgeState = "active"
     reason: str | None = None
+    area: str | None = None  # where the pledge is followed (the staff's area; the campaign's for a donor's own)
 
     @property
     def paid(self) -> Money:
@@ -117,6 +118,7 @@ def new_pledge(
     total_amount: Money,
     schedule: Iterable[tuple[date, Money]],
     campaign_id: str | None = None,
+    area: str | None = None,
 ) -> Pledge:
     """A pledge whose instalments, each above zero on distinct dates, sum exactly to the total."""
     total_amount.positive("total")
@@ -131,7 +133,7 @@ def new_pledge(
     if scheduled != total_amount:
         raise invalid("instalments_sum_mismatch", "the instalments do not sum to the pledge",
                       pledge=str(total_amount.major), instalments=str(scheduled.major))  # fmt: skip
-    return Pledge(id, donor_id, total_amount, instalments, campaign_id)
+    return Pledge(id, donor_id, total_amount, instalments, campaign_id, area=area)
 
 
 def monthly_schedule(total_amount: Money, first_due: date, count: int) -> list[tuple[date, Money]]:

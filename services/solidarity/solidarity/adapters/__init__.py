@@ -1,0 +1,1 @@
+"""MongoDB adapters of the solidarity service: one module per collection, its only writer."""

@@ -1,0 +1,143 @@
+"""Gifts: record (cash or in kind, restricted or not, with a tribute), read, list, cancel and refund.
+
+Staff record gifts of donors registered in their area, received in their area. A donor
+user records their own gifts, paid by card, CCP or transfer (never "at the counter": only
+staff take cash), and reads only their own. A gift to a campaign counts in its totals
+while it stands; a cancelled or refunded gift is taken back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from common import policy
+from common.clock import now
+from common.context import CallerContext
+from common.contracts.events import DonationRecorded
+from common.contracts.gifts import GiftIn
+from common.idempotency import KeyedRequest
+from common.refusals import invalid
+from solidarity.app import campaigns as campaigning
+from solidarity.app import donors as donor_records
+from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts
+from solidarity.domain.donors import Donor
+from solidarity.domain.gifts import CashPayment, Gift, ItemLine, Tribute, new_gift
+from solidarity.domain.money import Money
+
+SELF_SERVICE_CHANNELS = frozenset({"card", "ccp", "bank_transfer"})
+
+
+@dataclass(frozen=True)
+class GiftDesk:
+    """What the gift use cases work with, bundled once per call by the service."""
+
+    campaigns: Campaigns
+    totals: CampaignTotals
+    donors: Donors
+    gifts: Gifts
+
+
+def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedRequest) -> Gift:
+    """Record a gift once per key; it announces ``donation_recorded`` and counts in its campaign's totals."""
+    donor = _giver(desk, caller, body.donor_id)
+    campaign = campaigning.visible(desk.campaigns, caller, body.campaign_id) if body.campaign_id else None
+    self_service = donor_records.is_self_service(caller)
+    if self_service and (body.cash is None or body.cash.channel not in SELF_SERVICE_CHANNELS):
+        raise invalid("self_service_channel", "a donor records gifts paid by card, CCP or transfer",
+                      allowed=sorted(SELF_SERVICE_CHANNELS))  # fmt: skip
+    area = (
+        body.area
+        or (campaign.area if campaign and self_service else None)
+        or (donor.area if self_service else caller.area)
+    )
+    if not self_service:
+        policy.require_within(caller, area)
+    today = now().date()
+    received_on = body.received_on or today
+    if received_on > today:
+        raise invalid("received_in_future", "a gift is recorded once received", received_on=received_on.isoformat())
+    cash = body.cash
+    gift = new_gift(
+        id=desk.gifts.new_id(),
+        donor_id=donor.id,
+        area=area,
+        received_on=received_on,
+        cash=CashPayment(Money.of(cash.amount, cash.currency), cash.channel, cash.reference) if cash else None,
+        items=[ItemLine(i.item, i.quantity, Money.of(i.unit_value, i.currency), i.condition) for i in body.items],
+        campaign=campaign,
+        restricted_area=body.restricted_area,
+        tribute=Tribute(body.tribute.kind, body.tribute.name) if body.tribute else None,
+    )
+    event = DonationRecorded(
+        gift_id=gift.id, donor_id=gift.donor_id, area=gift.area, campaign_id=gift.campaign_id,
+        kind="cash" if gift.cash else "in_kind", amount_minor=gift.value.minor, currency=gift.value.currency,
+    )  # fmt: skip
+    stored, created = desk.gifts.create(gift, key, caller.user_id, [event])
+    if created and campaign is not None:
+        campaigning.count_gift(desk.totals, campaign, stored, +1)
+    return stored
+
+
+def _giver(desk: GiftDesk, caller: CallerContext, donor_id: str | None) -> Donor:
+    """The donor a gift is recorded for: the donor user's own record, or one the staff sees."""
+    if donor_records.is_self_service(caller):
+        mine = donor_records.own(desk.donors, caller)
+        if donor_id is not None and donor_id != mine.id:
+            return donor_records.visible(desk.donors, caller, donor_id)  # another's: NotFound
+        return mine
+    if donor_id is None:
+        raise invalid("donor_required", "a gift names its donor (donor_id)")
+    return donor_records.visible(desk.donors, caller, donor_id)
+
+
+def in_sight(caller: CallerContext, donors: Donors) -> Callable[[Gift], bool]:
+    """The test a gift passes to exist for the caller."""
+    if donor_records.is_self_service(caller):
+        mine = donors.of_user(caller.user_id)
+        return lambda gift: mine is not None and gift.donor_id == mine.id
+    scope = policy.scope(caller)
+    return lambda gift: scope.contains(gift.area)
+
+
+def visible(desk: GiftDesk, caller: CallerContext, gift_id: Any) -> Gift:
+    """One gift: a donor's own, or one received inside the staff's area; NotFound otherwise."""
+    found = desk.gifts.get(gift_id) if isinstance(gift_id, str) else None
+    return policy.visible_or_404(found, in_sight(caller, desk.donors), "gift")
+
+
+def listed(
+    desk: GiftDesk, caller: CallerContext, donor_id: Any, campaign_id: Any, limit: int
+) -> tuple[list[Gift], int]:
+    """Gifts the caller sees (newest first) and how many, of one donor and/or one campaign they see."""
+    if donor_records.is_self_service(caller):
+        mine = donor_records.own(desk.donors, caller)
+        if donor_id is not None and donor_id != mine.id:
+            donor_records.visible(desk.donors, caller, donor_id)  # another's: NotFound
+        if campaign_id is not None:
+            campaigning.visible(desk.campaigns, caller, campaign_id)
+        return (desk.gifts.find(None, mine.id, campaign_id, limit), desk.gifts.count(None, mine.id, campaign_id))
+    if donor_id is not None:
+        donor_records.visible(desk.donors, caller, donor_id)
+    if campaign_id is not None:
+        campaigning.visible(desk.campaigns, caller, campaign_id)
+    scope = policy.scope(caller)
+    return desk.gifts.find(scope, donor_id, campaign_id, limit), desk.gifts.count(scope, donor_id, campaign_id)
+
+
+def withdraw(desk: GiftDesk, caller: CallerContext, gift_id: Any, how: str, reason: str) -> Gift:
+    """Cancel (``how`` = cancel) or refund a gift with its reason; the same request again answers the gift as it is."""
+    gift = visible(desk, caller, gift_id)
+    done = "cancelled" if how == "cancel" else "refunded"
+    if gift.state == done and gift.reason == reason.strip():
+        return gift  # a replay
+    changed = gift.cancelled(reason) if how == "cancel" else gift.refunded(reason)
+    moved = desk.gifts.move(gift, changed)
+    if moved is None:
+        return withdraw(desk, caller, gift_id, how, reason)  # it moved meanwhile: decide on what it is now
+    if gift.campaign_id is not None:
+        campaign = desk.campaigns.get(gift.campaign_id)
+        if campaign is not None:
+            campaigning.count_gift(desk.totals, campaign, gift, -1)
+    return moved

@@ -1,0 +1,163 @@
+"""In-memory fakes of the solidarity ports: dicts by id, filtered with the domain's own questions (Scope.contains,
+Campaign.reached_by), never a re-implementation of Mongo matching."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from common.contracts.events import Event
+from common.errors import IdempotencyKeyReused
+from common.idempotency import KeyedRequest
+from common.refusals import conflict
+from common.scope import Scope
+from solidarity.domain.campaigns import Campaign, Totals, totals_of
+from solidarity.domain.donors import Donor
+from solidarity.domain.gifts import Gift
+
+_ids = itertools.count(1)
+
+
+def new_id() -> str:
+    return f"{next(_ids):024x}"
+
+
+class Keyed:
+    """Records by id, and which key (with its fingerprint) created which."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Any] = {}
+        self.keys: dict[str, tuple[str, str]] = {}  # scoped key -> (fingerprint, id)
+
+    def new_id(self) -> str:
+        return new_id()
+
+    def once(self, record: Any, key: KeyedRequest) -> tuple[Any, bool]:
+        held = self.keys.get(key.scoped)
+        if held is not None:
+            if held[0] != key.fingerprint:
+                raise IdempotencyKeyReused("this idempotency key was already used for another request")
+            return self.by_id[held[1]], False
+        self.keys[key.scoped] = (key.fingerprint, record.id)
+        self.by_id[record.id] = record
+        return record, True
+
+
+class FakeCampaigns(Keyed):
+    def create(self, campaign: Campaign, key: KeyedRequest, user_id: str) -> Campaign:
+        return self.once(campaign, key)[0]  # type: ignore[no-any-return]
+
+    def get(self, campaign_id: str) -> Campaign | None:
+        return self.by_id.get(campaign_id)  # type: ignore[no-any-return]
+
+    def reaching(self, scope: Scope, states: Iterable[str] | None = None) -> list[Campaign]:
+        return [c for c in self.by_id.values() if c.reached_by(scope) and (states is None or c.state in states)]
+
+    def move(self, campaign: Campaign, to: Campaign) -> Campaign | None:
+        if self.by_id[campaign.id].state != campaign.state:
+            return None
+        self.by_id[campaign.id] = to
+        return to
+
+
+class FakeTotals:
+    """Totals recomputed from the gifts each time, so a test compares the counter's moves with the truth."""
+
+    def __init__(self) -> None:
+        self.counted: dict[str, list[Gift]] = {}
+        self.events: list[Event] = []
+
+    def add(self, campaign: Campaign, gift: Gift, sign: int) -> Totals:
+        mine = self.counted.setdefault(campaign.id, [])
+        if sign > 0:
+            mine.append(gift)
+        else:
+            mine.remove(next(g for g in mine if g.id == gift.id))
+        return self.of(campaign.id)
+
+    def of(self, campaign_id: str) -> Totals:
+        return totals_of(self.counted.get(campaign_id, []))
+
+    def announce(self, campaign_id: str, event: Event) -> None:
+        self.events.append(event)
+
+
+class FakeDonors(Keyed):
+    def create(self, donor: Donor, key: KeyedRequest, user_id: str) -> Donor:
+        if (
+            donor.user_id
+            and any(d.user_id == donor.user_id for d in self.by_id.values())
+            and key.scoped not in self.keys
+        ):
+            raise conflict("donor_exists", "this user already has a donor record")
+        return self.once(donor, key)[0]  # type: ignore[no-any-return]
+
+    def get(self, donor_id: str) -> Donor | None:
+        return self.by_id.get(donor_id)  # type: ignore[no-any-return]
+
+    def of_user(self, user_id: str) -> Donor | None:
+        return next((d for d in self.by_id.values() if d.user_id == user_id), None)
+
+    def within(self, scope: Scope, limit: int) -> list[Donor]:
+        return [d for d in self.by_id.values() if scope.contains(d.area)][:limit]
+
+    def count_within(self, scope: Scope) -> int:
+        return len(self.within(scope, 10**9))
+
+
+class FakeGifts(Keyed):
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Event] = []
+        self.credited: dict[str, str] = {}
+
+    def create(self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event]) -> tuple[Gift, bool]:
+        stored, created = self.once(gift, key)
+        if created:
+            self.events += events
+        return stored, created
+
+    def get(self, gift_id: str) -> Gift | None:
+        return self.by_id.get(gift_id)  # type: ignore[no-any-return]
+
+    def _matching(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None) -> list[Gift]:
+        return [
+            g
+            for g in reversed(list(self.by_id.values()))
+            if (scope is None or scope.contains(g.area))
+            and donor_id in (None, g.donor_id)
+            and campaign_id in (None, g.campaign_id)
+        ]
+
+    def find(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None, limit: int) -> list[Gift]:
+        return self._matching(scope, donor_id, campaign_id)[:limit]
+
+    def count(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None) -> int:
+        return len(self._matching(scope, donor_id, campaign_id))
+
+    def move(self, gift: Gift, to: Gift) -> Gift | None:
+        if self.by_id[gift.id].state != gift.state:
+            return None
+        self.by_id[gift.id] = replace(self.by_id[gift.id], state=to.state, reason=to.reason)
+        return self.by_id[gift.id]  # type: ignore[no-any-return]
+
+    def awaiting_credit(self, scope: Scope, references: Iterable[str]) -> list[Gift]:
+        wanted = {r.upper() for r in references}
+        return [
+            g
+            for g in self.by_id.values()
+            if scope.contains(g.area)
+            and g.standing
+            and g.cash is not None
+            and g.cash.channel != "counter"
+            and (g.cash.reference or "").upper() in wanted
+            and g.id not in self.credited
+        ]
+
+    def confirm_credit(self, gift_id: str, line_key: str) -> bool:
+        if gift_id in self.credited:
+            return False
+        self.credited[gift_id] = line_key
+        return True
