@@ -6,31 +6,44 @@ a view (``solidarity.views``). Reading order: this file, then ``app/``, ``domain
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
 from typing import Any
 
+from nameko.timer import timer
+
 from common import policy
+from common.clock import now
 from common.contracts.campaigns import CampaignIn, CampaignStepIn
 from common.contracts.donors import DonorIn
 from common.contracts.gifts import GiftIn, ReasonIn
+from common.contracts.receipts import AnnualReceiptIn, ReceiptFilter, ReceiptReasonIn
 from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
-from solidarity import views
+from solidarity import receipt_views, views
 from solidarity.adapters import campaign_totals, gifts
 from solidarity.adapters.campaign_totals import MongoCampaignTotals
 from solidarity.adapters.campaigns import MongoCampaigns
 from solidarity.adapters.donors import MongoDonors
 from solidarity.adapters.gifts import MongoGifts
+from solidarity.adapters.receipt_counters import MongoReceiptNumbers
+from solidarity.adapters.receipts import OUTBOX_COLLECTIONS as RECEIPT_OUTBOX
+from solidarity.adapters.receipts import MongoReceipts
 from solidarity.app import campaigns as campaigning
 from solidarity.app import donors as donor_records
 from solidarity.app import gifts as giving
-from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts
+from solidarity.app import receipts as receipting
+from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts, ReceiptNumbers, ReceiptRegister
+from solidarity.domain.receipts import Receipt
+from solidarity.printing import receipt_pdf
+from solidarity.receipt_settings import ReceiptSettings, ReceiptSettingsProvider
 
 PAGE = 200
-OUTBOX_COLLECTIONS = (gifts.COLLECTION, campaign_totals.COLLECTION)
+OUTBOX_COLLECTIONS = (gifts.COLLECTION, campaign_totals.COLLECTION, *RECEIPT_OUTBOX)
 
 
 class SolidarityService(PlatformService):
@@ -141,5 +154,90 @@ class SolidarityService(PlatformService):
         return views.gift(giving.withdraw(self.desk, caller, gift_id, how, payload.reason))
 
     # --- receipts ---
+    # Receipts: numbered without gaps per directorate and year, voided but never removed, verifiable by anyone
+    # (app.receipts). The register's recovery ends what a stopped process left, at start and every minute.
+
+    receipt_numbers: ReceiptNumbers = MongoRepository(MongoReceiptNumbers)
+    receipt_register: ReceiptRegister = MongoRepository(MongoReceipts)
+    receipt_settings: ReceiptSettings = ReceiptSettingsProvider()
+
+    @property
+    def receipt_desk(self) -> receipting.Desk:
+        return receipting.Desk(self.receipt_numbers, self.receipt_register, self.gifts, self.donors)
+
+    def _receipt(self, found: Receipt) -> dict[str, Any]:
+        return receipt_views.receipt(found, self.receipt_settings.key, self.receipt_settings.public_base_url)
+
+    @rpc
+    def issue_receipt(self, gift_id: str, idempotency_key: str) -> dict[str, Any]:
+        """The receipt of a standing gift in the caller's area (its amount is then locked); once per key."""
+        caller = policy.authorize(self.caller, "receipt.issue")
+        key = keyed(caller.user_id, idempotency_key, "issue_receipt", gift_id)
+        return self._receipt(receipting.issue_for_gift(self.receipt_desk, caller, gift_id, key, now().date()))
+
+    @rpc
+    def get_receipt(self, number: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "receipt.read")
+        return self._receipt(receipting.get(self.receipt_desk, caller, number))
+
+    @rpc
+    def list_receipts(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """The register in the caller's sight (a donor: their own receipts), by number, void numbers included."""
+        caller = policy.authorize(self.caller, "receipt.read")
+        wanted = parse(ReceiptFilter, filters)
+        lines = receipting.register(self.receipt_desk, caller, wanted.issuer, wanted.year, wanted.limit, wanted.after)
+        return receipt_views.register_page(lines, wanted.limit)
+
+    @rpc
+    def receipt_pdf(self, number: str) -> dict[str, Any]:
+        """The printed receipt (Arabic and French, QR code), base64 in ``content``."""
+        caller = policy.authorize(self.caller, "receipt.read")
+        found, donor_name, campaign_names = receipting.printable(self.receipt_desk, self.campaigns, caller, number)
+        settings = self.receipt_settings
+        page = receipt_pdf.sheet(found, donor_name=donor_name, campaign_names=campaign_names, key=settings.key,
+                                 base_url=settings.public_base_url)  # fmt: skip
+        content = receipt_pdf.render(page, settings.font_dir)
+        filename = f"recu-{str(found.number).replace('/', '-')}.pdf"
+        return {"filename": filename, "media_type": "application/pdf", "content": base64.b64encode(content).decode()}
+
+    @rpc
+    def cancel_receipt(self, number: str, reason: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The receipt made void with its reason; the number stays in the register."""
+        caller = policy.authorize(self.caller, "receipt.cancel")
+        payload = parse(ReceiptReasonIn, reason)
+        key = keyed(caller.user_id, idempotency_key, "cancel_receipt", number, payload)
+        return self._receipt(receipting.cancel(self.receipt_desk, caller, number, payload.reason, key))
+
+    @rpc
+    def reissue_receipt(self, number: str, reason: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The receipt voided and issued again under a new number that names it; the new receipt."""
+        caller = policy.authorize(self.caller, "receipt.cancel")
+        payload = parse(ReceiptReasonIn, reason)
+        key = keyed(caller.user_id, idempotency_key, "reissue_receipt", number, payload)
+        reissued = receipting.reissue(self.receipt_desk, caller, number, payload.reason, key, now().date())
+        return self._receipt(reissued)
+
+    @rpc
+    def annual_receipt(self, request: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A donor's consolidated receipt of a year (never two valid ones for the same donor and year)."""
+        caller = policy.authorize(self.caller, "receipt.annual")
+        payload = parse(AnnualReceiptIn, request)
+        key = keyed(caller.user_id, idempotency_key, "annual_receipt", payload)
+        issued = receipting.annual(self.receipt_desk, caller, payload.donor_id, payload.year, key, now().date())
+        return self._receipt(issued)
+
+    @rpc
+    def verify_receipt(self, number: str, code: str, language: str = "fr") -> dict[str, Any]:
+        """The public check (no caller): valid or cancelled, number, date, amount, issuer, and the donor's
+        public name only if they allowed it; an unknown number and a wrong code answer alike."""
+        wanted = "ar" if language == "ar" else "fr"
+        check = receipting.public_check(self.receipt_desk, number, code, self.receipt_settings.key, wanted)
+        return receipt_views.public(check)
+
+    @timer(interval=receipting.RECOVERY_INTERVAL_SECONDS, eager=True)
+    def recover_receipts(self) -> None:
+        """End the issues a stopped process left: complete or void stale pending numbers, void lost ones."""
+        stale = timedelta(seconds=self.receipt_settings.stale_after_seconds)
+        receipting.recover(self.receipt_desk, now(), stale)
 
     # --- bequests ---
