@@ -1,33 +1,163 @@
-"""Veille entrypoints."""
+"""The veille (social watch) service: thin entrypoints over the use cases in ``veille.app``.
+
+Each entrypoint authorizes the caller, reads its payload, calls one use case and answers a
+view (``veille.views``). Reading order: this file, then ``app/``, ``domain/``, ``adapters/``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nameko.timer import Timer
+
 from common import policy
-from common.contracts.signals import SignalIn
+from common.clock import now
+from common.contracts.signals import (
+    BreakGlassIn,
+    CloseIn,
+    EmergencyIn,
+    PlanVisitIn,
+    SignalFilter,
+    SignalIn,
+    TriageIn,
+    VisitIn,
+)
 from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
+from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
-from veille.repository import MongoSignalRepository, SignalRepository
+from veille import views
+from veille.adapters.emergencies import MongoEmergencies
+from veille.adapters.grants import MongoGrants
+from veille.adapters.signals import OUTBOX_COLLECTIONS, MongoSignals
+from veille.app import emergencies, escalation
+from veille.app import signals as watch
+from veille.app.ports import Emergencies, Grants, Notifier, Rules, Signals
+from veille.dependencies import NotifierProvider
+from veille.domain import signals as lifecycle
+from veille.domain.signals import Closure
+from veille.settings import RulesProvider, from_config
+
+
+class SweepTimer(Timer):
+    """The escalation timer, every ``VEILLE_SWEEP_INTERVAL_SECONDS``."""
+
+    def setup(self) -> None:
+        self.interval = from_config(self.container.config).sweep_interval_seconds
 
 
 class VeilleService(PlatformService):
+    """Field signals and their lifecycle, protected fields, SLA escalation, emergencies."""
+
     name = "veille"
 
-    signals: SignalRepository = MongoRepository(MongoSignalRepository)
+    signals: Signals = MongoRepository(MongoSignals)
+    grants: Grants = MongoRepository(MongoGrants)
+    emergencies: Emergencies = MongoRepository(MongoEmergencies)
+    rules: Rules = RulesProvider()
+    notifier: Notifier = NotifierProvider()
+    outbox = OutboxRelay(collections=(*OUTBOX_COLLECTIONS, "emergencies"))
+
+    @property
+    def desk(self) -> watch.Desk:
+        return watch.Desk(signals=self.signals, grants=self.grants, emergencies=self.emergencies, rules=self.rules)
+
+    # signals (app.signals)
 
     @rpc
     def report_signal(self, signal: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Record a signal once per key; a protected field the caller's role may not write is refused (403)."""
         caller = policy.authorize(self.caller, "signal.report")
-        payload = parse(SignalIn, signal)
-        policy.require_within(caller, payload.area)
-        key = keyed(caller.user_id, idempotency_key, "report_signal", payload)
-        return self.signals.report(payload, caller.user_id, key)
+        body = parse(SignalIn, signal)
+        key = keyed(caller.user_id, idempotency_key, "report_signal", body)
+        return views.signal(watch.report(self.desk, caller, body, key))
 
     @rpc
-    def list_signals(self) -> list[dict[str, Any]]:
+    def list_signals(self, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Signals in the caller's area: emergencies first, then the most severe, then the newest."""
         caller = policy.authorize(self.caller, "signal.read")
-        return self.signals.list(policy.scope(caller))
+        return [views.signal(s) for s in watch.page(self.desk, caller, parse(SignalFilter, filters or {}))]
+
+    @rpc
+    def count_signals(self, filters: dict[str, Any] | None = None) -> dict[str, int]:
+        caller = policy.authorize(self.caller, "signal.read")
+        return {"count": watch.count(self.desk, caller, parse(SignalFilter, filters or {}))}
+
+    @rpc
+    def get_signal(self, signal_id: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "signal.read")
+        return views.signal(watch.get(self.desk, caller, signal_id))
+
+    @rpc
+    def triage_signal(self, signal_id: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "signal.handle")
+        triage = parse(TriageIn, body)
+        key = keyed(caller.user_id, idempotency_key, "triage_signal", signal_id, triage)
+        return views.signal(watch.step(self.desk, caller, signal_id, key, lambda s, k: lifecycle.triage(
+            s, key=k, by=caller.user_id, at=now(), severity=triage.severity)))  # fmt: skip
+
+    @rpc
+    def plan_signal_visit(self, signal_id: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "signal.handle")
+        plan = parse(PlanVisitIn, body)
+        key = keyed(caller.user_id, idempotency_key, "plan_signal_visit", signal_id, plan)
+        return views.signal(watch.step(self.desk, caller, signal_id, key, lambda s, k: lifecycle.plan_visit(
+            s, key=k, by=caller.user_id, at=now(), planned_for=plan.planned_for)))  # fmt: skip
+
+    @rpc
+    def record_signal_visit(self, signal_id: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "signal.handle")
+        visit = parse(VisitIn, body or {})
+        key = keyed(caller.user_id, idempotency_key, "record_signal_visit", signal_id, visit)
+        return views.signal(watch.step(self.desk, caller, signal_id, key, lambda s, k: lifecycle.record_visit(
+            s, key=k, by=caller.user_id, at=now())))  # fmt: skip
+
+    @rpc
+    def close_signal(self, signal_id: str, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The outcome, naming the case, referral, aid request or original signal it leads to."""
+        caller = policy.authorize(self.caller, "signal.handle")
+        closing = parse(CloseIn, body)
+        key = keyed(caller.user_id, idempotency_key, "close_signal", signal_id, closing)
+        closure = Closure.model_validate(closing.model_dump())
+        return views.signal(watch.step(self.desk, caller, signal_id, key, lambda s, k: lifecycle.close(
+            s, closure, key=k, by=caller.user_id, at=now())))  # fmt: skip
+
+    @rpc
+    def break_glass(self, signal_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Read every protected field of one signal for the configured time, with a justification (audited)."""
+        caller = policy.authorize(self.caller, "signal.break_glass")
+        request = parse(BreakGlassIn, body)
+        seen, grant = watch.break_glass(self.desk, caller, signal_id, request.justification)
+        return {"signal": views.signal(seen), "grant": views.grant(grant)}
+
+    @rpc
+    def list_break_glass(self, limit: int = 100) -> list[dict[str, Any]]:
+        """For auditors: the latest emergency reads of signals in their area, with the justifications."""
+        caller = policy.authorize(self.caller, "audit.read")
+        return [views.grant(g, area) for g, area in watch.grants(self.desk, caller, limit)]
+
+    # escalation (app.escalation)
+
+    @SweepTimer.decorator(interval=60)
+    def escalate_overdue(self) -> None:
+        """Raise the overdue signals a level (cell -> wilaya -> ministry); two timers raise each once."""
+        escalation.sweep(self.signals, self.rules, self.notifier, now())
+
+    # emergencies (app.emergencies)
+
+    @rpc
+    def declare_emergency(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Declare a disaster over areas inside the caller's: their signals first, assistance's fast track opens."""
+        caller = policy.authorize(self.caller, "emergency.declare")
+        declared = parse(EmergencyIn, body)
+        key = keyed(caller.user_id, idempotency_key, "declare_emergency", declared)
+        found = emergencies.declare(self.emergencies, self.signals, self.notifier, self.rules, caller, declared, key)
+        return views.emergency(found, now())
+
+    @rpc
+    def list_emergencies(self) -> list[dict[str, Any]]:
+        caller = policy.authorize(self.caller, "emergency.read")
+        at = now()
+        return [views.emergency(e, at) for e in emergencies.listed(self.emergencies, caller)]

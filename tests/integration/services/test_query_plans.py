@@ -407,20 +407,28 @@ def test_audit_entries_by_actor_action_object_and_time(
 
 @pytest.fixture(scope="module")
 def veille(dbs: Databases) -> Database[Any]:
-    from veille.repository import MongoSignalRepository
+    from veille.adapters.signals import MongoSignals
 
     database = dbs["veille"]
-    MongoSignalRepository.ensure_indexes(database)
+    MongoSignals.ensure_indexes(database)
     database["signals"].insert_many(
         {
-            "kind": "precarity",
+            "category": "street_child",
             "area": commune_of(i),
             "area_ancestors": ancestors(commune_of(i)),
             "description": "seed",
             "severity": i % 5 + 1,
-            "status": "open",
+            "status": "new",
+            "level": "cell",
+            "priority": 0,
+            "persons": {"count": 1},
+            "reporter": {"kind": "agent"},
+            "protected": {},
             "reported_at": NOW - timedelta(minutes=i),
             "reported_by": "seed",
+            "version": 1,
+            # one in a hundred is due to climb a level now; the others later
+            "escalate_at": NOW - timedelta(hours=1) if i % 100 == 0 else NOW + timedelta(hours=1 + i),
         }
         for i in range(DOCUMENTS)
     )
@@ -428,10 +436,19 @@ def veille(dbs: Databases) -> Database[Any]:
 
 
 def test_signals_by_area_severity_and_time(dbs: Databases, veille: Database[Any]) -> None:
-    from veille.repository import MongoSignalRepository
+    from common.contracts.signals import SignalFilter
+    from veille.adapters.signals import MongoSignals
 
-    repo = MongoSignalRepository(veille)
-    assert_indexed(dbs, lambda: repo.list(Scope(COMMUNE)))
+    repo = MongoSignals(veille)
+    assert_indexed(dbs, lambda: repo.page(Scope(COMMUNE), SignalFilter()))
+    assert_indexed(dbs, lambda: repo.count(Scope(COMMUNE), SignalFilter(status="new")))
+
+
+def test_the_escalation_sweep_reads_only_signals_due_to_climb(dbs: Databases, veille: Database[Any]) -> None:
+    from veille.adapters.signals import MongoSignals
+
+    repo = MongoSignals(veille)
+    assert_indexed(dbs, lambda: repo.overdue(NOW), uses="escalate_at")
 
 
 def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:

@@ -25,7 +25,7 @@ HOUSEHOLD = {
     "members": [{"given_name_lat": "Yacine", "family_name_lat": "Belkacem", "sex": "M", "relationship": "head"}],
 }
 
-# (method, path template, rpc method, body); a str body is sent as CSV, bytes as a PDF document of a bequest.
+# (method, path template, rpc method, body); a str body is sent as CSV.
 ROUTES: list[tuple[str, str, str, Any]] = [
     ("POST", "/v1/households", "registry.register_household", HOUSEHOLD),
     (
@@ -137,25 +137,22 @@ ROUTES: list[tuple[str, str, str, Any]] = [
         "assistance.record_visit",
         {"visited_on": "2026-04-01", "outcome": "Rencontre"},
     ),
+    ("POST", "/v1/signals/{signal_id}/triage", "veille.triage_signal", {"severity": 3}),
+    ("POST", "/v1/signals/{signal_id}/visit-plan", "veille.plan_signal_visit", {"planned_for": "2026-04-01T09:00:00Z"}),
+    ("POST", "/v1/signals/{signal_id}/visit", "veille.record_signal_visit", {}),
+    ("POST", "/v1/signals/{signal_id}/close", "veille.close_signal", {"outcome": "resolved"}),
     (
         "POST",
-        "/v1/bequests",
-        "solidarity.declare_bequest",
-        {"donor_id": "d-1", "area": "/DZ/16", "declared_value": {"amount": "300000"}, "description": "Un F3"},
+        "/v1/emergencies",
+        "veille.declare_emergency",
+        {
+            "title_fr": "Inondations",
+            "title_ar": "فيضانات",
+            "areas": ["/DZ/16"],
+            "ends_at": "2030-01-01T00:00:00Z",
+            "caps": {"cap_dzd": 30000},
+        },
     ),
-    *(
-        ("POST", f"/v1/bequests/{{bequest_id}}/steps/{step}", "solidarity.take_bequest_step", body)
-        for step, body in (
-            ("notify", {"documents": [OID]}),
-            ("accept", {"documents": [OID], "charges": ["Entretien de la tombe"]}),
-            ("refuse", {"documents": [OID], "note": "Charges trop lourdes"}),
-            ("value", {"documents": [OID], "valuation": {"amount": "320000"}}),
-            ("realise", {"documents": [OID], "realisation": "cash", "amount": {"amount": "310000"}}),
-            ("close", {}),
-            ("revoke", {"note": "Changement d'avis"}),
-        )
-    ),
-    ("POST", "/v1/bequest-documents", "solidarity.attach_bequest_document", b"%PDF-1.4\n%%EOF\n"),
 ]
 
 
@@ -166,7 +163,7 @@ def concrete(path: str) -> str:
         "referral_id",
         "case_id",
         "visit_id",
-        "bequest_id",
+        "signal_id",
         "campaign_id",
         "gift_id",
     ):
@@ -176,11 +173,6 @@ def concrete(path: str) -> str:
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:
     headers = {**bearer(keys.sign(claims(roles=("wilaya-director",), area="/DZ/16"))), "Idempotency-Key": KEY}
-    if isinstance(body, bytes):
-        query = f"?bequest_id={OID}&kind=will"
-        return await client.request(
-            method, concrete(path) + query, content=body, headers={**headers, "Content-Type": "application/pdf"}
-        )
     if isinstance(body, str):
         content = body.encode()
         return await client.request(

@@ -40,19 +40,12 @@ class ProtectionPolicy(BaseModel):
 
 
 DEFAULT_POLICY = ProtectionPolicy(
-    read={
-        # the coordinator calls the reporter back; the wilaya and the ministry follow escalations
-        "reporter_identity": frozenset({policy.CELL_COORDINATOR, policy.WILAYA_DIRECTOR, policy.NATIONAL_OFFICER}),
-        "child_protection": frozenset({policy.CELL_COORDINATOR, policy.SOCIAL_WORKER, policy.WILAYA_DIRECTOR}),
-        "gender_violence": frozenset({policy.CELL_COORDINATOR, policy.SOCIAL_WORKER}),
-    },
-    write={
-        # whoever takes the report writes who made it; the sensitive details only the social side
-        "reporter_identity": policy.STAFF,
-        "child_protection": frozenset({policy.CELL_COORDINATOR, policy.SOCIAL_WORKER}),
-        "gender_violence": frozenset({policy.CELL_COORDINATOR, policy.SOCIAL_WORKER}),
-    },
-    break_glass_roles=policy.STAFF,
+    # common.policy names the roles: ``signal.<field>.read`` / ``.write``, ``signal.break_glass``.
+    # The coordinator calls the reporter back, the wilaya and the ministry follow escalations;
+    # whoever takes a report writes who made it, the sensitive details only the social side.
+    read={f: policy.PERMISSIONS[f"signal.{f}.read"] for f in PROTECTED_FIELDS},
+    write={f: policy.PERMISSIONS[f"signal.{f}.write"] for f in PROTECTED_FIELDS},
+    break_glass_roles=policy.PERMISSIONS["signal.break_glass"],
     break_glass_duration=timedelta(minutes=30),
     min_justification=20,
 )

@@ -14,38 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common import areas
+from common.contracts.signals import Category, Level, Outcome, ReporterKind, Status
 from common.refusals import conflict, invalid, out_of_order
 
-Category = Literal[
-    "homeless_person",
-    "street_child",
-    "isolated_elderly",
-    "woman_in_danger",
-    "household_in_distress",
-    "poverty_pocket",
-    "disaster",
-]
-CATEGORIES: tuple[Category, ...] = (
-    "homeless_person",
-    "street_child",
-    "isolated_elderly",
-    "woman_in_danger",
-    "household_in_distress",
-    "poverty_pocket",
-    "disaster",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 Severity = Annotated[int, Field(ge=1, le=5)]
-ReporterKind = Literal["agent", "association", "institution", "hotline"]
-Status = Literal["new", "triaged", "visit_planned", "visited", "closed"]
-Outcome = Literal["case_opened", "referral", "aid_request", "resolved", "unfounded", "duplicate"]
 Step = Literal["triage", "plan_visit", "record_visit", "close"]
-Level = Literal["cell", "wilaya", "ministry"]
-LEVELS: tuple[Level, ...] = ("cell", "wilaya", "ministry")
+LEVELS: tuple[Level, ...] = get_args(Level)
 
 # status -> the steps it allows; ``close`` from new or triaged only for the outcomes in EARLY_OUTCOMES.
 STEPS: Mapping[Status, tuple[Step, ...]] = {

@@ -21,7 +21,8 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common import areas
-from veille.domain.signals import LEVELS, Category, Level, SignalEscalated, Status
+from common.contracts.signals import Category, Level, Status
+from veille.domain.signals import LEVELS, SignalEscalated
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -216,3 +217,19 @@ def sweep(now: datetime, open_signals: Iterable[Timed], sla: SlaPolicy = DEFAULT
         found.append(Escalation(signal_id=signal.id, from_level=signal.level, to_level=target,
                                 assigned_area=handler_area(signal, target), due_at=due, event=event))  # fmt: skip
     return found
+
+
+def next_escalation_at(signal: Timed, sla: SlaPolicy = DEFAULT_SLA) -> datetime | None:
+    """When the signal, left as it is, next climbs a level: the due-date index the timer reads.
+
+    ``None`` once it is closed, has no deadline for its step, or is at the ministry already.
+    """
+    due = due_at(signal, sla)
+    if due is None or signal.level == "ministry":
+        return None
+    return due + (sla.ladder.wilaya_after if signal.level == "cell" else sla.ladder.ministry_after)
+
+
+def next_after(escalation: Escalation, sla: SlaPolicy = DEFAULT_SLA) -> datetime | None:
+    """When a signal just raised by ``escalation`` climbs again (``None`` at the ministry)."""
+    return None if escalation.to_level == "ministry" else escalation.due_at + sla.ladder.ministry_after
