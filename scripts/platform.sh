@@ -71,6 +71,7 @@ install_debian_packages() {
   command -v curl >/dev/null || missing+=(curl)
   command -v wrk >/dev/null || missing+=(wrk)
   [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)  # letters: Arabic glyphs
+  command -v chromium >/dev/null || missing+=(chromium)  # the public receipt check page, tested headless
   if (( ${#missing[@]} )); then
     say "installing Debian packages: ${missing[*]}"
     apt-get update -qq

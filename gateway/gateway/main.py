@@ -13,10 +13,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from common import logs
 from common.aio.events import AsyncEventPublisher
 from common.aio.rpc import AsyncRpcClient
+from common.contracts.bequests import DOCUMENT_MAX_BYTES
 from gateway import errors
 from gateway.api.routes import (
     aid,
     areas,
+    bequests,
     campaigns,
     casework,
     donors,
@@ -119,7 +121,7 @@ def create_app(
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
-        path_limits={imports.PATH: settings.import_max_bytes},
+        path_limits={imports.PATH: settings.import_max_bytes, bequests.DOCUMENTS_PATH: DOCUMENT_MAX_BYTES},
     )
     app.add_middleware(MetricsMiddleware)
     if settings.cors_origin_list:
@@ -147,6 +149,7 @@ def create_app(
         campaigns,
         donors,
         gifts,
+        bequests,
         signals,
         reports,
         audit_routes,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from common import areas, refusals
-from reporting.app.ports import Checkpoint, Prior
+from common.errors import Conflict
+from reporting.app.ports import Checkpoint, File, Prior
 from reporting.domain.events import Effects, HouseholdFact, LoggedEvent
 from reporting.domain.report import HEADLINE, Snapshot, TallyRow
 
@@ -107,6 +110,19 @@ class FakeReadModels:
     def rows(self, area: str, through: str) -> list[TallyRow]:
         return [row for row in self._rows() if row.area == area and row.quarter <= through]
 
+    def below(self, area: str, depth: int, quarters: list[str]) -> list[TallyRow]:
+        return [
+            row
+            for row in self._rows()
+            if len(areas.ancestors(row.area)) == depth + 1
+            and areas.contains(area, row.area)
+            and row.quarter in quarters
+            and row.measure in HEADLINE
+        ]
+
+    def count_below(self, area: str, depth: int, quarters: list[str]) -> int:
+        return len(self.below(area, depth, quarters))
+
     def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
         return [
             row
@@ -146,3 +162,57 @@ class FakePlans:
 
     def put(self, area: str, period: str, text: str, by: str, at: datetime) -> None:
         self.plans[(area, period)] = text
+
+
+class FakeJobs:
+    def __init__(self) -> None:
+        self.jobs: dict[str, dict[str, Any]] = {}
+
+    def start(
+        self, kind: str, area: str, user_id: str, params: dict[str, Any], exclusive: str | None = None
+    ) -> dict[str, Any]:
+        if exclusive is not None and any(
+            j["exclusive"] == exclusive and j["status"] == "running" for j in self.jobs.values()
+        ):
+            raise Conflict("a job of this kind is already running")
+        job_id = f"job{len(self.jobs) + 1}"
+        job: dict[str, Any] = {"id": job_id, "kind": kind, "area": area, "params": params, "status": "running"}
+        self.jobs[job_id] = {**job, "started_by": user_id, "exclusive": exclusive, "progress": {}, "result": None}
+        return job
+
+    def progress(self, job_id: str, progress: dict[str, Any]) -> None:
+        self.jobs[job_id]["progress"] = progress
+
+    def finish(self, job_id: str, status: str, result: dict[str, Any]) -> None:
+        self.jobs[job_id].update(status=status, result=result)
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        return self.jobs.get(job_id)
+
+    def interrupt_stale(self) -> int:
+        return 0
+
+
+class FakeFiles:
+    def __init__(self) -> None:
+        self.files: dict[str, File] = {}
+
+    def put(self, job_id: str, file: File) -> None:
+        self.files[job_id] = file
+
+    def get(self, job_id: str) -> File | None:
+        return self.files.get(job_id)
+
+
+class Spawned:
+    """The ``background`` dependency, holding the work until the test runs it."""
+
+    def __init__(self) -> None:
+        self.work: list[Callable[[], None]] = []
+
+    def __call__(self, work: Callable[[], None], name: str) -> None:
+        self.work.append(work)
+
+    def run(self) -> None:
+        while self.work:
+            self.work.pop(0)()

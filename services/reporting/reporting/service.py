@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from nameko.timer import timer
 
 from common import clock, policy
 from common.contracts import events as ev
+from common.errors import NotFound
+from common.jobs import JobRepository, MongoJobRepository
+from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.transient import event_handler
-from reporting import lag, views
+from reporting import files, lag, views
 from reporting.adapters.action_plans import MongoActionPlans
 from reporting.adapters.event_log import MongoEventLog
+from reporting.adapters.export_files import MongoExportFiles
 from reporting.adapters.projection import MongoProjection
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.report_versions import MongoReportVersions
-from reporting.app import projection, reports
-from reporting.app.ports import ActionPlans, EventLog, Projection, ReadModels, ReportVersions
+from reporting.app import exports, projection, reports
+from reporting.app.ports import ActionPlans, EventLog, ExportFiles, File, Projection, ReadModels, ReportVersions
 from reporting.settings import ReportingSettings, ReportingSettingsProvider
 
 
@@ -32,6 +37,9 @@ class ReportingService(PlatformService):
     versions: ReportVersions = MongoRepository(MongoReportVersions)
     plans: ActionPlans = MongoRepository(MongoActionPlans)
     settings: ReportingSettings = ReportingSettingsProvider()
+    jobs: JobRepository = MongoRepository(MongoJobRepository)
+    export_files: ExportFiles = MongoRepository(MongoExportFiles)
+    background: Spawn = Background()
 
     def _consume(self, producer: str, payload: dict[str, Any], expected: type[ev.Event]) -> None:
         """Keep the event in the log (once), then apply the log (unless another worker is applying it)."""
@@ -131,3 +139,65 @@ class ReportingService(PlatformService):
         """The action plan for the period after ``period``, entered with its report by the area itself."""
         caller = policy.authorize(self.caller, "report.close")
         return reports.plan(self.plans, caller, area, period, text, idempotency_key, clock.now())
+
+    # --- exports and published figures ---
+
+    @rpc
+    def public_figures(self, period: str, area: str | None = None) -> dict[str, Any]:
+        """The headline figures by area below ``area``, small cells suppressed: what is published outside."""
+        caller = policy.authorize(self.caller, "report.publish")
+        asked = exports.request(caller, area, period, "children", True, clock.now())
+        table = exports.table(self.models, self.progress, self.plans, asked, self.settings.min_cell)
+        return views.table(table)
+
+    @rpc
+    def export_report(
+        self, period: str, area: str | None = None, level: str = "children", fmt: str = "csv", public: bool = False
+    ) -> dict[str, Any]:
+        """A CSV or XLSX file of the headline figures by area (suppressed for donors or when ``public``), or its job."""
+        caller = policy.authorize(self.caller, "report.publish")
+        asked = exports.request(caller, area, period, level, public, clock.now())
+        sources = exports.Sources(self.models, self.progress, self.plans)
+        limits = (self.settings.min_cell, self.settings.export_inline_tallies)
+        done = exports.export(
+            sources, self.jobs, self.export_files, self.background, files.render, caller, asked, fmt, limits
+        )
+        return _file(done) if isinstance(done, File) else {"job": done}
+
+    @rpc
+    def export_job(self, job_id: str) -> dict[str, Any]:
+        """A large export: its file once written, else its job (poll it); only for whoever started it."""
+        caller = policy.authorize(self.caller, "report.publish")
+        done = exports.job_file(self.jobs, self.export_files, caller, job_id)
+        return _file(done) if isinstance(done, File) else {"job": done}
+
+    # --- operations ---
+
+    @rpc
+    def rebuild_read_models(self) -> dict[str, Any]:
+        """Empty the read models and replay the whole event log, as a job (national officer)."""
+        caller = policy.authorize(self.caller, "report.rebuild")
+        return projection.start_rebuild(
+            self.jobs, self.background, self.log, self.progress, self.models, caller.user_id
+        )
+
+    @rpc
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        """A reporting job (a rebuild, an export) as its starter or a national officer sees it."""
+        caller = policy.authorize(self.caller, "report.publish")
+        job = self.jobs.get(job_id)
+        if job is None or (
+            job.get("started_by") != caller.user_id and not caller.has_any_role(policy.NATIONAL_OFFICER)
+        ):
+            raise NotFound("job not found")
+        return job
+
+
+def _file(file: File) -> dict[str, Any]:
+    return {
+        "file": {
+            "name": file.name,
+            "media_type": file.media_type,
+            "content_base64": base64.b64encode(file.content).decode("ascii"),
+        }
+    }

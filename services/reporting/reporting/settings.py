@@ -17,7 +17,7 @@ class ReportingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REPORTING_", extra="ignore", frozen=True)
 
     min_cell: int = Field(default=5, ge=1, description="published counts below it (and above 0) are hidden")
-    export_inline_rows: int = Field(default=200, ge=1, description="a larger export runs as a job")
+    export_inline_tallies: int = Field(default=2000, ge=1, description="an export reading more runs as a job")
     projection_interval_seconds: float = Field(default=1.0, gt=0, description="how often the log is applied")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from reporting.app.exports import Table
 from reporting.app.reports import Report
 from reporting.domain.report import Snapshot
 
@@ -40,4 +41,17 @@ def report(found: Report) -> dict[str, Any]:
         "version": None if found.version is None else version(found.version),
         "content": found.content,
         "consolidation": [{"area": area, **counts} for area, counts in sorted(found.consolidation.items())],
+    }
+
+
+def table(found: Table) -> dict[str, Any]:
+    """Published figures: per area, the headline counts (``None`` where suppressed), and their total."""
+    return {
+        "area": found.area,
+        "period": found.period,
+        "as_of": _when(found.as_of),
+        "suppressed": found.suppressed,
+        "min_cell": found.min_cell,
+        "rows": [{"area": area, **counts} for area, counts in sorted(found.rows.items())],
+        "total": found.total,
     }

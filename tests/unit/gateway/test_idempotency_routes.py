@@ -25,7 +25,7 @@ HOUSEHOLD = {
     "members": [{"given_name_lat": "Yacine", "family_name_lat": "Belkacem", "sex": "M", "relationship": "head"}],
 }
 
-# (method, path template, rpc method, body); a str body is sent as CSV.
+# (method, path template, rpc method, body); a str body is sent as CSV, bytes as a PDF document of a bequest.
 ROUTES: list[tuple[str, str, str, Any]] = [
     ("POST", "/v1/households", "registry.register_household", HOUSEHOLD),
     (
@@ -153,6 +153,25 @@ ROUTES: list[tuple[str, str, str, Any]] = [
             "caps": {"cap_dzd": 30000},
         },
     ),
+    (
+        "POST",
+        "/v1/bequests",
+        "solidarity.declare_bequest",
+        {"donor_id": "d-1", "area": "/DZ/16", "declared_value": {"amount": "300000"}, "description": "Un F3"},
+    ),
+    *(
+        ("POST", f"/v1/bequests/{{bequest_id}}/steps/{step}", "solidarity.take_bequest_step", body)
+        for step, body in (
+            ("notify", {"documents": [OID]}),
+            ("accept", {"documents": [OID], "charges": ["Entretien de la tombe"]}),
+            ("refuse", {"documents": [OID], "note": "Charges trop lourdes"}),
+            ("value", {"documents": [OID], "valuation": {"amount": "320000"}}),
+            ("realise", {"documents": [OID], "realisation": "cash", "amount": {"amount": "310000"}}),
+            ("close", {}),
+            ("revoke", {"note": "Changement d'avis"}),
+        )
+    ),
+    ("POST", "/v1/bequest-documents", "solidarity.attach_bequest_document", b"%PDF-1.4\n%%EOF\n"),
 ]
 
 
@@ -163,6 +182,7 @@ def concrete(path: str) -> str:
         "referral_id",
         "case_id",
         "visit_id",
+        "bequest_id",
         "signal_id",
         "campaign_id",
         "gift_id",
@@ -173,6 +193,11 @@ def concrete(path: str) -> str:
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:
     headers = {**bearer(keys.sign(claims(roles=("wilaya-director",), area="/DZ/16"))), "Idempotency-Key": KEY}
+    if isinstance(body, bytes):
+        query = f"?bequest_id={OID}&kind=will"
+        return await client.request(
+            method, concrete(path) + query, content=body, headers={**headers, "Content-Type": "application/pdf"}
+        )
     if isinstance(body, str):
         content = body.encode()
         return await client.request(

@@ -13,7 +13,17 @@ from common.contracts import events as ev
 from common.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound, ValidationFailed
 from common.nameko_ext import outbox
 from reporting.service import ReportingService
-from tests.fakes.reporting import FakeLog, FakePlans, FakeProjection, FakeReadModels, FakeVersions
+from reporting.settings import ReportingSettings
+from tests.fakes.reporting import (
+    FakeFiles,
+    FakeJobs,
+    FakeLog,
+    FakePlans,
+    FakeProjection,
+    FakeReadModels,
+    FakeVersions,
+    Spawned,
+)
 
 MAY = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)  # 2026-Q2, over by now
 CELL = "/DZ/16/1601"
@@ -32,6 +42,10 @@ class Stores:
         self.models = FakeReadModels()
         self.versions = FakeVersions()
         self.plans = FakePlans()
+        self.jobs = FakeJobs()
+        self.export_files = FakeFiles()
+        self.background = Spawned()
+        self.settings = ReportingSettings()
 
     def service(self, caller: CallerContext | None = None) -> Any:
         return worker_factory(ReportingService, caller=caller, **vars(self))

@@ -121,3 +121,15 @@ def test_amounts_in_figures_keep_one_number_right_to_left() -> None:
     assert figures(Money.of("123456.5", "DZD"), "fr") == "123\u00a0456,50 DA"
     assert figures(Money.of("123456.5", "DZD"), "ar") == "123\u00a0456,50 دج"
     assert figures(Money.of("1.5", "TND"), "fr") == "1,500 DT"
+
+
+def test_fonts_measured_once_serve_every_receipt_alike() -> None:
+    """The font cache: a receipt printed after another one is the same as when printed first (no glyph carried over)."""
+    first = sheet(gift_receipt("1500"), donor_name="Amina Benali", campaign_names=None, key=KEY, base_url=BASE_URL)
+    other = sheet(gift_receipt("987654.25"), donor_name="عبد القادر بن يوسف", campaign_names=("Hiver", "شتاء"),
+                  key=KEY, base_url=BASE_URL)  # fmt: skip
+    alone = render(first, FONT_DIR)
+    render(other, FONT_DIR)
+    again = render(first, FONT_DIR)
+    assert read(again) == read(alone)
+    assert abs(len(again) - len(alone)) < 64  # the same glyphs embedded (only the creation date may differ)

@@ -43,5 +43,11 @@ class MongoReadModels:
     def rows(self, area: str, through: str) -> list[TallyRow]:
         return self.tallies.rows(area, through)
 
+    def below(self, area: str, depth: int, quarters: list[str]) -> list[TallyRow]:
+        return self.tallies.below(area, depth, quarters)
+
+    def count_below(self, area: str, depth: int, quarters: list[str]) -> int:
+        return self.tallies.count_below(area, depth, quarters)
+
     def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
         return self.tallies.children(area, quarters)

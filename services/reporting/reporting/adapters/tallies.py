@@ -2,9 +2,11 @@
 
 An event's deltas are added to its area and to every area above it (cell, commune,
 wilaya, national), so a report of any area reads a few tallies of that area alone
-(index ``area, quarter``) and a consolidation reads its children's (index ``parent,
-quarter``). Each tally keeps the number of the last entry added (``seq``): an entry
-added again finds ``seq`` not below its own and changes nothing.
+(index ``area, quarter``), a consolidation reads its children's (index ``parent,
+quarter``) and an export every area of one level below it (index ``lineage, depth, quarter``;
+``depth`` 0 is national, 1 a wilaya, 2 a commune). Each tally keeps the number of the
+last entry added (``seq``): an entry added again finds ``seq`` not below its own and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class MongoTallies:
     def ensure_indexes(database: Database[Any]) -> None:
         database["tallies"].create_index([("area", ASCENDING), ("quarter", ASCENDING)])
         database["tallies"].create_index([("parent", ASCENDING), ("quarter", ASCENDING)])
+        database["tallies"].create_index([("lineage", ASCENDING), ("depth", ASCENDING), ("quarter", ASCENDING)])
 
     def add(self, seq: int, area: str, quarter: str, deltas: tuple[Delta, ...]) -> None:
         summed: dict[tuple[str, str, str], list[int]] = {}
@@ -47,6 +50,8 @@ class MongoTallies:
                     "$setOnInsert": {
                         "area": place,
                         "parent": lineage[depth - 1] if depth else None,
+                        "lineage": lineage[: depth + 1],
+                        "depth": depth,
                         "quarter": quarter,
                         "measure": measure,
                         "programme": programme,
@@ -71,8 +76,18 @@ class MongoTallies:
         query = {"parent": area, "quarter": {"$in": quarters}, "measure": {"$in": list(HEADLINE)}}
         return [_row(doc) for doc in self.collection.find(query)]
 
+    def below(self, area: str, depth: int, quarters: list[str]) -> list[TallyRow]:
+        return [_row(doc) for doc in self.collection.find(_below(area, depth, quarters))]
+
+    def count_below(self, area: str, depth: int, quarters: list[str]) -> int:
+        return self.collection.count_documents(_below(area, depth, quarters))
+
     def clear(self) -> None:
         self.collection.delete_many({})
+
+
+def _below(area: str, depth: int, quarters: list[str]) -> dict[str, Any]:
+    return {"lineage": area, "depth": depth, "quarter": {"$in": quarters}, "measure": {"$in": list(HEADLINE)}}
 
 
 def _row(doc: dict[str, Any]) -> TallyRow:

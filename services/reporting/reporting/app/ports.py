@@ -80,6 +80,12 @@ class ReadModels(Protocol):
     def children(self, area: str, quarters: list[str]) -> list[TallyRow]:
         """The headline tallies of the areas directly below ``area`` in ``quarters``."""
 
+    def below(self, area: str, depth: int, quarters: list[str]) -> list[TallyRow]:
+        """The headline tallies of the areas at ``depth`` (0 national, 1 wilaya, 2 commune) inside ``area``."""
+
+    def count_below(self, area: str, depth: int, quarters: list[str]) -> int:
+        """How many tallies :meth:`below` would read (to decide whether an export runs as a job)."""
+
 
 class ReportVersions(Protocol):
     """Closed reports: every version, immutable."""
@@ -95,6 +101,25 @@ class ReportVersions(Protocol):
 
     def closed_with(self, scoped_key: str) -> tuple[Snapshot, str] | None:
         """The version a close made under this caller's key, and that close's fingerprint."""
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file to hand to a caller: its name, media type and bytes."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+class ExportFiles(Protocol):
+    """The files of exports that ran as jobs."""
+
+    def put(self, job_id: str, file: File) -> None:
+        """Keep the file of job ``job_id``."""
+
+    def get(self, job_id: str) -> File | None:
+        """The file, once the job wrote it."""
 
 
 class ActionPlans(Protocol):

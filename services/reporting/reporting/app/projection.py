@@ -12,16 +12,23 @@ same order: the read models come out equal to the ones built as events arrived.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from common import areas, refusals
 from common.contracts.events import Event, parse_event
+from common.jobs import JobRepository, run_job
 from reporting.app.ports import EventLog, Prior, Projection, ReadModels
 from reporting.domain.events import LoggedEvent, effects, grant_key, household_of
 
+if TYPE_CHECKING:
+    from common.nameko_ext.background import Spawn
+
 BATCH = 500
+REBUILD_TRIES = 60  # one a second: a running projection finishes its batch well within a minute
 Observe = Callable[[LoggedEvent], None]
 
 
@@ -104,3 +111,30 @@ def _drain(
         through = batch[-1].seq or through
         progress.advance(token, through, as_of)
         applied += len(batch)
+
+
+def start_rebuild(
+    jobs: JobRepository, spawn: Spawn, log: EventLog, progress: Projection, models: ReadModels, user_id: str
+) -> dict[str, Any]:
+    """Rebuild as a job (one at a time); it waits for a running projection to finish first."""
+    job = jobs.start("read_model_rebuild", areas.NATIONAL, user_id, {}, exclusive="read_model_rebuild")
+
+    def work(report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        started = time.monotonic()
+        applied = 0
+
+        def counted(entry: LoggedEvent) -> None:
+            nonlocal applied
+            applied += 1
+            report({"applied": applied})
+
+        for _ in range(REBUILD_TRIES):
+            done = rebuild(log, progress, models, counted)
+            if done is not None:
+                seconds = time.monotonic() - started
+                return {"events": done, "seconds": round(seconds, 3), "events_per_second": round(done / seconds, 1)}
+            time.sleep(1)
+        raise refusals.conflict("projection_busy", "the projection stayed busy; try the rebuild again")
+
+    spawn(lambda: run_job(jobs, job["id"], work), f"read_model_rebuild:{job['id']}")
+    return job

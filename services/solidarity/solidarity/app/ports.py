@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from common.contracts.events import Event
 from common.idempotency import KeyedRequest
@@ -13,6 +13,7 @@ from solidarity.domain.campaigns import Campaign, Totals
 from solidarity.domain.donors import Donor
 from solidarity.domain.gifts import Gift
 from solidarity.domain.pledges import Pledge
+from solidarity.domain.receipts import Receipt, ReceiptNumber
 
 
 class Campaigns(Protocol):
@@ -131,3 +132,65 @@ class StatementImports(Protocol):
 
 
 # --- receipts (app.receipts) ------------------------------------------------------------
+
+
+class ReceiptCounter(Protocol):
+    issuer: str
+    year: int
+    last: int  # the last sequence handed out
+    at: datetime  # when
+
+
+class ReceiptNumbers(Protocol):
+    """The counters of receipt numbers (``adapters.receipt_counters``)."""
+
+    def take(self, issuer: str, year: int) -> ReceiptNumber: ...
+
+    def issued(self) -> Sequence[ReceiptCounter]: ...
+
+
+class ReceiptRegister(Protocol):
+    """Every number handed out: pending, valid or void with its reason (``adapters.receipts``)."""
+
+    def hold(
+        self,
+        number: ReceiptNumber,
+        *,
+        purpose: dict[str, Any],
+        by: str,
+        key: KeyedRequest | None = None,
+        annual: tuple[str, int] | None = None,
+    ) -> None: ...
+
+    def fill(self, receipt: Receipt, event: Event, by: str) -> Receipt: ...
+
+    def void_pending(self, number: ReceiptNumber, reason: str, by: str) -> bool: ...
+
+    def void_unused(self, number: ReceiptNumber, reason: str, by: str) -> bool: ...
+
+    def cancel(
+        self,
+        void: Receipt,
+        event: Event,
+        by: str,
+        replaced_by: ReceiptNumber | None = None,
+        key: KeyedRequest | None = None,
+    ) -> bool: ...
+
+    def cancelled_with(self, number: ReceiptNumber, key: KeyedRequest) -> bool: ...
+
+    def stale_pending(self, taken_before: datetime) -> list[dict[str, Any]]: ...
+
+    def sequences(self, issuer: str, year: int, upto: int) -> set[int]: ...
+
+    def last_taken(self, issuer: str, year: int, before: datetime) -> int: ...
+
+    def get(self, number: str) -> Receipt | None: ...
+
+    def by_key(self, key: KeyedRequest) -> tuple[ReceiptNumber, str | None, str] | None: ...
+
+    def annual(self, donor_id: str, year: int) -> list[Receipt]: ...
+
+    def register(
+        self, scope: Scope, issuer: str | None, year: int | None, donor_id: str | None, limit: int, after: str | None
+    ) -> list[dict[str, Any]]: ...

@@ -22,6 +22,7 @@ from typing import Literal, get_args
 
 from common import areas
 from common.refusals import forbidden, invalid, out_of_order
+from common.scope import Scope
 from solidarity.domain.money import Money
 
 BequestState = Literal["declared", "notified", "accepted", "refused", "valued", "realised", "closed", "revoked"]
@@ -93,6 +94,8 @@ class Taken:
     by: str
     documents: tuple[str, ...] = ()
     note: str | None = None
+    key: str | None = None  # the idempotency key the step was taken under (its replay answers the same)
+    fingerprint: str | None = None  # of the request taken under ``key``
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "documents", tuple(d.strip() for d in self.documents if d.strip()))
@@ -108,6 +111,12 @@ class StepRecord:
     by: str
     documents: tuple[str, ...] = ()
     note: str | None = None
+    key: str | None = None
+    fingerprint: str | None = None
+
+    @classmethod
+    def of(cls, step: Step, taken: Taken) -> StepRecord:
+        return cls(step, taken.at, taken.by, taken.documents, taken.note, taken.key, taken.fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +134,9 @@ class Bequest:
     valuation: Money | None = None
     realisation: Realisation | None = None
     realised: Money | None = None
+    donor_user_id: str | None = None  # the donor's own account, when the donor declared it themself
+    version: int = 1  # each step writes guarded on the version it read
+    marked_overdue: bool = False  # announced past its due date (the timer; reset by the next step)
 
     @property
     def allowed_steps(self) -> frozenset[str]:
@@ -148,14 +160,22 @@ class Bequest:
     def accepted(self, taken: Taken, *, authority: str, rules: BequestRules, charges: Iterable[str] = ()) -> Bequest:
         """Accepted by ``authority``, which must be the one ``rules`` name for the declared value."""
         moved = self._step("accept", taken)
-        competent = rules.authority_for(self.declared_value)
-        if authority != competent:
-            raise forbidden("bequest_authority_incompetent", "another authority accepts a bequest of this value",
-                                required=competent, authority=authority)  # fmt: skip
+        self.require_competent(authority, rules)
         return replace(moved, accepted_by=authority, charges=tuple(c.strip() for c in charges if c.strip()))
 
-    def refused(self, taken: Taken) -> Bequest:
-        return self._step("refuse", taken)
+    def refused(self, taken: Taken, *, authority: str | None = None, rules: BequestRules | None = None) -> Bequest:
+        """Refused, with its reason; when ``rules`` are given, only by the authority they name for the value."""
+        moved = self._step("refuse", taken)
+        if rules is not None:
+            self.require_competent(authority, rules)
+        return replace(moved, accepted_by=authority)
+
+    def require_competent(self, authority: str | None, rules: BequestRules) -> None:
+        """Acceptance and refusal belong to the authority ``rules`` name for the declared value (403 otherwise)."""
+        competent = rules.authority_for(self.declared_value)
+        if authority != competent:
+            raise forbidden("bequest_authority_incompetent", "another authority decides on a bequest of this value",
+                                required=competent, authority=authority)  # fmt: skip
 
     def valued(self, taken: Taken, valuation: Money) -> Bequest:
         moved = self._step("value", taken)
@@ -185,15 +205,66 @@ class Bequest:
             raise invalid("bequest_document_required", f"the step {step} carries its document", step=step)
         if step in REASONED_STEPS and not taken.note:
             raise invalid("reason_required", f"the step {step} states its reason", step=step)
-        record = StepRecord(step, taken.at, taken.by, taken.documents, taken.note)
-        return replace(self, state=following, entered_state_on=taken.at.date(), history=(*self.history, record))
+        record = StepRecord.of(step, taken)
+        history = (*self.history, record)
+        return replace(self, state=following, entered_state_on=taken.at.date(), history=history, marked_overdue=False)
 
 
-def declare(*, id: str, donor_id: str, area: str, declared_value: Money, description: str, taken: Taken) -> Bequest:
+@dataclass(frozen=True, slots=True)
+class Sight:
+    """What a caller sees of bequests: an area (staff, auditors) or only the ones they declared (a donor)."""
+
+    scope: Scope | None = None
+    donor_user_id: str | None = None
+
+    def sees(self, bequest: Bequest) -> bool:
+        if self.scope is not None:
+            return self.scope.contains(bequest.area)
+        return self.donor_user_id is not None and bequest.donor_user_id == self.donor_user_id
+
+
+def declare(
+    *,
+    id: str,
+    donor_id: str,
+    area: str,
+    declared_value: Money,
+    description: str,
+    taken: Taken,
+    donor_user_id: str | None = None,
+) -> Bequest:
     """A declared intention (revocable until the will or succession is notified)."""
     declared_value.positive("declared_value")
     if not description.strip():
         raise invalid("bequest_description_missing", "a bequest describes what is bequeathed")
     areas.validate(area)
-    record = StepRecord("declare", taken.at, taken.by, taken.documents, taken.note)
-    return Bequest(id, donor_id, area, declared_value, description.strip(), "declared", taken.at.date(), (record,))
+    if not donor_id.strip():
+        raise invalid("bequest_donor_missing", "a bequest names its donor (the donor record's id)")
+    record = StepRecord.of("declare", taken)
+    return Bequest(id, donor_id.strip(), area, declared_value, description.strip(), "declared", taken.at.date(),
+                   (record,), donor_user_id=donor_user_id)  # fmt: skip
+
+
+AUTHORITIES: frozenset[str] = frozenset({"cell-coordinator", "wilaya-director", "national-officer"})
+
+
+def rules_from(config: Mapping[str, object]) -> BequestRules:
+    """The rules a configuration file gives (``[[thresholds]] up_to, currency, authority`` and ``[deadlines_days]``).
+
+    Authorities are the platform's roles that decide (``AUTHORITIES``); a malformed file is
+    refused with ``bequest_rules_invalid`` (the service does not start on it).
+    """
+    raw_thresholds = config.get("thresholds")
+    deadlines = config.get("deadlines_days", {})
+    if not isinstance(raw_thresholds, list) or not isinstance(deadlines, Mapping):
+        raise invalid("bequest_rules_invalid", "thresholds is a list and deadlines_days a table")
+    thresholds = []
+    for raw in raw_thresholds:
+        if not isinstance(raw, Mapping) or raw.get("authority") not in AUTHORITIES:
+            raise invalid("bequest_rules_invalid", "each threshold names a deciding role", known=sorted(AUTHORITIES))
+        up_to = raw.get("up_to")
+        bound = None if up_to is None else Money.of(str(up_to), str(raw.get("currency", "DZD")))
+        thresholds.append(Threshold(bound, str(raw["authority"])))
+    if any(not isinstance(days, int) or isinstance(days, bool) or days < 1 for days in deadlines.values()):
+        raise invalid("bequest_rules_invalid", "deadlines are whole days, at least one")
+    return BequestRules(tuple(thresholds), {str(state): int(days) for state, days in deadlines.items()})
