@@ -52,7 +52,8 @@ class FakeBequests:
     def search(
         self, sight: Sight, state: str | None, overdue: bool | None, after: str | None, limit: int
     ) -> list[Bequest]:
-        found = [b for i, b in sorted(self.by_id.items()) if sight.sees(b) and (after is None or i > after)]
+        newest_first = sorted(self.by_id.items(), reverse=True)
+        found = [b for i, b in newest_first if sight.sees(b) and (after is None or i < after)]
         found = [b for b in found if state in (None, b.state) and overdue in (None, b.marked_overdue)]
         return found[:limit]
 

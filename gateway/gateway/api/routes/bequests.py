@@ -68,7 +68,7 @@ async def declare_bequest(body: BequestIn, caller: Caller, rpc: Rpc, idempotency
     openapi_extra=audited("bequest.list", "bequest", COLLECTION),
 )
 async def list_bequests(filters: Annotated[BequestFilter, Query()], caller: Caller, rpc: Rpc) -> Any:
-    """The bequests you see, by id; page with ``after``."""
+    """The bequests you see, newest first; page with ``after`` (the previous page's ``next_after``)."""
     return await rpc.call(
         "solidarity", "list_bequests", filters.model_dump(mode="json", exclude_none=True), context=caller
     )

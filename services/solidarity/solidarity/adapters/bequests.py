@@ -17,7 +17,7 @@ from typing import Any
 
 from bson import Binary, ObjectId
 from bson.errors import InvalidId
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -191,8 +191,8 @@ class MongoBequestRepository:
     ) -> list[Bequest]:
         query = _filters(sight, state, overdue)
         if after and (oid := object_id(after)):
-            query["_id"] = {"$gt": oid}
-        found = self.bequests.find(query, {outbox.OUTBOX_FIELD: 0}).sort("_id", ASCENDING).limit(limit)
+            query["_id"] = {"$lt": oid}
+        found = self.bequests.find(query, {outbox.OUTBOX_FIELD: 0}).sort("_id", DESCENDING).limit(limit)
         return [bequest_of(doc) for doc in found]
 
     def count(self, sight: Sight, state: str | None, overdue: bool | None) -> int:

@@ -69,7 +69,7 @@ class Bequests(Protocol):
     def search(
         self, sight: Sight, state: str | None, overdue: bool | None, after: str | None, limit: int
     ) -> list[Bequest]:
-        """Bequests in sight, by id after the cursor."""
+        """Bequests in sight, newest first, older than the cursor (an id)."""
 
     def count(self, sight: Sight, state: str | None, overdue: bool | None) -> int: ...
 

@@ -123,7 +123,9 @@ class BequestFilter(BaseModel):
 
     state: BequestState | None = None
     overdue: bool | None = Field(default=None, description="only bequests whose current step is overdue")
-    after: str | None = Field(default=None, pattern=DOCUMENT_ID, description="cursor: the last id of the previous page")
+    after: str | None = Field(
+        default=None, pattern=DOCUMENT_ID, description="cursor: the last id of the previous page (newest first)"
+    )
     limit: int = Field(default=50, ge=1, le=200)
 
 
