@@ -1,6 +1,6 @@
 from dataclasses import replace
 
-from registry.dedup import DEFAULT_POLICY, PersonRecord, blocking_keys, candidate_pairs, oversized
+from registry.dedup import DEFAULT_POLICY, PersonRecord, blocking_keys, candidate_pairs, oversized, searched
 from synthetic.people import generate
 
 
@@ -55,3 +55,42 @@ def test_skipping_oversized_blocks_keeps_the_duplicates_rarer_keys_find():
 def test_a_block_is_oversized_past_the_policys_max_block():
     assert not oversized(DEFAULT_POLICY.max_block) and oversized(DEFAULT_POLICY.max_block + 1)
     assert oversized(21, max_block=20) and not oversized(20, max_block=20)
+
+
+def test_a_screen_searches_its_rarest_keys_while_their_blocks_fit_the_budget():
+    policy = replace(DEFAULT_POLICY, search_budget=10)
+    blocks = {"ny:common": 9, "bd:rare": 1, "tel:shared": 3, "id:none": 0, "nn:pair": 6}
+    assert searched(blocks, policy=policy) == ["id:none", "bd:rare", "tel:shared", "nn:pair"]
+    assert searched(blocks, members=2, policy=policy) == ["id:none", "bd:rare", "tel:shared", "nn:pair", "ny:common"]
+    assert searched({"ny:common": 11}, policy=policy) == []  # even alone, a block over the budget is not read
+    assert searched({"k": -1}, policy=policy) == ["k"]  # a count not yet written costs nothing
+
+
+def test_an_oversized_key_is_never_searched_whatever_the_budget():
+    policy = replace(DEFAULT_POLICY, search_budget=10_000, max_block=50)
+    assert searched({"tel:shop": 51, "bd:rare": 2}, policy=policy) == ["bd:rare"]
+
+
+def test_a_tight_budget_skips_common_blocks_and_keeps_the_true_pairs():
+    """Each record, in arrival order, searches the earlier ones through its budgeted keys.
+
+    Blocks of 3,000 people are small: a budget of 3 makes them skip as a large registry's would.
+    """
+    policy = replace(DEFAULT_POLICY, search_budget=3)
+    data = generate(3000, seed=5)
+    holders: dict[str, list[str]] = {}
+    found: set[tuple[str, str]] = set()
+    everything: set[tuple[str, str]] = set()
+    for record in data.records:
+        keys = blocking_keys(record)
+        chosen = searched({key: len(holders.get(key, ())) for key in keys}, policy=policy)
+        for key in keys:
+            others = holders.setdefault(key, [])
+            pairs = {(min(o, record.id), max(o, record.id)) for o in others}
+            everything |= pairs
+            if key in chosen:
+                found |= pairs
+            others.append(record.id)
+    truth = data.duplicate_pairs
+    assert len(found) < 0.8 * len(everything)
+    assert len(found & truth) / len(truth) >= len(everything & truth) / len(truth) - 0.03

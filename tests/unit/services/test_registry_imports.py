@@ -434,7 +434,9 @@ def test_merged_households_and_dry_runs_hold_nothing(database: Any) -> None:
     assert screen.held == 0 and database["duplicate_reviews"].count_documents({}) == 0
 
 
-def test_an_oversized_block_is_not_read_and_rarer_keys_still_find_the_duplicate(database: Any) -> None:
+def test_an_oversized_block_is_not_read_and_rarer_keys_still_find_the_duplicate(
+    database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     area = "/DZ/16/1601"
     phone = "+213550112233"  # a shop's phone, say: held by more households than a block may hold
     relative = store(database, area, member("Yacine", "Haddad", "2001-01-20", phone))
@@ -443,15 +445,47 @@ def test_an_oversized_block_is_not_read_and_rarer_keys_still_find_the_duplicate(
     BlockCounts.recount(database)
     blocks = database["blocking_blocks"]  # one past the largest block searched
     blocks.update_one({"_id": f"tel:{phone}"}, {"$inc": {"households": DEFAULT_POLICY.max_block - 2}})
-    households = ImportedHouseholds(database["households"])
-    keys = database["households"].find_one({"_id": same})["dedup_keys"]
-    read = {doc["_id"] for doc in households.sharing_keys(keys, 100)}
-    assert read == {registered, same}  # the relative shares only the oversized phone: never read
+    read = reads_of_households(database, monkeypatch)
     screen = screening(database)
     screen.commit(Written([same]))
     [review] = database["duplicate_reviews"].find({})
     assert (review["held"], review["existing"]) == (str(same), str(registered))
+    assert read == {registered, same}  # the relative shares only the oversized phone: never read
     assert relative not in read
+
+
+def test_a_household_searches_its_rarest_keys_within_the_budget(database: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    area = "/DZ/16/1601"
+    # A common name and year in one commune: a block of namesakes larger than the whole budget.
+    namesakes = [
+        store(database, area, member("Mohamed", "Benali", f"1958-{month:02}-{day:02}"))
+        for month in (1, 2)
+        for day in range(1, DEFAULT_POLICY.search_budget // 2 + 2)
+    ]
+    registered = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    same = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    BlockCounts.recount(database)
+    read = reads_of_households(database, monkeypatch)
+    screen = screening(database)
+    screen.commit(Written([same]))
+    [review] = database["duplicate_reviews"].find({})
+    assert (review["held"], review["existing"]) == (str(same), str(registered))
+    assert read == {registered, same}  # found through its phone and birth date; no namesake read
+    assert not read & set(namesakes)
+
+
+def reads_of_households(database: Any, monkeypatch: pytest.MonkeyPatch) -> set[ObjectId]:
+    """The ids of the households the screening reads as candidates (filled as it runs)."""
+    read: set[ObjectId] = set()
+    holding = ImportedHouseholds.holding
+
+    def spy(self: ImportedHouseholds, keys: list[str], limit: int) -> list[dict[str, Any]]:
+        docs = holding(self, keys, limit)
+        read.update(doc["_id"] for doc in docs)
+        return docs
+
+    monkeypatch.setattr(ImportedHouseholds, "holding", spy)
+    return read
 
 
 def test_a_candidate_is_read_with_the_compared_fields_only(database: Any) -> None:
@@ -459,6 +493,6 @@ def test_a_candidate_is_read_with_the_compared_fields_only(database: Any) -> Non
     stored = store(database, area, {**member("Karim", "Ziani", "1979-05-04"), "national_id_enc": "secret"})
     database["households"].update_one({"_id": stored}, {"$set": {"history": [{"at": 1}], "address": "rue"}})
     keys = database["households"].find_one({"_id": stored})["dedup_keys"]
-    [doc] = ImportedHouseholds(database["households"]).sharing_keys(keys, 10)
+    [doc] = ImportedHouseholds(database["households"]).holding(keys, 10)
     assert set(doc) == {"_id", "area", "members", "dedup_keys"}
     assert set(doc["members"][0]) <= set(COMPARED_MEMBER_FIELDS)

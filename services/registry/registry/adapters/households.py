@@ -111,10 +111,14 @@ def sharing(households: Collection[Any], keys: Sequence[str], limit: int) -> lis
     through the ``dedup_keys`` index, with the fields the comparison reads: the work is
     bounded by the blocks kept, however large the registry grows.
     """
-    kept = BlockCounts(households.database).searchable(keys)
-    if not kept:
+    return holding(households, BlockCounts(households.database).searchable(keys), limit)
+
+
+def holding(households: Collection[Any], keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """At most ``limit`` households (merged aside) holding one of ``keys``, with the fields the comparison reads."""
+    if not keys:
         return []
-    query = {"dedup_keys": {"$in": kept}, "status": {"$ne": "merged"}}
+    query = {"dedup_keys": {"$in": list(keys)}, "status": {"$ne": "merged"}}
     return list(households.find(query, COMPARED_FIELDS).limit(limit))
 
 
@@ -149,11 +153,15 @@ class BlockCounts:
     def searchable(self, keys: Iterable[str], max_block: int = DEFAULT_POLICY.max_block) -> list[str]:
         """``keys`` but those whose block is oversized (``registry.dedup.oversized``), in order."""
         wanted = sorted(set(keys))
+        sizes = self.sizes(wanted)
+        return [key for key in wanted if not oversized(sizes.get(key, 0), max_block)]
+
+    def sizes(self, keys: Iterable[str]) -> dict[str, int]:
+        """The households counted in each of these keys' blocks (a key held by none is absent), by ``_id``."""
+        wanted = sorted(set(keys))
         if not wanted:
-            return []
-        counted = self.blocks.find({"_id": {"$in": wanted}}, {"households": 1})
-        skipped = {doc["_id"] for doc in counted if oversized(doc["households"], max_block)}
-        return [key for key in wanted if key not in skipped]
+            return {}
+        return {doc["_id"]: doc["households"] for doc in self.blocks.find({"_id": {"$in": wanted}}, {"households": 1})}
 
     @staticmethod
     def count_once(database: Database[Any]) -> None:
@@ -397,9 +405,13 @@ class ImportedHouseholds:
         """``area``, ``members`` and ``dedup_keys`` of these households, by ``_id``."""
         return sorted(self.collection.find({"_id": {"$in": list(ids)}}, SCREEN_FIELDS), key=lambda doc: doc["_id"])
 
-    def sharing_keys(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
-        """At most ``limit`` households (merged aside) holding one of ``keys`` whose block is not oversized."""
-        return sharing(self.collection, keys, limit)
+    def block_sizes(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many households hold each of these blocking keys (absent: none), from ``BlockCounts``."""
+        return BlockCounts(self.collection.database).sizes(keys)
+
+    def holding(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """At most ``limit`` households (merged aside) holding one of ``keys``, all searched: the caller chose them."""
+        return holding(self.collection, keys, limit)
 
     def hold(self, household_id: ObjectId) -> None:
         """A created household probably registered already waits for its review."""

@@ -45,6 +45,7 @@ from registry.app.ports import (
     ReviewRepository,
     UploadRepository,
 )
+from registry.dedup import searched
 from registry.domain.uploads import MAX_PART_BYTES, UPLOAD_ID
 from registry.duplicates import findings, person_records
 from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
@@ -59,8 +60,9 @@ if TYPE_CHECKING:
 
 MAX_SEQ = 999_999  # part ids hold six digits
 POOL_PER_HOUSEHOLD = 200
-"""Registry households read per screened one, at most: a guard against keys shared by thousands.
-The read is not ranked; the ``CANDIDATE_LIMIT`` per household is applied after ranking."""
+"""Registry households read per screened one, at most: a guard (each searches its keys within
+``DedupPolicy.search_budget`` per member). The read is not ranked; the ``CANDIDATE_LIMIT`` per
+household is applied after ranking."""
 SCREEN_GROUP = 250
 """Written households screened per read of the registry: a read's keys and results stay bounded
 whatever the chunk size (one read of a 1,000-household chunk's 16,000 keys took 3x longer than
@@ -84,10 +86,12 @@ class ScreeningWriter:
     """The import's :class:`HouseholdWriter`, screening each written chunk's households.
 
     A read of the households created or updated (by ``_id``), then, per group of
-    ``SCREEN_GROUP`` of them, one read of every stored household sharing one of their
-    blocking keys (through the ``dedup_keys`` index). A household's candidates are ranked
-    by how many keys they share with it, so that the ``CANDIDATE_LIMIT`` kept are the
-    likeliest.
+    ``SCREEN_GROUP`` of them, one read of their keys' block sizes (``blocking_blocks``),
+    and one of every stored household holding a key one of them searches (through the
+    ``dedup_keys`` index). Each searches its rarest keys within the policy's budget
+    (``registry.dedup.searched``), so a screen's work stays bounded as the registry
+    grows. A household's candidates are ranked by how many searched keys they share
+    with it, so that the ``CANDIDATE_LIMIT`` kept are the likeliest.
     """
 
     def __init__(self, writer: HouseholdWriter, households: ImportedHouseholdStore, reviews: ReviewRepository) -> None:
@@ -120,16 +124,18 @@ class ScreeningWriter:
             self._screen_group(written[start : start + SCREEN_GROUP], new)
 
     def _screen_group(self, written: list[dict[str, Any]], new: set[RecordId]) -> None:
-        """Screen a group of written households against the households sharing one of their keys."""
-        keys = sorted({key for doc in written for key in doc.get("dedup_keys") or []})
+        """Screen a group of written households against the households sharing one of the keys each searches."""
+        sizes = self.households.block_sizes(sorted({key for doc in written for key in doc.get("dedup_keys") or []}))
+        searching = {doc["_id"]: _searched(doc, sizes) for doc in written}
+        keys = sorted({key for chosen in searching.values() for key in chosen})
         if not keys:
             return
-        pool = self.households.sharing_keys(keys, POOL_PER_HOUSEHOLD * len(written))
+        pool = self.households.holding(keys, POOL_PER_HOUSEHOLD * len(written))
         blocks = _blocks(pool, set(keys))
         for doc in written:
             shared: Counter[int] = Counter()
             by_index: dict[int, dict[str, Any]] = {}
-            for key in doc.get("dedup_keys") or []:
+            for key in searching[doc["_id"]]:
                 for index, other in blocks.get(key, ()):
                     shared[index] += 1
                     by_index[index] = other
@@ -154,6 +160,13 @@ class ScreeningWriter:
     def counts(self) -> dict[str, int]:
         """What screening did, for the job's progress and result."""
         return {"held_for_review": self.held, "updated_in_review": self.updated_in_review}
+
+
+def _searched(doc: dict[str, Any], sizes: dict[str, int]) -> list[str]:
+    """The keys a written household searches (``registry.dedup.searched``): its blocks less itself."""
+    keys = doc.get("dedup_keys") or []
+    others = {key: sizes.get(key, 0) - 1 for key in keys}  # the household is written: its blocks count it
+    return searched(others, members=len(doc.get("members") or ()))
 
 
 def _blocks(pool: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:

@@ -87,8 +87,11 @@ class ImportedHouseholdStore(ImportStore, Protocol):
     def screened(self, ids: Sequence[RecordId]) -> list[dict[str, Any]]:
         """``area``, ``members`` and ``dedup_keys`` of these households, by ``_id``."""
 
-    def sharing_keys(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
-        """At most ``limit`` households (merged aside) holding one of ``keys``."""
+    def block_sizes(self, keys: Sequence[str]) -> dict[str, int]:
+        """How many households hold each of these blocking keys (a key held by none may be absent)."""
+
+    def holding(self, keys: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """At most ``limit`` households (merged aside) holding one of ``keys``, every key searched."""
 
     def hold(self, household_id: RecordId) -> None:
         """A created household probably registered already waits for its review."""

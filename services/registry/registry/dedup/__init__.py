@@ -5,7 +5,7 @@ with each person, fetches the records sharing a key, and calls ``compare`` and
 ``classify`` on each; batch scans use ``find_duplicates``.
 """
 
-from registry.dedup.blocking import BLOCKING_KEYS_VERSION, blocking_keys, candidate_pairs, oversized
+from registry.dedup.blocking import BLOCKING_KEYS_VERSION, blocking_keys, candidate_pairs, oversized, searched
 from registry.dedup.classify import Candidate, Decision, classify, find_duplicates, match_withheld
 from registry.dedup.comparison import Comparison, compare
 from registry.dedup.policy import DEFAULT_POLICY, DedupPolicy, Evidence
@@ -27,4 +27,5 @@ __all__ = [
     "find_duplicates",
     "match_withheld",
     "oversized",
+    "searched",
 ]

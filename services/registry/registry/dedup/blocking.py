@@ -20,9 +20,9 @@ any shared key; ``candidate_pairs`` does the same for a batch in memory.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from registry.dedup.policy import DEFAULT_POLICY
+from registry.dedup.policy import DEFAULT_POLICY, DedupPolicy
 from registry.dedup.records import PersonRecord, prepare, region
 
 BLOCKING_KEYS_VERSION = 1
@@ -39,6 +39,27 @@ def oversized(block_size: int, max_block: int = DEFAULT_MAX_BLOCK) -> bool:
     phone); its duplicates are found through their rarer keys.
     """
     return block_size > max_block
+
+
+def searched(blocks: Mapping[str, int], members: int = 1, policy: DedupPolicy = DEFAULT_POLICY) -> list[str]:
+    """The keys one screened record (or household of ``members``) searches, given each key's block size.
+
+    Rarest first, while the blocks searched together hold at most ``search_budget`` per
+    member; an oversized key never. The work of a screen is thus bounded however large
+    the registry grows, and spent where duplicates are: a key held by few others (a
+    birth date, a phone) is more telling than one held by many (a common name in a
+    wilaya). ``blocks`` counts the others holding each key (0 or absent: none yet).
+    """
+    budget = policy.search_budget * max(1, members)
+    chosen: list[str] = []
+    spent = 0
+    for key in sorted(blocks, key=lambda k: (blocks[k], k)):
+        size = max(0, blocks[key])
+        if oversized(size, policy.max_block) or spent + size > budget:
+            break
+        chosen.append(key)
+        spent += size
+    return chosen
 
 
 def blocking_keys(record: PersonRecord) -> set[str]:
