@@ -172,6 +172,8 @@ ROUTES: list[tuple[str, str, str, Any]] = [
         )
     ),
     ("POST", "/v1/bequest-documents", "solidarity.attach_bequest_document", b"%PDF-1.4\n%%EOF\n"),
+    ("POST", "/v1/reports/periods/{period}/close", "reporting.close_report", {}),
+    ("PUT", "/v1/reports/periods/{period}/action-plan", "reporting.set_action_plan", {"text": "Visiter les foyers"}),
 ]
 
 
@@ -188,7 +190,7 @@ def concrete(path: str) -> str:
         "gift_id",
     ):
         path = path.replace("{" + name + "}", OID)
-    return path
+    return path.replace("{period}", "2026-Q2")
 
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:
