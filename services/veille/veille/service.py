@@ -29,13 +29,17 @@ from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
 from veille import views
+from veille.adapters.alerts import MongoAlertRules, MongoAlerts
 from veille.adapters.emergencies import MongoEmergencies
 from veille.adapters.grants import MongoGrants
+from veille.adapters.indicators import SignalIndicators
 from veille.adapters.signals import OUTBOX_COLLECTIONS, MongoSignals
+from veille.app import alerts as alerting
 from veille.app import emergencies, escalation
 from veille.app import signals as watch
-from veille.app.ports import Emergencies, Grants, Notifier, Rules, Signals
+from veille.app.ports import AlertRules, Alerts, Emergencies, Grants, Indicators, Notifier, Rules, Signals
 from veille.dependencies import NotifierProvider
+from veille.domain import pockets
 from veille.domain import signals as lifecycle
 from veille.domain.signals import Closure
 from veille.settings import RulesProvider, from_config
@@ -48,6 +52,13 @@ class SweepTimer(Timer):
         self.interval = from_config(self.container.config).sweep_interval_seconds
 
 
+class AlertTimer(Timer):
+    """The alert rules' evaluation, every ``VEILLE_ALERT_INTERVAL_SECONDS``."""
+
+    def setup(self) -> None:
+        self.interval = from_config(self.container.config).alert_interval_seconds
+
+
 class VeilleService(PlatformService):
     """Field signals and their lifecycle, protected fields, SLA escalation, emergencies."""
 
@@ -58,7 +69,10 @@ class VeilleService(PlatformService):
     emergencies: Emergencies = MongoRepository(MongoEmergencies)
     rules: Rules = RulesProvider()
     notifier: Notifier = NotifierProvider()
-    outbox = OutboxRelay(collections=(*OUTBOX_COLLECTIONS, "emergencies"))
+    alert_rules: AlertRules = MongoRepository(MongoAlertRules)
+    alerts: Alerts = MongoRepository(MongoAlerts)
+    indicators: Indicators = MongoRepository(SignalIndicators)
+    outbox = OutboxRelay(collections=(*OUTBOX_COLLECTIONS, "emergencies", "alerts"))
 
     @property
     def desk(self) -> watch.Desk:
@@ -161,3 +175,46 @@ class VeilleService(PlatformService):
         caller = policy.authorize(self.caller, "emergency.read")
         at = now()
         return [views.emergency(e, at) for e in emergencies.listed(self.emergencies, caller)]
+
+    # indicator alerts (app.alerts)
+
+    @rpc
+    def publish_alert_rule(self, rule: dict[str, Any]) -> dict[str, Any]:
+        """Publish a rule's next version (the same rule again answers the one in force); 422 if it does not parse."""
+        caller = policy.authorize(self.caller, "alert.manage")
+        return alerting.publish(self.alert_rules, self.indicators, caller.user_id, rule).model_dump(mode="json")
+
+    @rpc
+    def list_alert_rules(self) -> list[dict[str, Any]]:
+        policy.authorize(self.caller, "alert.read")
+        return [r.model_dump(mode="json") for r in self.alert_rules.current()]
+
+    @rpc
+    def evaluate_alerts(self) -> dict[str, int]:
+        """Evaluate every rule now (the timer does it every ``VEILLE_ALERT_INTERVAL_SECONDS``)."""
+        policy.authorize(self.caller, "alert.manage")
+        done = alerting.evaluate(self.alert_rules, self.alerts, self.indicators, self.notifier, self.rules, now())
+        return {"rules": done.rules, "raised": done.raised, "cleared": done.cleared}
+
+    @AlertTimer.decorator(interval=3600)
+    def evaluate_alerts_on_time(self) -> None:
+        alerting.evaluate(self.alert_rules, self.alerts, self.indicators, self.notifier, self.rules, now())
+
+    @rpc
+    def list_alerts(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Alerts of communes in the caller's area, the latest raised first."""
+        caller = policy.authorize(self.caller, "alert.read")
+        return [views.alert(a) for a in alerting.page(self.alerts, caller, status, limit)]
+
+    @rpc
+    def acknowledge_alert(self, alert_id: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "alert.acknowledge")
+        return views.alert(alerting.acknowledge(self.alerts, caller, alert_id, now()))
+
+    # poverty pockets (domain.pockets)
+
+    @rpc
+    def find_pockets(self) -> list[dict[str, Any]]:
+        """Where the open signals with a geo-point gather in the caller's area, with each pocket's visit list."""
+        caller = policy.authorize(self.caller, "signal.read")
+        return [views.pocket(p) for p in pockets.find_pockets(self.signals.points(policy.scope(caller)), [])]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from common.jsonable import jsonable
+from veille.app.alerts import alert_id
 from veille.app.signals import Seen
 from veille.domain.alerts import Alert
 from veille.domain.emergency import Emergency
@@ -41,10 +42,6 @@ def emergency(found: Emergency, now: datetime) -> dict[str, Any]:
 
 def alert(found: Alert) -> dict[str, Any]:
     return {"id": alert_id(found), **found.model_dump(mode="json")}
-
-
-def alert_id(found: Alert) -> str:
-    return f"{found.rule_id}:{found.commune}:{found.period}"
 
 
 def pocket(found: Pocket) -> dict[str, Any]:

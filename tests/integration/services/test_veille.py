@@ -17,15 +17,21 @@ from pymongo.database import Database
 
 from common.context import CallerContext
 from common.contracts.signals import SignalIn
+from common.errors import NotFound, ValidationFailed
 from common.idempotency import keyed
 from common.protocol import event_exchange
+from common.scope import Scope
 from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, eventually, new_commune
+from veille.adapters.alerts import MongoAlertRules, MongoAlerts
 from veille.adapters.emergencies import MongoEmergencies
 from veille.adapters.grants import MongoGrants
+from veille.adapters.indicators import SignalIndicators
 from veille.adapters.signals import MongoSignals
+from veille.app import alerts as alerting
 from veille.app import escalation
 from veille.app import signals as watch
 from veille.app.ports import Notice
+from veille.domain import pockets
 from veille.domain import signals as lifecycle
 from veille.service import VeilleService
 from veille.settings import VeilleSettings
@@ -139,3 +145,86 @@ def level(store: MongoSignals, signal_id: str) -> tuple[str, str]:
     found = store.get(signal_id)
     assert found is not None
     return found.signal.level, found.assigned_area
+
+
+RULE = {
+    "id": "street_children_30d",
+    "title_fr": "Enfants des rues signalés sur 30 jours",
+    "title_ar": "أطفال الشوارع المبلغ عنهم خلال 30 يوما",
+    "metric": "signals_street_child",
+    "window_days": 30,
+    "comparison": ">=",
+    "threshold": 3,
+}
+
+
+def test_alert_rules_raise_once_are_acknowledged_and_clear_when_the_condition_no_longer_holds(
+    database: Database[Any],
+) -> None:
+    for adapter in (MongoSignals, MongoGrants, MongoEmergencies, MongoAlerts, MongoAlertRules):
+        adapter.ensure_indexes(database)
+    rules = VeilleSettings().rules()
+    desk = watch.Desk(signals=MongoSignals(database), grants=MongoGrants(database),
+                      emergencies=MongoEmergencies(database), rules=rules)  # fmt: skip
+    store, rule_store, indicators, notices = (
+        MongoAlerts(database),
+        MongoAlertRules(database),
+        SignalIndicators(database),
+        Notices(),
+    )
+    rule_id = f"r{uuid.uuid4().hex[:10]}"
+    with pytest.raises(ValidationFailed) as bad:
+        alerting.publish(rule_store, indicators, "it", {**RULE, "id": rule_id, "comparison": "about"})
+    assert bad.value.details["code"] == "alert_rule_invalid" and rule_store.latest(rule_id) is None
+    with pytest.raises(ValidationFailed) as unknown:
+        alerting.publish(rule_store, indicators, "it", {**RULE, "id": rule_id, "metric": "signals_of_martians"})
+    assert unknown.value.details["code"] == "alert_rule_unknown_metric"
+    first = alerting.publish(rule_store, indicators, "it", {**RULE, "id": rule_id})
+    assert first.version == 1 and alerting.publish(rule_store, indicators, "it", {**RULE, "id": rule_id}).version == 1
+    commune = new_commune()
+    coordinator = caller(commune)
+    for _ in range(3):
+        body = SignalIn.model_validate(signal(commune))
+        watch.report(desk, coordinator, body, keyed(coordinator.user_id, uuid.uuid4().hex, body))
+    now = datetime.now(UTC)
+
+    def mine(status: str | None = None) -> list[Any]:
+        return [a for a in store.page(Scope(commune), status, 50) if a.rule_id == rule_id]
+
+    alerting.evaluate(rule_store, store, indicators, notices, rules, now)
+    (raised,) = mine("open")
+    assert (raised.commune, raised.value, raised.rule_version) == (commune, 3.0, 1)
+    alerting.evaluate(rule_store, store, indicators, notices, rules, now)
+    assert len(mine()) == 1  # deduplicated: one alert per rule, commune and period
+    alert_key = alerting.alert_id(raised)
+    seen = alerting.acknowledge(store, coordinator, alert_key, now)
+    assert seen.acknowledged_by == coordinator.user_id
+    with pytest.raises(NotFound):
+        alerting.acknowledge(store, caller(new_commune()), alert_key, now)  # another commune: no such alert
+    assert alerting.publish(rule_store, indicators, "it", {**RULE, "id": rule_id, "threshold": 10}).version == 2
+    alerting.evaluate(rule_store, store, indicators, notices, rules, now)
+    (cleared,) = mine("cleared")
+    assert cleared.cleared_at is not None and mine("open") == []
+    assert all(commune not in n.body_fr or "Samia" not in n.body_fr for n in notices.sent)
+
+
+def test_pockets_gather_nearby_signals_with_their_visit_list(database: Database[Any]) -> None:
+    for adapter in (MongoSignals, MongoGrants, MongoEmergencies):
+        adapter.ensure_indexes(database)
+    desk = watch.Desk(signals=MongoSignals(database), grants=MongoGrants(database),
+                      emergencies=MongoEmergencies(database), rules=VeilleSettings().rules())  # fmt: skip
+    commune = new_commune()
+    coordinator = caller(commune)
+    ids = []
+    for i in range(6):
+        body = SignalIn.model_validate(
+            signal(commune, severity=1 + i % 5, point={"lat": 35.7 + i * 1e-4, "lon": -0.63})
+        )
+        ids.append(
+            watch.report(desk, coordinator, body, keyed(coordinator.user_id, uuid.uuid4().hex, body)).filed.signal.id
+        )
+    found = pockets.find_pockets(desk.signals.points(Scope(commune)), [])
+    (pocket,) = found
+    assert pocket.signals == 6 and set(pocket.visit_list) == set(ids) and pocket.communes == (commune,)
+    assert pocket.exclusion == ("few_registered", "few_assisted")  # no registered household near it (none given)
+    assert desk.signals.points(Scope(new_commune())) == []

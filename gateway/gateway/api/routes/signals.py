@@ -34,6 +34,8 @@ from gateway.errors import COMMON_ERRORS, error_responses
 
 signals = APIRouter(prefix="/v1/signals", tags=["veille"], responses=COMMON_ERRORS)
 emergencies = APIRouter(prefix="/v1/emergencies", tags=["veille"], responses=COMMON_ERRORS)
+alerts = APIRouter(prefix="/v1/alerts", tags=["veille"], responses=COMMON_ERRORS)
+alert_rules = APIRouter(prefix="/v1/alert-rules", tags=["veille"], responses=COMMON_ERRORS)
 router = APIRouter()
 
 SignalId = Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]
@@ -79,6 +81,13 @@ async def count_signals(filters: Annotated[SignalFilter, Query()], caller: Calle
 async def list_break_glass(caller: Caller, rpc: Rpc, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
     """For auditors: the latest break-the-glass reads of signals in your area, with who, why and until when."""
     return await rpc.call("veille", "list_break_glass", limit, context=caller)
+
+
+@signals.get("/pockets", responses=error_responses(401, 403, 503))
+async def find_pockets(caller: Caller, rpc: Rpc) -> Any:
+    """Where the open signals with a geo-point gather in your area (DBSCAN, 500 m, 5 points): each pocket's
+    centre, communes, counts, why it looks like an exclusion error, and its visit list (signal ids)."""
+    return await rpc.call("veille", "find_pockets", context=caller)
 
 
 @signals.get(
@@ -176,5 +185,56 @@ async def list_emergencies(caller: Caller, rpc: Rpc) -> Any:
     return await rpc.call("veille", "list_emergencies", context=caller)
 
 
+@alert_rules.post(
+    "",
+    responses=error_responses(401, 403, 409, 422, 503),
+    openapi_extra=audited("alert_rule.publish", "alert_rule", from_response()),
+)
+async def publish_alert_rule(rule: dict[str, Any], caller: Caller, rpc: Rpc) -> Any:
+    """Publish a rule's next version: ``{"id", "title_fr", "title_ar", "metric", "aggregate", "window_days",
+    "comparison", "threshold", "where"}``; one that does not parse is 422 ``alert_rule_invalid`` (or
+    ``alert_rule_unknown_metric``), nothing stored."""
+    return await rpc.call("veille", "publish_alert_rule", rule, context=caller)
+
+
+@alert_rules.get("", responses=error_responses(401, 403, 503))
+async def list_alert_rules(caller: Caller, rpc: Rpc) -> Any:
+    """The version in force of every rule."""
+    return await rpc.call("veille", "list_alert_rules", context=caller)
+
+
+@alert_rules.post("/evaluations", responses=error_responses(401, 403, 503))
+async def evaluate_alerts(caller: Caller, rpc: Rpc) -> Any:
+    """Evaluate every rule now over every commune (the service also does it on a timer)."""
+    return await rpc.call("veille", "evaluate_alerts", context=caller)
+
+
+@alerts.get("", responses=error_responses(401, 403, 422, 503))
+async def list_alerts(
+    caller: Caller,
+    rpc: Rpc,
+    alert_status: Annotated[str | None, Query(alias="status", pattern="^(open|cleared)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
+    """Alerts of the communes of your area, the latest raised first."""
+    return await rpc.call("veille", "list_alerts", alert_status, limit, context=caller)
+
+
+@alerts.post(
+    "/{alert_id}/acknowledge",
+    responses=error_responses(401, 403, 404, 409, 503),
+    openapi_extra=audited("alert.acknowledge", "alert"),
+)
+async def acknowledge_alert(
+    alert_id: Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}\.DZ-\d{2}-\d{4}\.[0-9A-Za-z-]{4,10}$")],
+    caller: Caller,
+    rpc: Rpc,
+) -> Any:
+    """You have seen the open alert (the first acknowledgement stays)."""
+    return await rpc.call("veille", "acknowledge_alert", alert_id, context=caller)
+
+
 router.include_router(signals)
 router.include_router(emergencies)
+router.include_router(alert_rules)
+router.include_router(alerts)

@@ -105,7 +105,8 @@ class Alerts(Protocol):
     def known(self, rule_ids: Sequence[str]) -> list[Alert]:
         """The open alerts of these rules, and the cleared ones still within their period."""
 
-    def save(self, raised: Sequence[Alert], cleared: Sequence[Alert], events: Sequence[Event]) -> None: ...
+    def save(self, raised: Sequence[Alert], cleared: Sequence[Alert], events: Sequence[Event]) -> None:
+        """Insert the raised alerts and mark the cleared ones, each with its event (in the same order)."""
 
     def page(self, scope: Scope, status: str | None, limit: int) -> list[Alert]: ...
 
@@ -119,7 +120,8 @@ class Indicators(Protocol):
 
     def metrics(self) -> frozenset[str]: ...
 
-    def rows(self, as_of: datetime) -> list[IndicatorRow]: ...
+    def rows(self, as_of: datetime, also: set[str]) -> list[IndicatorRow]:
+        """The communes' rows at ``as_of``: every commune with something to say, and those of ``also``."""
 
 
 @dataclass(frozen=True, slots=True)

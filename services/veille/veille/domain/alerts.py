@@ -214,3 +214,8 @@ def _condition(rule: AlertRule, window: list[IndicatorRow]) -> tuple[bool, float
 def _number(value: object) -> float | None:
     """A metric's value as a number; flags and labels are not numbers."""
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def alert_id(rule_id: str, commune: str, period: str) -> str:
+    """An alert's id, safe in a URL path: ``<rule>.<commune with dashes>.<period>`` (``r.DZ-16-1601.2027-01``)."""
+    return f"{rule_id}.{commune.strip('/').replace('/', '-')}.{period}"
