@@ -325,6 +325,17 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
         await gateway.post("/v1/campaigns", json=campaign, headers=auth(staff.manager, **idem())), 201
     )
     site.keep("campaign_id", made_campaign["id"])
+
+    legs = {"donor_id": f"mx-donor-{tag}", "area": commune, "declared_value": {"amount": "1000"}, "description": "Legs"}
+    bequest = await created(await gateway.post("/v1/bequests", json=legs, headers=auth(staff.checker, **idem())), 201)
+    bequest_id = site.keep("bequest_id", bequest["id"])
+    will = await gateway.post(
+        "/v1/bequest-documents",
+        params={"bequest_id": bequest_id, "kind": "will"},
+        content=b"%PDF-1.4\n%%EOF\n",
+        headers=auth(staff.checker, **idem(), **{"Content-Type": "application/pdf"}),
+    )
+    site.keep("bequest_document_id", (await created(will, 201))["id"])
     return site
 
 
