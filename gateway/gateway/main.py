@@ -20,6 +20,7 @@ from gateway.api.routes import (
     areas,
     bequests,
     campaigns,
+    carte,
     casework,
     donors,
     eligibility,
@@ -152,6 +153,7 @@ def create_app(
         bequests,
         signals,
         reports,
+        carte,
         audit_routes,
     )
     for module in routers:

@@ -7,7 +7,7 @@ from typing import Any
 
 from nameko.timer import timer
 
-from common import clock, policy
+from common import areas, clock, policy
 from common.contracts import events as ev
 from common.errors import NotFound
 from common.jobs import JobRepository, MongoJobRepository
@@ -16,15 +16,22 @@ from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.transient import event_handler
-from reporting import files, lag, views
+from reporting import business_metrics, carte_views, files, lag, views
 from reporting.adapters.action_plans import MongoActionPlans
+from reporting.adapters.carte_tallies import MongoCarteTallies
 from reporting.adapters.event_log import MongoEventLog
 from reporting.adapters.export_files import MongoExportFiles
 from reporting.adapters.projection import MongoProjection
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.report_versions import MongoReportVersions
-from reporting.app import exports, projection, reports
+from reporting.app import carte, exports, projection, reports
+from reporting.app.carte import CarteTallies
 from reporting.app.ports import ActionPlans, EventLog, ExportFiles, File, Projection, ReadModels, ReportVersions
+from reporting.domain import carte_business
+from reporting.domain.carte import IndicatorSheet
+from reporting.domain.carte_tallies import MEASURES as CARTE_MEASURES
+from reporting.printing.carte_map import indicator_of, map_png, must_have_map
+from reporting.printing.carte_pdf import render as render_pdf
 from reporting.settings import ReportingSettings, ReportingSettingsProvider
 
 
@@ -191,6 +198,41 @@ class ReportingService(PlatformService):
         ):
             raise NotFound("job not found")
         return job
+
+    # --- carte sociale ---
+
+    carte_tallies: CarteTallies = MongoRepository(MongoCarteTallies)
+
+    def _carte(self, area: str | None) -> IndicatorSheet:
+        caller = policy.authorize(self.caller, "report.publish")
+        return carte.read(self.carte_tallies, self.progress, caller, area, clock.now(), self.settings.min_cell)
+
+    @rpc
+    def carte_sheet(self, area: str | None = None) -> dict[str, Any]:
+        """The carte sociale's indicator sheet of an area (the caller's own by default), with its child areas."""
+        return carte_views.sheet(self._carte(area))
+
+    @rpc
+    def carte_map(self, area: str | None = None, indicator: str = "households") -> dict[str, Any]:
+        """The choropleth of the wilayas for one indicator, as a PNG (nation and wilayas only)."""
+        wanted = indicator_of(indicator)
+        found = must_have_map(self._carte(area))
+        return carte_views.file(map_png(found, wanted), carte_views.filename(found, ".png"), "image/png")
+
+    @rpc
+    def carte_pdf(self, area: str | None = None) -> dict[str, Any]:
+        """The indicator sheet as a bilingual PDF, with its charts and, for the nation or a wilaya, the map."""
+        found = self._carte(area)
+        picture = map_png(found) if found.level in ("national", "wilaya") else None
+        pdf = render_pdf(found, picture)
+        return carte_views.file(pdf, carte_views.filename(found, ".pdf"), "application/pdf")
+
+    @timer(interval=30)
+    def refresh_business_metrics(self) -> None:
+        """Business gauges for Prometheus from the national and wilaya tallies (reporting.business_metrics)."""
+        rows = self.carte_tallies.of_area(areas.NATIONAL, reports.LAST_QUARTER)
+        rows += self.carte_tallies.of_children(areas.NATIONAL, reports.LAST_QUARTER)
+        business_metrics.publish(carte_business.figures(rows, CARTE_MEASURES), clock.now())
 
 
 def _file(file: File) -> dict[str, Any]:

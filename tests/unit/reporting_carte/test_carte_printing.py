@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from reporting.domain.carte import AreaFigures, sheet
+from reporting.domain.carte import AreaFigures, sheet_of
 from reporting.domain.carte_classes import by_quantiles
 from reporting.maps.boundaries import units, wilayas
 from reporting.maps.choropleth import MapText, render_png, unit_values
@@ -51,7 +51,7 @@ def test_the_map_is_a_png_picture() -> None:
 
 
 def test_the_staff_pdf_prints_every_figure() -> None:
-    pdf = render(sheet("/DZ", FIGURES, as_of=AS_OF, suppressed=False, children=["/DZ/16", "/DZ/31", "/DZ/05"]))
+    pdf = render(sheet_of("/DZ", FIGURES, as_of=AS_OF, suppressed=False))
     text = text_of(pdf)
     assert "Carte sociale — fiche d'indicateurs : Algérie" in text
     assert "Document interne de la direction" in text
@@ -60,7 +60,7 @@ def test_the_staff_pdf_prints_every_figure() -> None:
 
 
 def test_the_public_pdf_hides_small_cells_and_says_why() -> None:
-    pdf = render(sheet("/DZ", FIGURES, as_of=AS_OF, suppressed=True, children=["/DZ/16", "/DZ/31", "/DZ/05"]))
+    pdf = render(sheet_of("/DZ", FIGURES, as_of=AS_OF, suppressed=True))
     text = text_of(pdf)
     assert "Chiffres publics : les effectifs inférieurs à 5 sont masqués" in text
     assert HIDDEN in text

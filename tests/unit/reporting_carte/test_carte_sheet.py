@@ -2,9 +2,7 @@
 
 from datetime import UTC, datetime
 
-import pytest
-
-from reporting.domain.carte import AreaFigures, level_of, rolled_up, sheet
+from reporting.domain.carte import AreaFigures, level_of, rolled_up, sheet, sheet_of
 
 AS_OF = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -20,10 +18,9 @@ FIGURES = [
 ]  # fmt: skip
 
 
-def test_levels_stop_at_the_commune() -> None:
-    assert [level_of(a) for a in ("/DZ", "/DZ/16", "/DZ/16/1601")] == ["national", "wilaya", "commune"]
-    with pytest.raises(ValueError, match="commune"):
-        level_of("/DZ/16/1601/cell-3")
+def test_levels_from_the_nation_to_the_cell() -> None:
+    areas = ("/DZ", "/DZ/16", "/DZ/16/1601", "/DZ/16/1601/cell-3")
+    assert [level_of(a) for a in areas] == ["national", "wilaya", "commune", "cell"]
 
 
 def test_a_wilaya_rolls_up_its_communes_and_only_them() -> None:
@@ -34,7 +31,7 @@ def test_a_wilaya_rolls_up_its_communes_and_only_them() -> None:
 
 
 def test_the_staff_sheet_shows_every_figure_with_coverage_and_aid_per_household() -> None:
-    page = sheet("/DZ/16", FIGURES, as_of=AS_OF, suppressed=False, children=["/DZ/16/1604"])
+    page = sheet_of("/DZ/16", FIGURES, as_of=AS_OF, suppressed=False, listed=["/DZ/16/1604"])
     assert page.level == "wilaya"
     assert page.totals.households == 68
     assert page.totals.aid_per_assisted_household_dzd == round(320_000 / 17)
@@ -46,14 +43,14 @@ def test_the_staff_sheet_shows_every_figure_with_coverage_and_aid_per_household(
 
 
 def test_figures_with_no_source_are_not_available_not_zero() -> None:
-    oran = sheet("/DZ/31", FIGURES, as_of=AS_OF, suppressed=False).totals
+    oran = sheet_of("/DZ/31", FIGURES, as_of=AS_OF, suppressed=False).totals
     assert oran.households == 50
     assert (oran.assisted_households, oran.coverage, oran.categories, oran.open_signals) == (None, None, None, None)
     assert oran.hidden == frozenset()
 
 
 def test_the_donor_sheet_hides_small_cells_and_their_complements() -> None:
-    page = sheet("/DZ/16", FIGURES, as_of=AS_OF, suppressed=True)
+    page = sheet_of("/DZ/16", FIGURES, as_of=AS_OF, suppressed=True)
     small = {line.area: line for line in page.children}["/DZ/16/1602"]
     assert (small.households, small.people, small.assisted_households, small.coverage) == (None, None, None, None)
     assert {"households", "people", "assisted_households"} <= small.hidden
@@ -66,9 +63,18 @@ def test_the_donor_sheet_hides_small_cells_and_their_complements() -> None:
     assert page.totals.score_bands == {"low": 10, "high": 30, "extreme": 13, "moderate": 15}  # none small
 
 
-def test_a_commune_sheet_lists_no_children() -> None:
-    page = sheet("/DZ/16/1601", FIGURES, as_of=AS_OF, suppressed=True)
+def test_a_commune_sheet_lists_its_cells_only() -> None:
+    page = sheet_of("/DZ/16/1601", FIGURES, as_of=AS_OF, suppressed=True)
     assert page.level == "commune"
     assert page.children == ()
     assert page.totals.score_bands == {"low": 10, "high": 20, "extreme": 10}
     assert page.totals.categories == {"elderly": 12, "disability": None, "indigent": None}
+
+
+def test_figures_kept_at_a_parent_count_in_its_totals_not_in_a_child() -> None:
+    """The read models keep each area's own sums: a signal recorded at the wilaya itself is in its totals only."""
+    totals = AreaFigures("/DZ/16", households=12, people=40, open_signals=7)
+    children = [AreaFigures("/DZ/16/1601", households=12, people=40, open_signals=2), AreaFigures("/DZ/31", 99)]
+    page = sheet(totals, children, as_of=AS_OF, suppressed=False)
+    assert page.totals.open_signals == 7
+    assert [line.area for line in page.children] == ["/DZ/16/1601"]  # not Oran: not a child of Alger

@@ -14,23 +14,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from common import areas
 from reporting.domain.suppression import MIN_CELL, suppress, suppress_count
 
-Level = Literal["national", "wilaya", "commune"]
+Level = Literal["national", "wilaya", "commune", "cell"]
 
 IN_NEED_BANDS: frozenset[str] = frozenset({"high", "extreme"})
 """Score bands whose households count as in need (the registry's scoring models v1 and v2)."""
 
 
 def level_of(area: str) -> Level:
-    """``/DZ`` national, ``/DZ/16`` wilaya, ``/DZ/16/1601`` commune (finer areas are refused)."""
-    depth = len(areas.ancestors(area))
-    if depth > 3:
-        raise ValueError(f"the carte sociale stops at the commune: {area}")
-    return ("national", "wilaya", "commune")[depth - 1]
+    """``/DZ`` national, ``/DZ/16`` wilaya, ``/DZ/16/1601`` commune, ``/DZ/16/1601/cell-3`` a proximity cell."""
+    levels: tuple[Level, ...] = ("national", "wilaya", "commune", "cell")
+    return levels[len(areas.ancestors(area)) - 1]
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,8 @@ class IndicatorSheet:
 
     area: str
     level: Level
-    as_of: datetime
+    as_of: datetime | None
+    """When the last event the read models applied occurred (``None``: none applied yet)."""
     suppressed: bool
     threshold: int
     totals: Indicators
@@ -166,39 +165,42 @@ def indicators(figures: AreaFigures, *, suppressed: bool, threshold: int = MIN_C
 
 
 def sheet(
-    area: str,
-    figures: Sequence[AreaFigures],
+    totals: AreaFigures,
+    children: Iterable[AreaFigures] = (),
     *,
-    as_of: datetime,
+    as_of: datetime | None,
     suppressed: bool,
-    children: Iterable[str] = (),
+    listed: Iterable[str] = (),
     threshold: int = MIN_CELL,
 ) -> IndicatorSheet:
-    """The indicator sheet of ``area`` from per-area figures at or below it.
+    """The indicator sheet of ``totals.area``, with one line per direct child area.
 
-    ``children`` names the direct child areas to list even when no household is recorded
-    in them (the reference list of wilayas or communes); a child with figures is listed anyway.
+    ``children`` are the figures of the areas directly below (already summed over their own
+    areas, as the read models keep them); ``listed`` names children to show even when nothing
+    is recorded in them (the reference list of wilayas), with zero households.
     """
-    level = level_of(area)
-    listed = dict.fromkeys(children)
-    for row in figures:
-        child = child_area(area, row.area)
-        if child is not None and level != "commune":
-            listed.setdefault(child)
-    lines = tuple(
-        indicators(rolled_up(child, figures), suppressed=suppressed, threshold=threshold) for child in sorted(listed)
-    )
+    figures = {row.area: row for row in children if child_area(totals.area, row.area) == row.area}
+    for area in listed:
+        figures.setdefault(area, AreaFigures(area))
+    ordered = [figures[area] for area in sorted(figures)]
+    lines = tuple(indicators(row, suppressed=suppressed, threshold=threshold) for row in ordered)
     if suppressed:
-        lines = _complemented(lines, [rolled_up(child, figures) for child in sorted(listed)], threshold)
+        lines = _complemented(lines, ordered, threshold)
     return IndicatorSheet(
-        area=area,
-        level=level,
+        area=totals.area,
+        level=level_of(totals.area),
         as_of=as_of,
         suppressed=suppressed,
         threshold=threshold,
-        totals=indicators(rolled_up(area, figures), suppressed=suppressed, threshold=threshold),
+        totals=indicators(totals, suppressed=suppressed, threshold=threshold),
         children=lines,
     )
+
+
+def sheet_of(area: str, figures: Sequence[AreaFigures], **options: Any) -> IndicatorSheet:
+    """The sheet of ``area`` from figures recorded at or below it (each counted once, rolled up here)."""
+    children = {child for row in figures if (child := child_area(area, row.area)) is not None}
+    return sheet(rolled_up(area, figures), [rolled_up(child, figures) for child in children], **options)
 
 
 def _complemented(

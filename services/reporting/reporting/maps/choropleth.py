@@ -67,6 +67,7 @@ def draw(classes: Classification, text: MapText, *, visible: Callable[[str], boo
     figure = Figure(figsize=(7.2, 7.6))
     axes = figure.add_axes((0.02, 0.2, 0.96, 0.72))
     seen: list[tuple[float, float]] = []
+    every: list[tuple[float, float]] = []
     for unit in units():
         shown = any(visible(f"/DZ/{code}") for code in unit.codes)
         index = classes.of.get(unit.code, NO_DATA) if shown else NO_DATA
@@ -75,10 +76,13 @@ def draw(classes: Classification, text: MapText, *, visible: Callable[[str], boo
         )
         for ring in unit.rings:
             axes.add_patch(Polygon(ring, closed=True, facecolor=colour, edgecolor=EDGE, linewidth=0.4))
-            seen.extend(ring)
-    xs, ys = [x for x, _ in seen], [y for _, y in seen]
-    axes.set_xlim(min(xs) - 0.3, max(xs) + 0.3)
-    axes.set_ylim(min(ys) - 0.3, max(ys) + 0.3)
+            every.extend(ring)
+            if shown:
+                seen.extend(ring)
+    xs, ys = [x for x, _ in seen or every], [y for _, y in seen or every]  # zoom on the areas shown
+    margin = 0.1 + 0.05 * max(max(xs) - min(xs), max(ys) - min(ys))
+    axes.set_xlim(min(xs) - margin, max(xs) + margin)
+    axes.set_ylim(min(ys) - margin, max(ys) + margin)
     axes.set_aspect(1.15)
     axes.set_axis_off()
     figure.suptitle(f"{text.title_fr}\n{text.title_ar}", fontsize=12)
@@ -95,7 +99,7 @@ def draw(classes: Classification, text: MapText, *, visible: Callable[[str], boo
 def _colour(index: int, classes: Classification) -> int:
     """Spread fewer classes than colours over the whole palette."""
     if classes.count <= 1:
-        return len(PALETTE) - 1
+        return 0  # one class (every known value alike, often all 0): the lightest, never a misleading dark
     return round(index * (len(PALETTE) - 1) / (classes.count - 1))
 
 

@@ -106,7 +106,7 @@ def _header(page: _Page, sheet: IndicatorSheet, area_fr: str, area_ar: str) -> f
     page.rule(y + 2)
     y = page.text(f"{ar['title']}: {area_ar}", "ar", x=MARGIN, w=INNER, size=15, style="B", align="C", y=y + 5)
     y = page.text(f"{fr['title']} : {area_fr}", "fr", x=MARGIN, w=INNER, size=13, style="B", align="C", y=y + 1)
-    stamp = sheet.as_of.strftime("%d/%m/%Y %H:%M UTC")
+    stamp = sheet.as_of.strftime("%d/%m/%Y %H:%M UTC") if sheet.as_of else "—"
     half = INNER / 2
     page.text(f"{fr['as_of']} {stamp} — {sheet.area}", "fr", x=MARGIN, w=half, size=8.5, color=MUTED, y=y + 3)
     y = page.text(f"{ar['as_of']} {stamp}", "ar", x=MARGIN + half, w=half, size=9, color=MUTED, y=y + 3)
