@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-smoke topology generate
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-smoke topology generate
 
 run:
 	scripts/platform.sh up
@@ -39,8 +39,12 @@ bench-db:
 	scripts/platform.sh up
 	.venv/bin/python -m bench.db_bench $(BENCH_ARGS)
 
+bench-solidarity:
+	scripts/platform.sh up
+	.venv/bin/python -m bench.solidarity_bench $(BENCH_ARGS)
+
 bench-smoke:
-	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db BENCH_ARGS=--smoke
+	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity BENCH_ARGS=--smoke
 
 # Every registration of the services (compose, k8s, Prometheus, topology, platform.sh, Dockerfile,
 # pyproject.toml, docs/conventions.md) from gateway/service.toml and services/*/service.toml.
