@@ -25,7 +25,8 @@ class FakeLog:
         return True
 
     def sequence_pending(self, limit: int) -> int:
-        pending = [e for e in self.entries.values() if e.seq is None][:limit]  # dicts keep arrival order
+        waiting = [e for e in self.entries.values() if e.seq is None]  # dicts keep arrival order
+        pending = sorted(waiting, key=lambda e: (e.occurred_at, e.received_at))[:limit]
         last = max((e.seq for e in self.entries.values() if e.seq is not None), default=0)
         for number, entry in enumerate(pending, last + 1):
             self.entries[entry.event_id] = replace(entry, seq=number)

@@ -1,8 +1,10 @@
 """The event log (collection ``event_log``): every consumed event once, numbered in the order it is applied.
 
 ``_id`` is the event id (a redelivered event is the same document); ``seq`` is null until
-the projection numbers it. One index serves both reads: the entries not numbered yet
-(``seq`` null, by arrival) and the numbered ones after a checkpoint (by ``seq``).
+the projection numbers it, taking the waiting entries by the time they occurred (a
+household's registration before its merge, even when both arrive within one second),
+then by arrival. One index serves both reads: the entries not numbered yet (``seq`` null)
+and the numbered ones after a checkpoint (by ``seq``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from reporting.domain.events import LoggedEvent
 
-ORDER = [("seq", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
+ORDER = [("seq", ASCENDING), ("occurred_at", ASCENDING), ("received_at", ASCENDING), ("_id", ASCENDING)]
 
 
 class MongoEventLog:

@@ -17,7 +17,7 @@ class EventLog(Protocol):
         """Keep ``entry`` unless its event id is already kept; True if it was new."""
 
     def sequence_pending(self, limit: int) -> int:
-        """Number the entries not numbered yet, in arrival order, after the highest number; how many."""
+        """Number the entries not numbered yet (by occurrence, then arrival) after the highest number; how many."""
 
     def after(self, seq: int, limit: int) -> list[LoggedEvent]:
         """Numbered entries after ``seq``, in order."""

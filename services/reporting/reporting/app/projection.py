@@ -2,7 +2,7 @@
 
 A handler *receives* an event: it is validated and kept in the log once (its event id is
 the log's key), and the handler then *projects*. Projecting takes a lease (one worker of
-all replicas at a time), numbers the entries not numbered yet in arrival order, and
+all replicas at a time), numbers the entries not numbered yet (by occurrence, then arrival), and
 applies every numbered entry after the checkpoint, in order, to the read models. Every
 read-model write is guarded by the entry's number, so an entry applied again after a
 crash (between its writes and the checkpoint) changes nothing: redelivery and crashes

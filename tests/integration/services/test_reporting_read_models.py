@@ -1,0 +1,155 @@
+"""Reporting over the real broker and database: the event log, read models applied once, rebuilt by replay."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kombu import Connection, Exchange, Producer
+from prometheus_client import REGISTRY
+from pymongo import MongoClient
+
+from common.context import CallerContext
+from common.contracts import events as ev
+from common.nameko_ext import outbox
+from reporting.adapters.event_log import MongoEventLog
+from reporting.adapters.read_models import MongoReadModels
+from reporting.app import projection
+from reporting.domain.events import effects
+from reporting.service import ReportingService
+from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, eventually, new_commune
+
+MAY = datetime(2026, 5, 10, 9, 0, tzinfo=UTC)
+
+
+def officer() -> CallerContext:
+    return CallerContext(user_id="it-officer", roles=("national-officer",), area="/DZ", correlation_id=uuid.uuid4().hex)
+
+
+def envelope(event: ev.Event, minutes: int = 0) -> dict[str, Any]:
+    return outbox.entry(event) | {"occurred_at": (MAY + timedelta(minutes=minutes)).isoformat()}
+
+
+def publish(producer: str, *payloads: dict[str, Any]) -> None:
+    with Connection(AMQP_URI) as conn:
+        for payload in payloads:
+            Producer(conn.default_channel).publish(
+                json.dumps(payload).encode(),
+                exchange=Exchange(f"{producer}.events", type="topic", durable=True),
+                routing_key=payload["event_type"],
+                content_type="application/json",
+                content_encoding="utf-8",
+            )
+
+
+def work_in(commune: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A quarter of a commune's registry and assistance events."""
+    households = [f"{uuid.uuid4().hex[:24]}" for _ in range(6)]
+    registry = [
+        envelope(ev.HouseholdRegistered(household_id=h, area=commune, members=i + 1), i)
+        for i, h in enumerate(households)
+    ]
+    registry.append(
+        envelope(ev.ScoreChanged(household_id=households[0], area=commune, model_version="m1", score=0.9, band="A"), 10)
+    )
+    registry.append(envelope(ev.HouseholdsMerged(survivor_id=households[0], merged_id=households[1], area=commune), 11))
+    aid = {"household_id": households[2], "area": commune, "programme": "p-winter", "need": "winter_heating"}
+    assistance = [
+        envelope(ev.AidRequested(request_id="r1", channel="walk_in", **aid), 20),
+        envelope(
+            ev.AidDecided(request_id="r1", decision="grant", amount_dzd=8000, period=None, authority_role="x", **aid),
+            21,
+        ),
+        envelope(ev.AidDisbursed(request_id="r1", amount_dzd=8000, method="delivery", **aid), 22),
+    ]
+    return registry, assistance
+
+
+def figures(report: dict[str, Any], section: str) -> dict[str, int]:
+    return {f["measure"]: f["count"] for f in report["content"]["sections"][section]["figures"]}
+
+
+def test_events_are_kept_once_applied_once_and_rebuilt_equal_by_replay(
+    start_service: Callable[[type[Any]], Any], rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    start_service(ReportingService)
+    commune = new_commune()
+    registry, assistance = work_in(commune)
+    publish("registry", *registry, registry[0], registry[3])  # two redelivered
+    publish("assistance", *assistance, assistance[1])
+    rpc = rpc_as(officer())
+
+    def report() -> dict[str, Any]:
+        return rpc.reporting.get_report("2026-Q2", commune)
+
+    eventually(lambda: figures(report(), "assistance").get("aid_disbursed") == 1)
+    found = report()
+    assert figures(found, "households") == {
+        "households_registered": 6,
+        "people_registered": 21,
+        "households_merged": 1,
+        "people_merged": 2,
+        "households_assessed": 1,
+    }
+    assert figures(found, "assistance") == {
+        "aid_requested": 1,
+        "aid_granted": 1,
+        "households_assisted": 1,
+        "aid_disbursed": 1,
+    }
+    assert found["content"]["sections"]["households"]["on_register"]["households_on_register"] == 5
+    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting"]
+    ids = [payload["event_id"] for payload in registry + assistance]
+    assert database["event_log"].count_documents({"_id": {"$in": ids}}) == len(ids)
+    assert REGISTRY.get_sample_value("solidarity_reporting_last_applied_timestamp_seconds", {"producer": "assistance"})
+    assert REGISTRY.get_sample_value("solidarity_reporting_lag_seconds", {"producer": "registry"}) is not None
+
+    def state() -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: sorted(database[name].find(), key=lambda doc: str(doc["_id"]))
+            for name in ("tallies", "household_facts", "grant_marks")
+        }
+
+    incremental = state()
+    job = rpc.reporting.rebuild_read_models()
+    done = eventually(lambda: (j := rpc.reporting.get_job(job["id"]))["status"] != "running" and j, timeout=60)
+    assert done["status"] == "succeeded", done
+    assert done["result"]["events"] >= len(ids)
+    assert state() == incremental
+    assert report()["content"] == found["content"]
+
+
+def test_an_entry_applied_again_after_a_crash_counts_once_on_the_database() -> None:
+    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting_crash"]
+    log, models = MongoEventLog(database), MongoReadModels(database)
+    MongoEventLog.ensure_indexes(database)
+    MongoReadModels.ensure_indexes(database)
+    registry, assistance = work_in(new_commune())
+    for payload in registry + assistance:
+        producer = "registry" if payload in registry else "assistance"
+        projection.receive(log, producer, payload, ev.EVENT_MODELS[payload["event_type"]], MAY)
+    log.sequence_pending(100)
+    entries = log.after(0, 100)
+    score = next(e for e in entries if e.event_type == ev.SCORE_CHANGED)
+    # a crash after the score's tallies, before its household fact: the entry comes again
+    first_pass = [e for e in entries if e.seq is not None and score.seq is not None and e.seq < score.seq]
+    for entry in first_pass:
+        projection.apply(models, entry)
+    known = models.household(score.data["household_id"], score.seq or 0).fact
+    changes = effects(ev.parse_event(score.envelope()), known)
+    assert changes is not None
+    models.tallies.add(score.seq or 0, changes.area, changes.quarter, changes.deltas)
+    for entry in entries:  # from the checkpoint: the score again, then the rest
+        if entry.seq is not None and score.seq is not None and entry.seq >= score.seq:
+            projection.apply(models, entry)
+    once = {doc["_id"]: doc["count"] for doc in database["tallies"].find()}
+    for entry in entries:  # the checkpoint lost altogether: everything again
+        projection.apply(models, entry)
+    assert {doc["_id"]: doc["count"] for doc in database["tallies"].find()} == once
+    commune = registry[0]["data"]["area"]
+    assert once[f"{commune}|2026-Q2|households_assessed||A"] == 1
+    assert once[f"{commune}|2026-Q2|households_registered||"] == 6
+    assert once["/DZ|2026-Q2|people_merged||"] == 2
