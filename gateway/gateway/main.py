@@ -29,12 +29,14 @@ from gateway.api.routes import (
     imports,
     jobs,
     ops,
+    pledges,
     programmes,
     referrals,
     reports,
     reviews,
     scoring,
     signals,
+    statements,
 )
 from gateway.api.routes import audit as audit_routes
 from gateway.audit import AuditMiddleware, EventPublisher, require_audit_room
@@ -150,6 +152,8 @@ def create_app(
         campaigns,
         donors,
         gifts,
+        pledges,
+        statements,
         bequests,
         signals,
         reports,

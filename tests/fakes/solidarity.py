@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from common.contracts.events import Event
@@ -16,6 +17,7 @@ from common.scope import Scope
 from solidarity.domain.campaigns import Campaign, Totals, totals_of
 from solidarity.domain.donors import Donor
 from solidarity.domain.gifts import Gift
+from solidarity.domain.pledges import Pledge
 
 _ids = itertools.count(1)
 
@@ -143,6 +145,10 @@ class FakeGifts(Keyed):
         self.by_id[gift.id] = replace(self.by_id[gift.id], state=to.state, reason=to.reason)
         return self.by_id[gift.id]  # type: ignore[no-any-return]
 
+    def by_key(self, key: KeyedRequest) -> Gift | None:
+        held = self.keys.get(key.scoped)
+        return self.by_id[held[1]] if held and held[0] == key.fingerprint else None
+
     def awaiting_credit(self, scope: Scope, references: Iterable[str]) -> list[Gift]:
         wanted = {r.upper() for r in references}
         return [
@@ -161,3 +167,89 @@ class FakeGifts(Keyed):
             return False
         self.credited[gift_id] = line_key
         return True
+
+
+class FakePledges(Keyed):
+    def __init__(self) -> None:
+        super().__init__()
+        self.versions: dict[str, int] = {}
+        self.applied: dict[str, set[str]] = {}
+        self.events: list[Event] = []
+
+    def create(self, pledge: Pledge, key: KeyedRequest, user_id: str) -> Pledge:
+        stored, created = self.once(pledge, key)
+        if created:
+            self.versions[pledge.id], self.applied[pledge.id] = 1, set()
+        return stored  # type: ignore[no-any-return]
+
+    def get(self, pledge_id: str) -> tuple[Pledge, int] | None:
+        found = self.by_id.get(pledge_id)
+        return (found, self.versions[pledge_id]) if found else None
+
+    def _matching(self, scope: Scope | None, donor_id: str | None) -> list[Pledge]:
+        return [
+            p
+            for p in reversed(list(self.by_id.values()))
+            if (scope is None or scope.contains(p.area)) and donor_id in (None, p.donor_id)
+        ]
+
+    def find(self, scope: Scope | None, donor_id: str | None, limit: int) -> list[Pledge]:
+        return self._matching(scope, donor_id)[:limit]
+
+    def count(self, scope: Scope | None, donor_id: str | None) -> int:
+        return len(self._matching(scope, donor_id))
+
+    def save(self, pledge: Pledge, version: int, applied: str | None, events: list[Event]) -> bool:
+        if self.versions[pledge.id] != version or applied in self.applied[pledge.id]:
+            return False
+        self.by_id[pledge.id] = pledge
+        self.versions[pledge.id] += 1
+        if applied is not None:
+            self.applied[pledge.id].add(applied)
+        self.events += events
+        return True
+
+    def is_applied(self, pledge_id: str, applied: str) -> bool:
+        return applied in self.applied.get(pledge_id, set())
+
+    def due_by(self, day: date) -> list[tuple[Pledge, int]]:
+        return [
+            (p, self.versions[p.id])
+            for p in self.by_id.values()
+            if p.state == "active" and any(i.outstanding and i.due_on <= day for i in p.instalments)
+        ]
+
+    def by_reference(self, scope: Scope, references: Iterable[str]) -> list[Pledge]:
+        wanted = {r.upper() for r in references}
+        return [
+            p for p in self.by_id.values() if scope.contains(p.area) and p.state == "active" and p.reference in wanted
+        ]
+
+
+class FakeStatementImports:
+    def __init__(self) -> None:
+        self.lines: dict[str, str] = {}
+        self.reports: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def new_id(self) -> str:
+        return new_id()
+
+    def seen(self, area: str, keys: Iterable[str]) -> set[str]:
+        return {key for key in keys if f"{area}|{key}" in self.lines}
+
+    def claim(self, area: str, key: str, import_id: str) -> bool:
+        if f"{area}|{key}" in self.lines:
+            return False
+        self.lines[f"{area}|{key}"] = import_id
+        return True
+
+    def save_report(self, report: dict[str, Any], key: KeyedRequest, user_id: str) -> dict[str, Any]:
+        self.reports.setdefault(key.scoped, (key.fingerprint, report))
+        return self.reports[key.scoped][1]
+
+    def report_by_key(self, key: KeyedRequest) -> dict[str, Any] | None:
+        held = self.reports.get(key.scoped)
+        if held is None:
+            return None
+        key.ensure_same(held[0])
+        return held[1]

@@ -19,7 +19,7 @@ from common.contracts.bequests import STEP_BODIES as BEQUEST_STEP_BODIES
 from common.contracts.bequests import BequestDocumentIn, BequestFilter, BequestIn
 from common.contracts.campaigns import CampaignIn, CampaignStepIn
 from common.contracts.donors import DonorIn
-from common.contracts.gifts import GiftIn, ReasonIn
+from common.contracts.gifts import GiftIn, PaymentIn, PledgeIn, ReasonIn
 from common.contracts.receipts import AnnualReceiptIn, ReceiptFilter, ReceiptReasonIn
 from common.idempotency import keyed
 from common.nameko_ext.entrypoints import rpc
@@ -28,22 +28,35 @@ from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.outbox_relay import OutboxRelay
 from common.validation import parse
 from solidarity import bequest_views, receipt_views, views
-from solidarity.adapters import campaign_totals, gifts
+from solidarity.adapters import campaign_totals, gifts, pledges
 from solidarity.adapters.bequests import OUTBOX_COLLECTIONS as BEQUEST_OUTBOX
 from solidarity.adapters.bequests import MongoBequestDocuments, MongoBequestRepository
 from solidarity.adapters.campaign_totals import MongoCampaignTotals
 from solidarity.adapters.campaigns import MongoCampaigns
 from solidarity.adapters.donors import MongoDonors
 from solidarity.adapters.gifts import MongoGifts
+from solidarity.adapters.pledges import MongoPledges
 from solidarity.adapters.receipt_counters import MongoReceiptNumbers
 from solidarity.adapters.receipts import OUTBOX_COLLECTIONS as RECEIPT_OUTBOX
 from solidarity.adapters.receipts import MongoReceipts
+from solidarity.adapters.statement_imports import MongoStatementImports
 from solidarity.app import bequests as bequest_cases
 from solidarity.app import campaigns as campaigning
 from solidarity.app import donors as donor_records
 from solidarity.app import gifts as giving
+from solidarity.app import pledges as pledging
 from solidarity.app import receipts as receipting
-from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts, ReceiptNumbers, ReceiptRegister
+from solidarity.app import statements as statement_imports
+from solidarity.app.ports import (
+    Campaigns,
+    CampaignTotals,
+    Donors,
+    Gifts,
+    Pledges,
+    ReceiptNumbers,
+    ReceiptRegister,
+    StatementImports,
+)
 from solidarity.bequest_settings import BequestRulesProvider
 from solidarity.domain.bequests import BequestRules
 from solidarity.domain.receipts import Receipt
@@ -51,7 +64,13 @@ from solidarity.printing import receipt_pdf
 from solidarity.receipt_settings import ReceiptSettings, ReceiptSettingsProvider
 
 PAGE = 200
-OUTBOX_COLLECTIONS = (gifts.COLLECTION, campaign_totals.COLLECTION, *BEQUEST_OUTBOX, *RECEIPT_OUTBOX)
+OUTBOX_COLLECTIONS = (
+    gifts.COLLECTION,
+    campaign_totals.COLLECTION,
+    pledges.COLLECTION,
+    *BEQUEST_OUTBOX,
+    *RECEIPT_OUTBOX,
+)
 
 
 class SolidarityService(PlatformService):
@@ -63,11 +82,17 @@ class SolidarityService(PlatformService):
     totals: CampaignTotals = MongoRepository(MongoCampaignTotals)
     donors: Donors = MongoRepository(MongoDonors)
     gifts: Gifts = MongoRepository(MongoGifts)
+    pledges: Pledges = MongoRepository(MongoPledges)
+    statements: StatementImports = MongoRepository(MongoStatementImports)
     outbox = OutboxRelay(collections=OUTBOX_COLLECTIONS)  # publishes the events written with the records
 
     @property
     def desk(self) -> giving.GiftDesk:
         return giving.GiftDesk(self.campaigns, self.totals, self.donors, self.gifts)
+
+    @property
+    def pledge_desk(self) -> pledging.PledgeDesk:
+        return pledging.PledgeDesk(self.desk, self.pledges)
 
     # campaigns (app.campaigns)
 
@@ -160,6 +185,59 @@ class SolidarityService(PlatformService):
         payload = parse(ReasonIn, reason)
         keyed(caller.user_id, idempotency_key, "withdraw_gift", gift_id, how, payload)
         return views.gift(giving.withdraw(self.desk, caller, gift_id, how, payload.reason))
+
+    # pledges (app.pledges)
+
+    @rpc
+    def create_pledge(self, pledge: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """A pledge with its instalment schedule (explicit or monthly), once per key."""
+        caller = policy.authorize(self.caller, "pledge.manage")
+        payload = parse(PledgeIn, pledge)
+        key = keyed(caller.user_id, idempotency_key, "create_pledge", payload)
+        return views.pledge(pledging.create(self.pledge_desk, caller, payload, key))
+
+    @rpc
+    def get_pledge(self, pledge_id: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "pledge.read")
+        return views.pledge(pledging.visible(self.pledge_desk, caller, pledge_id)[0])
+
+    @rpc
+    def list_pledges(self) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "pledge.read")
+        found, total = pledging.listed(self.pledge_desk, caller, PAGE)
+        return views.page([views.pledge(one) for one in found], total)
+
+    @rpc
+    def pay_pledge(self, pledge_id: str, payment: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Record a payment as a gift and apply it to the pledge's oldest unpaid instalments (once per key)."""
+        caller = policy.authorize(self.caller, "pledge.manage")
+        payload = parse(PaymentIn, payment)
+        key = keyed(caller.user_id, idempotency_key, "pay_pledge", pledge_id, payload)
+        return views.pledge(pledging.pay(self.pledge_desk, caller, pledge_id, payload, key))
+
+    @rpc
+    def cancel_pledge(self, pledge_id: str, reason: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        caller = policy.authorize(self.caller, "pledge.manage")
+        payload = parse(ReasonIn, reason)
+        keyed(caller.user_id, idempotency_key, "cancel_pledge", pledge_id, payload)
+        return views.pledge(pledging.cancel(self.pledge_desk, caller, pledge_id, payload.reason))
+
+    @timer(interval=pledging.REMINDER_INTERVAL_SECONDS)
+    def remind_pledges(self) -> None:
+        """Announce the instalments due soon or overdue (``pledge_due``), once per pledge and day."""
+        pledging.remind(self.pledges, now().date())
+
+    # statement imports (app.statements)
+
+    @rpc
+    def import_statement(self, content_b64: str, currency: str, idempotency_key: str) -> dict[str, Any]:
+        """Match a bank or CCP statement (CSV) to transfer gifts and pledges; the same key replays the report."""
+        caller = policy.authorize(self.caller, "statement.import")
+        content = base64.b64decode(content_b64)
+        file = statement_imports.fingerprint(content)
+        key = keyed(caller.user_id, idempotency_key, "import_statement", currency, file)
+        desk = statement_imports.StatementDesk(self.pledge_desk, self.statements)
+        return statement_imports.import_statement(desk, caller, content, currency, key)
 
     # --- receipts ---
     # Receipts: numbered without gaps per directorate and year, voided but never removed, verifiable by anyone

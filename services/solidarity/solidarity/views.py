@@ -103,13 +103,13 @@ def page(items: list[dict[str, Any]], total: int) -> dict[str, Any]:
     return {"items": items, "total": total}
 
 
-def pledge(found: Pledge, reference: str) -> dict[str, Any]:
+def pledge(found: Pledge) -> dict[str, Any]:
     return jsonable(
         {
             "id": found.id,
             "donor_id": found.donor_id,
             "area": found.area,
-            "reference": reference,
+            "reference": found.reference,
             "total": money(found.total),
             "paid": money(found.paid),
             "outstanding": money(found.outstanding),

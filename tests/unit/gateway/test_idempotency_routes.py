@@ -65,6 +65,15 @@ ROUTES: list[tuple[str, str, str, Any]] = [
     ("POST", "/v1/gifts/{gift_id}/refund", "solidarity.withdraw_gift", {"reason": "Chèque rejeté"}),
     (
         "POST",
+        "/v1/pledges",
+        "solidarity.create_pledge",
+        {"donor_id": OID, "total": {"amount": "1000"}, "monthly": 2, "first_due": "2026-12-01"},
+    ),
+    ("POST", "/v1/pledges/{pledge_id}/payments", "solidarity.pay_pledge", {"amount": "500", "channel": "counter"}),
+    ("POST", "/v1/pledges/{pledge_id}/cancellation", "solidarity.cancel_pledge", {"reason": "Le donateur renonce"}),
+    ("POST", "/v1/statements", "solidarity.import_statement", "date,amount,reference\n2026-12-01,500,PLG-1\n"),
+    (
+        "POST",
         "/v1/aid-requests",
         "assistance.create_aid_request",
         {"household_id": OID, "area": "/DZ/16/1601", "programme": "afs", "channel": "walk_in", "reason": "Sans revenu"},
@@ -188,6 +197,7 @@ def concrete(path: str) -> str:
         "signal_id",
         "campaign_id",
         "gift_id",
+        "pledge_id",
     ):
         path = path.replace("{" + name + "}", OID)
     return path.replace("{period}", "2026-Q2")

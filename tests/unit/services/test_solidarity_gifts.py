@@ -18,7 +18,14 @@ from common.context import CallerContext
 from common.contracts.events import CampaignProgressed, DonationRecorded
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from solidarity.service import SolidarityService
-from tests.fakes.solidarity import FakeCampaigns, FakeDonors, FakeGifts, FakeTotals
+from tests.fakes.solidarity import (
+    FakeCampaigns,
+    FakeDonors,
+    FakeGifts,
+    FakePledges,
+    FakeStatementImports,
+    FakeTotals,
+)
 
 NATIONAL = ("/DZ", "national-officer")
 DIRECTOR_16 = ("/DZ/16", "wilaya-director")
@@ -41,6 +48,8 @@ class World:
     totals: FakeTotals = field(default_factory=FakeTotals)
     donors: FakeDonors = field(default_factory=FakeDonors)
     gifts: FakeGifts = field(default_factory=FakeGifts)
+    pledges: FakePledges = field(default_factory=FakePledges)
+    statements: FakeStatementImports = field(default_factory=FakeStatementImports)
 
     def as_(self, who: tuple[str, str], user: str | None = None) -> Any:
         area, role = who
@@ -51,6 +60,8 @@ class World:
             totals=self.totals,
             donors=self.donors,
             gifts=self.gifts,
+            pledges=self.pledges,
+            statements=self.statements,
             caller=caller,
         )
 

@@ -18,7 +18,7 @@ from pymongo.database import Database
 from common import areas
 from common.clock import now
 from common.contracts.events import Event
-from common.idempotency import KeyedRequest
+from common.idempotency import KEY_FIELD, KeyedRequest
 from common.nameko_ext import outbox
 from common.scope import Scope
 from common.scoping import within
@@ -155,6 +155,10 @@ class MongoGifts:
             return_document=True,
         )
         return from_document(found) if found else None
+
+    def by_key(self, key: KeyedRequest) -> Gift | None:
+        found = self.gifts.find_one({KEY_FIELD: key.scoped}, {outbox.OUTBOX_FIELD: 0})
+        return from_document(found) if found is not None and key.matches(found, "recorded_by") else None
 
     def awaiting_credit(self, scope: Scope, references: Iterable[str]) -> list[Gift]:
         query = {

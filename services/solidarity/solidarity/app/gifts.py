@@ -41,7 +41,7 @@ class GiftDesk:
 
 def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedRequest) -> Gift:
     """Record a gift once per key; it announces ``donation_recorded`` and counts in its campaign's totals."""
-    donor = _giver(desk, caller, body.donor_id)
+    donor = giver(desk, caller, body.donor_id)
     campaign = campaigning.visible(desk.campaigns, caller, body.campaign_id) if body.campaign_id else None
     self_service = donor_records.is_self_service(caller)
     if self_service and (body.cash is None or body.cash.channel not in SELF_SERVICE_CHANNELS):
@@ -80,7 +80,7 @@ def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedReques
     return stored
 
 
-def _giver(desk: GiftDesk, caller: CallerContext, donor_id: str | None) -> Donor:
+def giver(desk: GiftDesk, caller: CallerContext, donor_id: str | None) -> Donor:
     """The donor a gift is recorded for: the donor user's own record, or one the staff sees."""
     if donor_records.is_self_service(caller):
         mine = donor_records.own(desk.donors, caller)

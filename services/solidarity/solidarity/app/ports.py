@@ -80,6 +80,9 @@ class Gifts(Protocol):
     def move(self, gift: Gift, to: Gift) -> Gift | None:
         """Write ``to``'s state and reason if the stored gift is still in ``gift``'s state; None otherwise."""
 
+    def by_key(self, key: KeyedRequest) -> Gift | None:
+        """The gift this caller recorded under ``key``, if any."""
+
     def awaiting_credit(self, scope: Scope, references: Iterable[str]) -> list[Gift]:
         """Standing transfer gifts inside ``scope`` whose payment reference is one of ``references``."""
 
@@ -88,47 +91,49 @@ class Gifts(Protocol):
 
 
 class Pledges(Protocol):
-    """Pledges (``adapters.pledges``)."""
+    """Pledges (``adapters.pledges``); each write raises the pledge's version by one."""
 
     def new_id(self) -> str: ...
 
-    def create(self, pledge: Pledge, key: KeyedRequest, user_id: str) -> tuple[Pledge, int]:
-        """Store a new pledge once per caller's key: ``(stored, version)``."""
+    def create(self, pledge: Pledge, key: KeyedRequest, user_id: str) -> Pledge:
+        """Store a new pledge once per caller's key (a replay answers the first one)."""
 
     def get(self, pledge_id: str) -> tuple[Pledge, int] | None:
-        """The pledge and its version (each write raises it by one)."""
+        """The pledge and its version."""
 
-    def find(self, scope: Scope | None, donor_id: str | None, limit: int) -> list[Pledge]: ...
+    def find(self, scope: Scope | None, donor_id: str | None, limit: int) -> list[Pledge]:
+        """Pledges inside ``scope`` (None: anywhere) of ``donor_id`` (None: any), newest first."""
+
+    def count(self, scope: Scope | None, donor_id: str | None) -> int: ...
 
     def save(self, pledge: Pledge, version: int, applied: str | None, events: list[Event]) -> bool:
-        """Write ``pledge`` if still at ``version``, with ``events``; ``applied`` (a payment's key) is kept so the
-        same payment is applied once. False if the pledge changed meanwhile or ``applied`` is already in."""
+        """Write ``pledge`` (with ``events``) if it is still at ``version`` and ``applied`` (what the write
+        applies: a gift's id, a statement line's key) is not applied yet; False otherwise."""
 
-    def applied(self, pledge_id: str, payment_key: str) -> bool: ...
+    def is_applied(self, pledge_id: str, applied: str) -> bool: ...
 
-    def active_due_by(self, day: date) -> list[tuple[Pledge, int]]:
-        """Active pledges with an unpaid instalment due by ``day`` (reminders look a few days ahead)."""
+    def due_by(self, day: date) -> list[tuple[Pledge, int]]:
+        """Active pledges with an unpaid instalment due by ``day``, and their versions."""
 
-    def by_reference(self, scope: Scope, references: Iterable[str]) -> list[Pledge]: ...
+    def by_reference(self, scope: Scope, references: Iterable[str]) -> list[Pledge]:
+        """Active pledges inside ``scope`` whose transfer reference is one of ``references``."""
 
 
 class StatementImports(Protocol):
-    """Statement lines already imported, and the import reports (``adapters.statement_imports``)."""
+    """Statement lines already imported per directorate, and the import reports (``adapters.statement_imports``)."""
 
     def new_id(self) -> str: ...
 
     def seen(self, area: str, keys: Iterable[str]) -> set[str]:
-        """Which of the line ``keys`` were already imported for ``area``'s directorate."""
+        """Which of the line ``keys`` were already imported for ``area``."""
 
     def claim(self, area: str, key: str, import_id: str) -> bool:
-        """Take the line ``key`` for this import; False if another import took it first."""
+        """Take the line ``key`` for this import; False if an import took it already."""
 
-    def save_report(self, report: dict[str, object], key: KeyedRequest, user_id: str) -> dict[str, object]:
-        """Store the import's report once per caller's key; a replay answers the first report."""
+    def save_report(self, report: dict[str, Any], key: KeyedRequest, user_id: str) -> dict[str, Any]:
+        """Store the report once per caller's key; a replay answers the first report."""
 
-    def report_by_key(self, key: KeyedRequest) -> dict[str, object] | None: ...
-
-    def report(self, import_id: str) -> dict[str, object] | None: ...
+    def report_by_key(self, key: KeyedRequest) -> dict[str, Any] | None: ...
 
 
 # --- receipts (app.receipts) ------------------------------------------------------------

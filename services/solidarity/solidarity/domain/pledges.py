@@ -44,6 +44,11 @@ class Pledge:
     area: str | None = None  # where the pledge is followed (the staff's area; the campaign's for a donor's own)
 
     @property
+    def reference(self) -> str:
+        """What the donor writes on a transfer so a bank or CCP statement line finds the pledge."""
+        return f"PLG-{self.id.upper()}"
+
+    @property
     def paid(self) -> Money:
         return Money(self.total.currency, sum(i.paid for i in self.instalments))
 

@@ -121,8 +121,10 @@ class PledgeIn(BaseModel):
         return self
 
 
-class PaymentIn(AmountIn):
-    reference: str | None = Field(default=None, max_length=64)
+class PaymentIn(CashIn):
+    """A payment towards a pledge: recorded as a gift (of the pledge's donor, area and campaign), then applied."""
+
+    channel: Literal["counter", "ccp", "bank_transfer", "card"] = "counter"
 
 
 class InstalmentOut(BaseModel):
