@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-smoke topology generate
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille bench-smoke topology generate
 
 run:
 	scripts/platform.sh up
@@ -43,8 +43,11 @@ bench-solidarity:
 	scripts/platform.sh up
 	.venv/bin/python -m bench.solidarity_bench $(BENCH_ARGS)
 
+bench-veille:
+	.venv/bin/python -m bench.veille_bench $(BENCH_ARGS)
+
 bench-smoke:
-	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity BENCH_ARGS=--smoke
+	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille BENCH_ARGS=--smoke
 
 # Every registration of the services (compose, k8s, Prometheus, topology, platform.sh, Dockerfile,
 # pyproject.toml, docs/conventions.md) from gateway/service.toml and services/*/service.toml.
