@@ -4,16 +4,19 @@ integration and platform tests' part."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import mongomock
 import pytest
 from nameko.testing.services import worker_factory
+from pydantic import ValidationError
 
 from common.context import CallerContext
-from common.errors import DomainError, Forbidden, InvalidTransition, NotFound, ValidationFailed
+from common.errors import DomainError, Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound, ValidationFailed
 from common.nameko_ext import outbox
 from veille.adapters.emergencies import MongoEmergencies
 from veille.adapters.grants import MongoGrants
@@ -254,3 +257,24 @@ def test_an_emergency_lists_its_area_first_and_announces_its_caps(world: World) 
     assert world.as_(OTHER_WORKER).list_emergencies() == []
     with pytest.raises(ValidationFailed):
         world.as_(DIRECTOR).declare_emergency({**body, "ends_at": "2020-01-01T00:00:00+00:00"}, key())
+
+
+def test_a_step_key_sent_again_with_another_body_is_refused_not_replayed(world: World) -> None:
+    coordinator = world.as_(COORDINATOR)
+    signal_id = coordinator.report_signal(SIGNAL, key())["id"]
+    k = key()
+    coordinator.triage_signal(signal_id, {"severity": 3}, k)
+    with pytest.raises(IdempotencyKeyReused):
+        coordinator.triage_signal(signal_id, {"severity": 5}, k)
+    assert coordinator.get_signal(signal_id)["severity"] == 3
+
+
+def test_a_reference_file_that_does_not_parse_stops_the_start(tmp_path: Path) -> None:
+    bad = tmp_path / "sla.json"
+    bad.write_text(json.dumps({"rules": [{"category": "street_child", "deadlines": {"triage": "PT4H"}}]}))
+    with pytest.raises(ValidationError):
+        VeilleSettings(sla_file=bad).rules()
+    unordered = {"rules": [{"deadlines": {"triage": "P2D", "visit": "P1D"}}], "ladder": {"ministry_after": "P1D"}}
+    bad.write_text(json.dumps(unordered))
+    with pytest.raises(ValidationError):
+        VeilleSettings(sla_file=bad).rules()

@@ -11,7 +11,7 @@ from common.clock import now
 from common.context import CallerContext
 from common.contracts import events as contract
 from common.contracts.signals import SignalFilter, SignalIn
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, IdempotencyKeyReused, NotFound
 from common.idempotency import KeyedRequest
 from common.refusals import invalid
 from veille.app.ports import Emergencies, Filed, Grants, Rules, Signals
@@ -89,7 +89,7 @@ def step(desk: Desk, caller: CallerContext, signal_id: str, key: KeyedRequest, t
     """Take a lifecycle step once per key, guarded on the version read (a concurrent step decides again)."""
     for _ in range(ATTEMPTS):
         before = _visible(desk, caller, signal_id)
-        done = take(before.signal, key.scoped)
+        done = take(before.signal, _step_key(before.signal, key))
         if done.replayed:
             return seen(desk, caller, before)
         after = filed(done.signal, desk.rules, version=before.version + 1, priority=before.priority)
@@ -124,6 +124,24 @@ def seen(desk: Desk, caller: CallerContext, stored: Filed) -> Seen:
         stored.signal, user_id=caller.user_id, roles=caller.roles, now=at, grants=held, rules=desk.rules.protection
     )
     return Seen(filed=stored, shown=shown)
+
+
+def _step_key(signal: Signal, key: KeyedRequest) -> str:
+    """The key a step records: the caller's scoped key and its request's fingerprint.
+
+    The same key sent with another body for this signal is refused (409 ``idempotency_key_reused``),
+    never replayed as if it were the first request.
+    """
+    mark = key.fingerprint[:16]
+    for taken, _ in signal.steps:
+        scoped, _, fingerprint = taken.partition("#")
+        if scoped == key.scoped and not fingerprint:
+            return taken  # recorded before steps kept fingerprints: replays as it stands
+        if scoped == key.scoped and fingerprint != mark:
+            raise IdempotencyKeyReused(
+                "this idempotency key was already used for another request", {"reason": "idempotency_key_reused"}
+            )
+    return f"{key.scoped}#{mark}"
 
 
 def _visible(desk: Desk, caller: CallerContext, signal_id: str) -> Filed:
