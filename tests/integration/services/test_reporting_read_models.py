@@ -11,6 +11,7 @@ from typing import Any
 from kombu import Connection, Exchange, Producer
 from prometheus_client import REGISTRY
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from common.context import CallerContext
 from common.contracts import events as ev
@@ -56,7 +57,12 @@ def work_in(commune: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         envelope(ev.ScoreChanged(household_id=households[0], area=commune, model_version="m1", score=0.9, band="A"), 10)
     )
     registry.append(envelope(ev.HouseholdsMerged(survivor_id=households[0], merged_id=households[1], area=commune), 11))
-    aid = {"household_id": households[2], "area": commune, "programme": "p-winter", "need": "winter_heating"}
+    aid: dict[str, Any] = {
+        "household_id": households[2],
+        "area": commune,
+        "programme": "p-winter",
+        "need": "winter_heating",
+    }
     assistance = [
         envelope(ev.AidRequested(request_id="r1", channel="walk_in", **aid), 20),
         envelope(
@@ -101,7 +107,7 @@ def test_events_are_kept_once_applied_once_and_rebuilt_equal_by_replay(
         "aid_disbursed": 1,
     }
     assert found["content"]["sections"]["households"]["on_register"]["households_on_register"] == 5
-    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting"]
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting"]
     ids = [payload["event_id"] for payload in registry + assistance]
     assert database["event_log"].count_documents({"_id": {"$in": ids}}) == len(ids)
     assert REGISTRY.get_sample_value("solidarity_reporting_last_applied_timestamp_seconds", {"producer": "assistance"})
@@ -123,7 +129,7 @@ def test_events_are_kept_once_applied_once_and_rebuilt_equal_by_replay(
 
 
 def test_an_entry_applied_again_after_a_crash_counts_once_on_the_database() -> None:
-    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting_crash"]
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting_crash"]
     log, models = MongoEventLog(database), MongoReadModels(database)
     MongoEventLog.ensure_indexes(database)
     MongoReadModels.ensure_indexes(database)
