@@ -340,7 +340,7 @@ class SolidarityService(PlatformService):
         caller = policy.authorize(self.caller, "bequest.declare")
         payload = parse(BequestIn, bequest)
         key = keyed(caller.user_id, idempotency_key, "declare_bequest", payload)
-        declared = bequest_cases.declare_bequest(self.bequests, self.bequest_rules, caller, payload, key)
+        declared = bequest_cases.declare_bequest(self.bequests, self.donors, self.bequest_rules, caller, payload, key)
         return bequest_views.bequest(declared, self.bequest_rules)
 
     @rpc

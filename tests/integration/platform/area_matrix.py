@@ -326,7 +326,9 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     )
     site.keep("campaign_id", made_campaign["id"])
 
-    legs = {"donor_id": f"mx-donor-{tag}", "area": commune, "declared_value": {"amount": "1000"}, "description": "Legs"}
+    walk_in = {"kind": "person", "name": "Bienfaiteur de la matrice", "area": commune}
+    donor = await created(await gateway.post("/v1/donors", json=walk_in, headers=auth(staff.checker, **idem())), 201)
+    legs = {"donor_id": donor["id"], "area": commune, "declared_value": {"amount": "1000"}, "description": "Legs"}
     bequest = await created(await gateway.post("/v1/bequests", json=legs, headers=auth(staff.checker, **idem())), 201)
     bequest_id = site.keep("bequest_id", bequest["id"])
     will = await gateway.post(

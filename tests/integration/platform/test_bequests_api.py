@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.platform.area_matrix import USERS, subject
+from common import areas
+from tests.integration.platform.area_matrix import USERS
 from tests.integration.platform.conftest import auth, idem
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -24,7 +25,25 @@ MISSING = "0" * 24
 DONORS = ("donor.demo", "donor2.demo")
 
 
-def declaration(area: str, amount: str = "3000000", donor_id: str | None = "mx-donor-record") -> dict[str, Any]:
+async def walk_in(gateway: httpx.AsyncClient, user: str, area: str) -> str:
+    """A walk-in donor registered by ``user`` in ``area``: the donor record a staff declaration names."""
+    body = {"kind": "person", "name": "Bienfaiteur de test", "area": area}
+    response = await gateway.post("/v1/donors", json=body, headers=auth(user, **idem()))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def own_record(gateway: httpx.AsyncClient, donor: str) -> dict[str, Any]:
+    """The donor user's own donor record (registered on first use)."""
+    mine = await gateway.get("/v1/donors/me", headers=auth(donor))
+    if mine.status_code == 404:
+        body = {"kind": "person", "name": "Donateur de démonstration", "area": "/DZ/31"}
+        mine = await gateway.post("/v1/donors", json=body, headers=auth(donor, **idem()))
+    assert mine.status_code in (200, 201), mine.text
+    return mine.json()  # type: ignore[no-any-return]
+
+
+def declaration(area: str, donor_id: str | None, amount: str = "3000000") -> dict[str, Any]:
     body = {"area": area, "declared_value": {"amount": amount}, "description": "Un appartement F3, legs de test"}
     return {**body, "donor_id": donor_id} if donor_id else body
 
@@ -68,7 +87,8 @@ def refused(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
 
 
 async def test_the_lifecycle_with_documents_replays_and_audit(gateway: httpx.AsyncClient) -> None:
-    bequest = await declared(gateway, "agent.16", declaration("/DZ/16/1601"))
+    donor = await walk_in(gateway, "agent.16", "/DZ/16")
+    bequest = await declared(gateway, "agent.16", declaration("/DZ/16/1601", donor))
     bequest_id = bequest["id"]
     assert (bequest["state"], bequest["authority"], bequest["allowed_steps"]) == (
         "declared", "wilaya-director", ["notify", "revoke"])  # fmt: skip
@@ -145,17 +165,20 @@ async def test_the_lifecycle_with_documents_replays_and_audit(gateway: httpx.Asy
 
 async def test_bad_declarations_are_refused_with_a_code_and_nothing_kept(gateway: httpx.AsyncClient) -> None:
     before = (await gateway.get("/v1/bequests/count", headers=auth("director.31"))).json()["count"]
+    donor = await walk_in(gateway, "director.31", "/DZ/31")
     zero = await gateway.post(
-        "/v1/bequests", json=declaration("/DZ/31/3101", "0"), headers=auth("director.31", **idem())
+        "/v1/bequests", json=declaration("/DZ/31/3101", donor, "0"), headers=auth("director.31", **idem())
     )
     refused(zero, 422, "amount_not_positive")
-    body = {**declaration("/DZ/31/3101"), "declared_value": {"amount": "10", "currency": "XYZ"}}
+    body = {**declaration("/DZ/31/3101", donor), "declared_value": {"amount": "10", "currency": "XYZ"}}
     refused(
         await gateway.post("/v1/bequests", json=body, headers=auth("director.31", **idem())), 422, "currency_unknown"
     )
-    other = await gateway.post("/v1/bequests", json=declaration("/DZ/16/1601"), headers=auth("director.31", **idem()))
+    other = await gateway.post(
+        "/v1/bequests", json=declaration("/DZ/16/1601", donor), headers=auth("director.31", **idem())
+    )
     assert other.status_code == 403, other.text
-    no_donor = await gateway.post("/v1/bequests", json=declaration("/DZ/31/3101", donor_id=None),
+    no_donor = await gateway.post("/v1/bequests", json=declaration("/DZ/31/3101", None),
                                   headers=auth("director.31", **idem()))  # fmt: skip
     refused(no_donor, 422, "bequest_donor_missing")
     assert (await gateway.get("/v1/bequests/count", headers=auth("director.31"))).json()["count"] == before
@@ -168,29 +191,34 @@ async def listed_ids(gateway: httpx.AsyncClient, user: str) -> set[str]:
 
 
 async def test_every_user_sees_only_what_their_area_or_their_own_allows(gateway: httpx.AsyncClient) -> None:
-    counts_before = {u: (await gateway.get("/v1/bequests/count", headers=auth(u))).json()["count"] for u in USERS}
-    alger = await declared(gateway, "agent.16", declaration("/DZ/16/1601", "400000"))
-    oran = await declared(gateway, "director.31", declaration("/DZ/31/3101", "400000"))
-    own = await declared(gateway, "donor.demo", declaration("/DZ/31/3101", "1000", donor_id=None))
-    assert own["donor_id"] == subject("donor.demo")
-    refused(await gateway.post("/v1/bequests", json=declaration("/DZ/31/3101", "1000", donor_id="someone-else"),
-                               headers=auth("donor.demo", **idem())), 422, "bequest_donor_not_self")  # fmt: skip
-    seen_by: dict[str, set[str]] = {
-        "national.officer": {alger["id"], oran["id"], own["id"]},
-        "auditor.demo": {alger["id"], oran["id"], own["id"]},
-        "director.16": {alger["id"]}, "agent.16": {alger["id"]}, "worker.1601": {alger["id"]},
-        "coordinator.1601": {alger["id"]}, "worker.1602": set(),
-        "director.31": {oran["id"], own["id"]}, "worker.3101": {oran["id"], own["id"]},
-        "donor.demo": {own["id"]}, "donor2.demo": set(),
-    }  # fmt: skip
-    for user in [*USERS, "donor2.demo"]:
-        mine, everything = seen_by[user], {alger["id"], oran["id"], own["id"]}
+    people = [*USERS, "donor2.demo"]
+    counts_before = {u: (await gateway.get("/v1/bequests/count", headers=auth(u))).json()["count"] for u in people}
+    alger_donor = await walk_in(gateway, "agent.16", "/DZ/16")
+    alger = await declared(gateway, "agent.16", declaration("/DZ/16/1601", alger_donor, "400000"))
+    oran_donor = await walk_in(gateway, "director.31", "/DZ/31")
+    oran = await declared(gateway, "director.31", declaration("/DZ/31/3101", oran_donor, "400000"))
+    record = await own_record(gateway, "donor.demo")
+    await own_record(gateway, "donor2.demo")
+    own = await declared(gateway, "donor.demo", declaration("/DZ/31/3101", None, "1000"))
+    assert own["donor_id"] == record["id"]
+    # staff of the donor record's area declare for it: donor.demo reads that one as theirs too
+    theirs = await declared(gateway, "national.officer", declaration(record["area"], record["id"], "2000"))
+    for other in (alger_donor, MISSING):  # another's donor record is as missing as an unknown one
+        body = declaration("/DZ/31/3101", other, "1000")
+        answer = await gateway.post("/v1/bequests", json=body, headers=auth("donor.demo", **idem()))
+        assert answer.status_code == 404 and answer.json()["message"] == "donor not found", answer.text
+    where = {b["id"]: b["area"] for b in (alger, oran, own, theirs)}
+    everything = set(where)
+    seen_by = {user: {i for i, area in where.items() if areas.contains(USERS[user], area)} for user in USERS}
+    seen_by |= {"donor.demo": {own["id"], theirs["id"]}, "donor2.demo": set()}
+    for user in people:
+        mine = seen_by[user]
         listed = await listed_ids(gateway, user)
         assert listed & everything == mine, user
         if user in DONORS:
             assert alger["id"] not in listed and oran["id"] not in listed
         count = (await gateway.get("/v1/bequests/count", headers=auth(user))).json()["count"]
-        assert count == counts_before.get(user, count - len(mine)) + len(mine), user
+        assert count == counts_before[user] + len(mine), user
         for bequest_id in everything - mine:
             missing = await gateway.get(f"/v1/bequests/{MISSING}", headers=auth(user))
             hidden = await gateway.get(f"/v1/bequests/{bequest_id}", headers=auth(user))
@@ -233,7 +261,8 @@ async def test_every_user_sees_only_what_their_area_or_their_own_allows(gateway:
 async def test_hostile_documents_are_refused_and_nothing_is_stored(
     gateway: httpx.AsyncClient, content: bytes, media_type: str, status: int, code: str
 ) -> None:
-    bequest = await declared(gateway, "coordinator.1601", declaration("/DZ/16/1601", "1000"))
+    donor = await walk_in(gateway, "coordinator.1601", "/DZ/16/1601")
+    bequest = await declared(gateway, "coordinator.1601", declaration("/DZ/16/1601", donor, "1000"))
     response = await attach(gateway, "coordinator.1601", bequest["id"], "will", content, media_type)
     assert response.status_code == status, response.text[:300]
     if code:

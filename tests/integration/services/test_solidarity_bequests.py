@@ -83,6 +83,12 @@ def refusal(call: Callable[[], Any]) -> tuple[str, str]:
     return raised.value.exc_type, str(raised.value.value)
 
 
+def walk_in(service: Any, area: str) -> str:
+    """A walk-in donor registered by the staff of ``area``: the donor record a declaration names."""
+    donor = {"kind": "person", "name": "Bienfaiteur de test", "area": area}
+    return str(service.register_donor(donor, f"donor-{uuid.uuid4().hex}")["id"])
+
+
 def attach(service: Any, bequest_id: str, kind: str = "will", content: bytes = PDF) -> dict[str, Any]:
     document = {"kind": kind, "filename": f"{kind}.pdf", "media_type": "application/pdf",
                 "content": base64.b64encode(content).decode()}  # fmt: skip
@@ -94,7 +100,7 @@ def test_the_lifecycle_over_the_real_stack_with_its_events(
 ) -> None:
     agent, director = person("wilaya-agent", "/DZ/16"), person("wilaya-director", "/DZ/16")
     body = {
-        "donor_id": "donor-rec-it",
+        "donor_id": walk_in(solidarity(agent), "/DZ/16"),
         "area": "/DZ/16",
         "declared_value": {"amount": "3000000"},
         "description": "Un F3",
@@ -152,7 +158,12 @@ def test_hostile_documents_are_refused_and_nothing_is_stored(
     solidarity: Callable[[CallerContext], Any], db: Database[Any]
 ) -> None:
     agent = person("wilaya-agent", "/DZ/31")
-    body = {"donor_id": "d-it-2", "area": "/DZ/31", "declared_value": {"amount": "100"}, "description": "Des meubles"}
+    body = {
+        "donor_id": walk_in(solidarity(agent), "/DZ/31"),
+        "area": "/DZ/31",
+        "declared_value": {"amount": "100"},
+        "description": "Des meubles",
+    }
     bequest_id = solidarity(agent).declare_bequest(body, "declare-it-2")["id"]
     for content, message in [
         (b"MZ\x90\x00\x03 not a pdf", "a document is a PDF, a JPEG or a PNG file"),
@@ -170,7 +181,7 @@ def test_overdue_steps_are_marked_once_over_the_indexed_due_dates(
 ) -> None:
     agent = person("cell-coordinator", "/DZ/16/1602")
     body = {
-        "donor_id": "d-it-3",
+        "donor_id": walk_in(solidarity(agent), "/DZ/16/1602"),
         "area": "/DZ/16/1602",
         "declared_value": {"amount": "1000"},
         "description": "Un terrain",

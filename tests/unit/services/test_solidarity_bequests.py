@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from common import policy
 from common.context import CallerContext
 from common.contracts.bequests import AcceptIn, BequestFilter, BequestIn, RealiseIn, StepIn, ValueIn
 from common.contracts.events import BequestStageChanged
@@ -20,7 +21,9 @@ from common.idempotency import KeyedRequest, keyed
 from solidarity.app import bequests as cases
 from solidarity.domain.bequest_documents import BequestDocument
 from solidarity.domain.bequests import Bequest, Sight
+from solidarity.domain.donors import new_donor
 from solidarity.reference import bequest_rules
+from tests.fakes.solidarity import FakeDonors
 
 RULES = bequest_rules({})  # the dev default: cell <= 500 000 DA < wilaya director <= 10 000 000 DA < national officer
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -34,6 +37,7 @@ class FakeBequests:
         self.keys: dict[str, str] = {}
         self.events: list[BequestStageChanged] = []
         self.lose_next_guard = 0
+        self.donors = FakeDonors()  # the donor records declarations name
 
     def new_id(self) -> str:
         return next(ids)
@@ -120,9 +124,17 @@ DONOR = person("donor-1", "donor", "/DZ")
 DONOR_2 = person("donor-2", "donor", "/DZ")
 
 
+WALK_IN = "donor-rec-16"  # a walk-in donor registered by the wilaya of Alger
+DONOR_RECORDS = [(WALK_IN, None, "/DZ/16"), ("rec-d1", "donor-1", "/DZ/31"), ("rec-d2", "donor-2", "/DZ/31")]
+
+
 @pytest.fixture
 def store() -> FakeBequests:
-    return FakeBequests()
+    """Bequests, with the donor records declarations name: a walk-in donor of Alger and the two donor users'."""
+    fake = FakeBequests()
+    for donor_id, user, area in DONOR_RECORDS:
+        fake.donors.by_id[donor_id] = new_donor(id=donor_id, kind="person", name="Bienfaiteur", area=area, user_id=user)
+    return fake
 
 
 @pytest.fixture
@@ -133,9 +145,9 @@ def documents() -> FakeDocuments:
 def declared(
     store: FakeBequests, by: CallerContext = AGENT_16, value: str = "3000000", area: str = "/DZ/16"
 ) -> Bequest:
-    cmd = BequestIn(donor_id=None if by is DONOR or by is DONOR_2 else "donor-rec-1", area=area,
+    cmd = BequestIn(donor_id=None if by is DONOR or by is DONOR_2 else WALK_IN, area=area,
                     declared_value={"amount": value}, description="Un appartement F3")  # type: ignore[arg-type]  # fmt: skip
-    return cases.declare_bequest(store, RULES, by, cmd, keyed(by.user_id, f"declare-{next(ids)}", cmd))
+    return cases.declare_bequest(store, store.donors, RULES, by, cmd, keyed(by.user_id, f"declare-{next(ids)}", cmd))
 
 
 def attach(store: FakeBequests, documents: FakeDocuments, bequest: Bequest, by: CallerContext = AGENT_16) -> str:
@@ -191,9 +203,13 @@ def test_a_replayed_step_acts_once_and_a_reused_key_is_refused(store: FakeBeques
 
 
 def test_a_replayed_declaration_answers_the_first(store: FakeBequests) -> None:
-    cmd = BequestIn(donor_id="d", area="/DZ/16", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
-    first = cases.declare_bequest(store, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-once", cmd))
-    again = cases.declare_bequest(store, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-once", cmd))
+    cmd = BequestIn(donor_id=WALK_IN, area="/DZ/16", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
+    first = cases.declare_bequest(
+        store, store.donors, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-once", cmd)
+    )
+    again = cases.declare_bequest(
+        store, store.donors, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-once", cmd)
+    )
     assert again.id == first.id and len(store.by_id) == 1
 
 
@@ -247,7 +263,7 @@ def test_a_step_names_only_documents_of_its_own_bequest(store: FakeBequests, doc
 def test_areas_and_donors_see_only_their_own(store: FakeBequests, documents: FakeDocuments) -> None:
     of_16 = declared(store)
     of_donor = declared(store, by=DONOR, area="/DZ/31")
-    assert of_donor.donor_id == "donor-1" and of_donor.donor_user_id == "donor-1"
+    assert of_donor.donor_id == "rec-d1" and of_donor.donor_user_id == "donor-1"
     everything = BequestFilter()
     for caller, seen in [
         (DIRECTOR_16, {of_16.id}), (DIRECTOR_31, {of_donor.id}), (NATIONAL, {of_16.id, of_donor.id}),
@@ -267,22 +283,42 @@ def test_areas_and_donors_see_only_their_own(store: FakeBequests, documents: Fak
 
 
 def test_a_donor_declares_and_revokes_only_their_own(store: FakeBequests, documents: FakeDocuments) -> None:
-    cmd = BequestIn(donor_id="someone-else", area="/DZ/16", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
-    with pytest.raises(ValidationFailed) as refused:
-        cases.declare_bequest(store, RULES, DONOR, cmd, keyed(DONOR.user_id, "declare-other", cmd))
-    assert refused.value.details["code"] == "bequest_donor_not_self"
+    for other in ("rec-d2", WALK_IN, "no-such-donor"):  # another's record answers as a missing one
+        cmd = BequestIn(donor_id=other, area="/DZ/16", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
+        with pytest.raises(NotFound):
+            cases.declare_bequest(store, store.donors, RULES, DONOR, cmd, keyed(DONOR.user_id, f"declare-{other}", cmd))
+    stranger = person("donor-3", "donor", "/DZ")  # no donor record yet
+    with pytest.raises(NotFound) as missing:
+        declared(store, by=stranger)
+    assert missing.value.details["code"] == "donor_profile_missing" and not store.by_id
     own = declared(store, by=DONOR)
     with pytest.raises(NotFound):
         step(store, documents, DONOR_2, own, "revoke", StepIn(note="Pas le mien"))
+    with pytest.raises(Forbidden):  # a donor revokes, never takes the directorate's steps
+        policy.authorize(DONOR, cases.step_permission("notify"))
     assert step(store, documents, DONOR, own, "revoke", StepIn(note="J'ai changé d'avis")).state == "revoked"
 
 
-def test_staff_declare_only_in_their_area_and_name_the_donor(store: FakeBequests) -> None:
+def test_a_donor_user_reads_what_staff_declared_for_their_record(store: FakeBequests) -> None:
+    cmd = BequestIn(donor_id="rec-d1", area="/DZ/31", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
+    for_them = cases.declare_bequest(
+        store, store.donors, RULES, DIRECTOR_31, cmd, keyed("director-31", "for-donor-1", cmd)
+    )
+    assert for_them.donor_user_id == "donor-1"
+    assert cases.get_bequest(store, DONOR, for_them.id) == for_them
+    with pytest.raises(NotFound):
+        cases.get_bequest(store, DONOR_2, for_them.id)
+
+
+def test_staff_declare_only_in_their_area_for_a_donor_they_see(store: FakeBequests) -> None:
     with pytest.raises(Forbidden):
         declared(store, by=DIRECTOR_31, area="/DZ/16")
+    cmd = BequestIn(donor_id=WALK_IN, area="/DZ/31", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
+    with pytest.raises(NotFound):  # Alger's walk-in donor does not exist for Oran
+        cases.declare_bequest(store, store.donors, RULES, DIRECTOR_31, cmd, keyed("director-31", "alger-donor", cmd))
     cmd = BequestIn(area="/DZ/16", declared_value={"amount": "10"}, description="Un terrain")  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed) as refused:
-        cases.declare_bequest(store, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-nobody", cmd))
+        cases.declare_bequest(store, store.donors, RULES, AGENT_16, cmd, keyed(AGENT_16.user_id, "declare-nobody", cmd))
     assert refused.value.details["code"] == "bequest_donor_missing" and not store.by_id
 
 

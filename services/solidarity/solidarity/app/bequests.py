@@ -24,9 +24,12 @@ from common.contracts.events import BequestStageChanged
 from common.errors import Conflict, NotFound
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
 from common.refusals import invalid
+from solidarity.app import donors as donor_records
+from solidarity.app.ports import Donors
 from solidarity.domain import bequest_documents
 from solidarity.domain.bequest_documents import BequestDocument
 from solidarity.domain.bequests import AUTHORITIES, Bequest, BequestRules, Sight, Taken, declare
+from solidarity.domain.donors import Donor
 from solidarity.domain.money import Money
 
 ATTEMPTS = 5
@@ -50,9 +53,10 @@ def step_permission(step: str) -> str:
 
 
 def sight_of(caller: CallerContext) -> Sight:
-    if caller.has_any_role(*policy.READERS):
-        return Sight(scope=policy.scope(caller))
-    return Sight(donor_user_id=caller.user_id)
+    """Staff and auditors see their area; a donor user the bequests of their own donor record."""
+    if donor_records.is_self_service(caller):
+        return Sight(donor_user_id=caller.user_id)
+    return Sight(scope=policy.scope(caller))
 
 
 class Bequests(Protocol):
@@ -109,21 +113,29 @@ def _money(amount: Any) -> Money:
     return Money.of(amount.amount, amount.currency)
 
 
+def bequeather(donors: Donors, caller: CallerContext, cmd: BequestIn) -> Donor:
+    """The donor record of a declaration: a donor user's own, or one the staff sees (NotFound otherwise)."""
+    if donor_records.is_self_service(caller):
+        mine = donor_records.own(donors, caller)
+        return mine if cmd.donor_id in (None, mine.id) else donor_records.visible(donors, caller, cmd.donor_id)
+    policy.require_within(caller, cmd.area)
+    if not cmd.donor_id:
+        raise invalid("bequest_donor_missing", "staff name the donor (the donor record's id)")
+    return donor_records.visible(donors, caller, cmd.donor_id)
+
+
 def declare_bequest(
-    store: Bequests, rules: BequestRules, caller: CallerContext, cmd: BequestIn, key: KeyedRequest
+    store: Bequests, donors: Donors, rules: BequestRules, caller: CallerContext, cmd: BequestIn, key: KeyedRequest
 ) -> Bequest:
-    """A declared intention: a donor's own (their account is the donor), or staff's for a donor of their area."""
-    staff = caller.has_any_role(*policy.STAFF)
-    if staff:
-        policy.require_within(caller, cmd.area)
-        if not cmd.donor_id:
-            raise invalid("bequest_donor_missing", "staff name the donor (the donor record's id)")
-    elif cmd.donor_id not in (None, caller.user_id):
-        raise invalid("bequest_donor_not_self", "a donor declares their own bequest")
+    """A declared intention of a registered donor: a donor user's own, or staff's for a donor of their area.
+
+    A donor whose record is linked to a user account (``Donor.user_id``) reads it as theirs,
+    whoever declared it.
+    """
+    donor = bequeather(donors, caller, cmd)
     taken = Taken(now(), caller.user_id, key=key.scoped, fingerprint=key.fingerprint)
-    bequest = declare(id=store.new_id(), donor_id=cmd.donor_id or caller.user_id, area=cmd.area,
-                      declared_value=_money(cmd.declared_value), description=cmd.description, taken=taken,
-                      donor_user_id=None if staff else caller.user_id)  # fmt: skip
+    bequest = declare(id=store.new_id(), donor_id=donor.id, area=cmd.area, declared_value=_money(cmd.declared_value),
+                      description=cmd.description, taken=taken, donor_user_id=donor.user_id)  # fmt: skip
     rules.authority_for(bequest.declared_value)  # a value in a currency the thresholds do not know is refused now
     due = bequest.due_on(rules)
     return store.declare(bequest, key, _event(None, bequest, "declare", due))
