@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 import uuid
 from typing import Any
@@ -17,9 +18,11 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from scripts import generate
 from tests.integration.platform.conftest import auth, household, idem
 
 WILAYAS = 58
+REPORTING_PORT = next(s.port for s in generate.load().services if s.name == "reporting")
 
 
 async def sheet(gateway: httpx.AsyncClient, user: str, area: str | None = None) -> dict[str, Any]:
@@ -151,6 +154,26 @@ async def test_the_pdf_sheet_is_bilingual_and_says_who_it_is_for(gateway: httpx.
 async def test_a_malformed_area_is_refused(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get("/v1/reports/carte", params={"area": "Alger"}, headers=auth("national.officer"))
     assert response.status_code == 422
+
+
+async def test_reporting_exports_the_business_figures_of_the_read_models(gateway: httpx.AsyncClient) -> None:
+    """The gauges Prometheus scrapes from reporting equal the national sheet's figures (refreshed every 30 s)."""
+    metrics_url = f"http://127.0.0.1:{REPORTING_PORT}/metrics"
+
+    async def gauge_and_sheet() -> tuple[float | None, int]:
+        text = (await gateway.get(metrics_url)).text
+        found = re.search(r'^solidarity_business_households_registered\{area="/DZ"\} (\S+)$', text, re.MULTILINE)
+        national = await sheet(gateway, "national.officer")
+        return (float(found[1]) if found else None), national["totals"]["households"]
+
+    deadline = time.monotonic() + 75
+    while (got := await gauge_and_sheet())[0] != got[1]:
+        assert time.monotonic() < deadline, f"gauge {got[0]}, sheet {got[1]}"
+        await asyncio.sleep(2)
+    text = (await gateway.get(metrics_url)).text
+    for name in ("aid_decisions", "aid_disbursed_dzd", "signals_late", "urgent_regularisations_overdue",
+                 "figures_timestamp_seconds"):  # fmt: skip
+        assert f"solidarity_business_{name}" in text, name
 
 
 async def test_no_token_no_carte(gateway: httpx.AsyncClient) -> None:

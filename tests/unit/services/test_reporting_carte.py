@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -52,17 +53,19 @@ ROWS = registered("/DZ/16/1601", 40) + registered("/DZ/16/1602", 20) + registere
 
 
 @pytest.fixture
-def service() -> ReportingService:
-    made = worker_factory(ReportingService, carte_tallies=FakeTallies(ROWS), progress=FakeProgress(),
-                          settings=ReportingSettings())  # fmt: skip
-    return made
+def service(caller: Callable[..., CallerContext]) -> Callable[..., Any]:
+    """The service as a caller in ``area`` with ``roles`` sees it."""
+
+    def make(area: str, *roles: str) -> Any:
+        return worker_factory(ReportingService, caller=caller(area, *roles), carte_tallies=FakeTallies(ROWS),
+                              progress=FakeProgress(), settings=ReportingSettings())  # fmt: skip
+
+    return make
 
 
-def test_a_wilaya_director_reads_the_wilaya_and_its_communes(
-    service: ReportingService, caller: Callable[..., CallerContext]
-) -> None:
-    service.caller = caller("/DZ/16", "wilaya-director")
-    sheet = service.carte_sheet()
+def test_a_wilaya_director_reads_the_wilaya_and_its_communes(service: Callable[..., Any]) -> None:
+    reporting = service("/DZ/16", "wilaya-director")
+    sheet = reporting.carte_sheet()
     assert (sheet["area"], sheet["level"], sheet["suppressed"]) == ("/DZ/16", "wilaya", False)
     assert sheet["totals"]["households"] == 60
     assert [(c["area"], c["households"]) for c in sheet["children"]] == [("/DZ/16/1601", 40), ("/DZ/16/1602", 20)]
@@ -70,22 +73,18 @@ def test_a_wilaya_director_reads_the_wilaya_and_its_communes(
 
 
 @pytest.mark.parametrize("rpc", ["carte_sheet", "carte_map", "carte_pdf"])
-def test_an_area_outside_the_callers_is_not_found(
-    service: ReportingService, caller: Callable[..., CallerContext], rpc: str
-) -> None:
-    service.caller = caller("/DZ/16", "wilaya-director")
+def test_an_area_outside_the_callers_is_not_found(service: Callable[..., Any], rpc: str) -> None:
+    reporting = service("/DZ/16", "wilaya-director")
     with pytest.raises(NotFound):
-        getattr(service, rpc)("/DZ/31")
+        getattr(reporting, rpc)("/DZ/31")
 
 
-def test_the_national_sheet_lists_the_58_wilayas_and_a_donor_reads_it_suppressed(
-    service: ReportingService, caller: Callable[..., CallerContext]
-) -> None:
-    service.caller = caller("/DZ", "national-officer")
-    staff = service.carte_sheet()
+def test_the_national_sheet_lists_the_58_wilayas_and_a_donor_reads_it_suppressed(service: Callable[..., Any]) -> None:
+    reporting = service("/DZ", "national-officer")
+    staff = reporting.carte_sheet()
     assert len(staff["children"]) == 58
-    service.caller = caller("/DZ", "donor")
-    public = service.carte_sheet()
+    reporting = service("/DZ", "donor")
+    public = reporting.carte_sheet()
     lines = {c["area"]: c for c in public["children"]}
     assert public["suppressed"] is True
     assert lines["/DZ/31"]["households"] is None and "households" in lines["/DZ/31"]["hidden"]
@@ -94,32 +93,28 @@ def test_the_national_sheet_lists_the_58_wilayas_and_a_donor_reads_it_suppressed
     assert lines["/DZ/05"]["households"] == 0  # nothing recorded: zero is no small cell
 
 
-def test_a_role_without_report_access_is_refused(
-    service: ReportingService, caller: Callable[..., CallerContext]
-) -> None:
-    service.caller = caller("/DZ", "someone-else")
+def test_a_role_without_report_access_is_refused(service: Callable[..., Any]) -> None:
+    reporting = service("/DZ", "someone-else")
     with pytest.raises(Forbidden):
-        service.carte_sheet()
+        reporting.carte_sheet()
 
 
-def test_the_map_and_the_pdf_are_files(service: ReportingService, caller: Callable[..., CallerContext]) -> None:
-    service.caller = caller("/DZ/16", "wilaya-director")
-    picture = service.carte_map(None, "coverage")
+def test_the_map_and_the_pdf_are_files(service: Callable[..., Any]) -> None:
+    reporting = service("/DZ/16", "wilaya-director")
+    picture = reporting.carte_map(None, "coverage")
     assert picture["media_type"] == "image/png"
     assert base64.b64decode(picture["content_base64"]).startswith(b"\x89PNG")
-    document = service.carte_pdf()
+    document = reporting.carte_pdf()
     assert (document["filename"], document["media_type"]) == ("carte-sociale-DZ-16.pdf", "application/pdf")
     assert base64.b64decode(document["content_base64"]).startswith(b"%PDF")
 
 
-def test_no_map_for_a_commune_nor_for_an_unknown_indicator(
-    service: ReportingService, caller: Callable[..., CallerContext]
-) -> None:
-    service.caller = caller("/DZ/16/1601", "social-worker")
+def test_no_map_for_a_commune_nor_for_an_unknown_indicator(service: Callable[..., Any]) -> None:
+    reporting = service("/DZ/16/1601", "social-worker")
     with pytest.raises(ValidationFailed) as refused:
-        service.carte_map()
+        reporting.carte_map()
     assert refused.value.details["code"] == "no_boundaries"
     with pytest.raises(ValidationFailed) as unknown:
-        service.carte_map(None, "wealth")
+        reporting.carte_map(None, "wealth")
     assert unknown.value.details["code"] == "unknown_indicator"
-    assert service.carte_pdf()["filename"] == "carte-sociale-DZ-16-1601.pdf"  # a sheet without a map
+    assert reporting.carte_pdf()["filename"] == "carte-sociale-DZ-16-1601.pdf"  # a sheet without a map
