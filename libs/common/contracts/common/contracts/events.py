@@ -195,6 +195,11 @@ class BequestStageChanged(Event):
     to_state: str
     overdue: bool = False
     due_on: date | None = Field(default=None, description="when the new state's step is due (None: no deadline)")
+    realisation: Literal["cash", "real_estate", "movable_goods"] | None = Field(
+        default=None, description="on 'realise': how it was realised (cash is money the directorate received)"
+    )
+    amount_minor: int | None = Field(default=None, description="on 'realise': the amount realised, in minor units")
+    currency: str | None = None
 
 
 class DonationRecorded(Event):
