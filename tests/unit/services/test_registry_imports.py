@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -395,6 +396,28 @@ def test_the_candidates_kept_are_those_sharing_most_keys(database: Any, monkeypa
     [review] = database["duplicate_reviews"].find({})
     assert (review["held"], review["existing"]) == (str(same), str(registered))
     assert relative != registered
+
+
+def test_a_household_is_compared_with_its_best_ranked_candidates_per_member(
+    database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports, "DEFAULT_POLICY", replace(DEFAULT_POLICY, compared_per_member=1))
+    compared: list[list[ObjectId]] = []
+    findings = imports.findings
+
+    def spy(new: Any, candidates: list[dict[str, Any]]) -> Any:
+        compared.append([doc["_id"] for doc in candidates])
+        return findings(new, candidates)
+
+    monkeypatch.setattr(imports, "findings", spy)
+    area = "/DZ/16/1601"
+    store(database, area, member("Yacine", "Haddad", "2001-01-20", "+213550112233"))  # the phone only
+    registered = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    same = store(database, area, member("Mohamed", "Benali", "1958-03-14", "+213550112233"))
+    pair = store(database, area, member("Mohamed", "Benali", "1958-03-14"), member("Yacine", "Haddad", "2001-01-20"))
+    screening(database).commit(Written([same, pair]))
+    assert compared[0] == [registered]  # one member: one candidate, the one sharing most keys
+    assert len(compared[1]) == 2  # two members: two
 
 
 def test_an_updated_household_like_a_registered_one_is_queued_not_held(database: Any) -> None:

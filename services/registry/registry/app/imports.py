@@ -45,7 +45,7 @@ from registry.app.ports import (
     ReviewRepository,
     UploadRepository,
 )
-from registry.dedup import searched
+from registry.dedup import DEFAULT_POLICY, searched
 from registry.domain.uploads import MAX_PART_BYTES, UPLOAD_ID
 from registry.duplicates import findings, person_records
 from registry.importing.formats import FORMATS, FileFormat, RawRow, read_rows
@@ -91,7 +91,8 @@ class ScreeningWriter:
     ``dedup_keys`` index). Each searches its rarest keys within the policy's budget
     (``registry.dedup.searched``), so a screen's work stays bounded as the registry
     grows. A household's candidates are ranked by how many searched keys they share
-    with it, so that the ``CANDIDATE_LIMIT`` kept are the likeliest.
+    with it, and the likeliest compared (``DedupPolicy.compared_per_member``, at most
+    ``CANDIDATE_LIMIT``).
     """
 
     def __init__(self, writer: HouseholdWriter, households: ImportedHouseholdStore, reviews: ReviewRepository) -> None:
@@ -145,7 +146,7 @@ class ScreeningWriter:
                 if other["_id"] != doc["_id"]
                 # a household created in this chunk is screened itself, against the older ones
                 and not (other["_id"] in new and (doc["_id"] not in new or other["_id"] > doc["_id"]))
-            ][:CANDIDATE_LIMIT]
+            ][: _compared(doc)]
             found = findings(person_records(str(doc["_id"]), doc["area"], doc.get("members", [])), candidates)
             if not found:
                 continue
@@ -167,6 +168,11 @@ def _searched(doc: dict[str, Any], sizes: dict[str, int]) -> list[str]:
     keys = doc.get("dedup_keys") or []
     others = {key: sizes.get(key, 0) - 1 for key in keys}  # the household is written: its blocks count it
     return searched(others, members=len(doc.get("members") or ()))
+
+
+def _compared(doc: dict[str, Any]) -> int:
+    """How many of a written household's ranked candidates it is compared with."""
+    return min(CANDIDATE_LIMIT, DEFAULT_POLICY.compared_per_member * max(1, len(doc.get("members") or ())))
 
 
 def _blocks(pool: list[dict[str, Any]], wanted: set[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
