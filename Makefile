@@ -1,5 +1,5 @@
 # The two commands: `make run` starts the platform, `make test` runs every test.
-.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille bench-smoke topology generate
+.PHONY: run stop restart status test lint bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille bench-reporting bench-smoke topology generate
 
 run:
 	scripts/platform.sh up
@@ -46,8 +46,11 @@ bench-solidarity:
 bench-veille:
 	.venv/bin/python -m bench.veille_bench $(BENCH_ARGS)
 
+bench-reporting:
+	.venv/bin/python -m bench.reporting_bench $(BENCH_ARGS)
+
 bench-smoke:
-	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille BENCH_ARGS=--smoke
+	$(MAKE) bench-rpc bench-gateway bench-eligibility bench-db bench-solidarity bench-veille bench-reporting BENCH_ARGS=--smoke
 
 # Every registration of the services (compose, k8s, Prometheus, topology, platform.sh, Dockerfile,
 # pyproject.toml, docs/conventions.md) from gateway/service.toml and services/*/service.toml.
