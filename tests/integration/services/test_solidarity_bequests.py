@@ -150,6 +150,8 @@ def test_the_lifecycle_over_the_real_stack_with_its_events(
     steps = eventually(lambda: [e.step for e in events() if e.bequest_id == bequest_id] if len(events()) >= 6 else None)
     assert steps == ["declare", "notify", "accept", "value", "realise", "close"]
     assert all(e.area == "/DZ/16" for e in events())
+    realised = next(e for e in events() if e.step == "realise")
+    assert (realised.realisation, realised.amount_minor, realised.currency) == ("cash", 305000050, "DZD")
     stored = eventually(lambda: db.bequests.find_one({"_id": ObjectId(bequest_id), "_outbox": []}))
     assert stored["version"] == 6 and stored["history"][1]["key"].endswith("|notify-it-1")  # the relay drained it
 

@@ -188,6 +188,9 @@ def test_the_lifecycle_by_the_competent_authority_with_documents_and_events(
         ("declare", None, "declared"), ("notify", "declared", "notified"), ("accept", "notified", "accepted"),
         ("value", "accepted", "valued"), ("realise", "valued", "realised"), ("close", "realised", "closed"),
     ]  # fmt: skip
+    realised = next(e for e in store.events if e.step == "realise")
+    assert (realised.realisation, realised.amount_minor, realised.currency) == ("real_estate", 310000000, "DZD")
+    assert all(e.amount_minor is None for e in store.events if e.step != "realise")
     listed = cases.list_documents(store, documents, AGENT_16, bequest.id)
     assert [steps for _, steps in listed] == [["notify"], ["accept"], ["value"], ["realise"]]
 

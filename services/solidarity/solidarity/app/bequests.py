@@ -6,8 +6,9 @@ Every step runs like ``assistance.app.steps``: read, replay if the caller's idem
 is already in the history, decide the step in the domain, write guarded on the version read,
 and decide again from the new state when a concurrent step won the guard.
 
-Seam: a cash realisation does not record a gift yet (the gifts' port is not there); the
-realised amount stays on the bequest, and its ``bequest_stage_changed`` event says so.
+Seam: a cash realisation records no gift here (the gift's donor, area and receipt belong to
+the gifts' use cases and their checks): the realised amount stays on the bequest, and its
+``bequest_stage_changed`` event carries the form and the amount for a consumer to count it.
 """
 
 from __future__ import annotations
@@ -105,8 +106,19 @@ def _visible(store: Bequests, caller: CallerContext, bequest_id: str) -> Bequest
 
 
 def _event(read: Bequest | None, moved: Bequest, step: str, due: date | None) -> BequestStageChanged:
-    return BequestStageChanged(bequest_id=moved.id, area=moved.area, step=step,
-                               from_state=read.state if read else None, to_state=moved.state, due_on=due)  # fmt: skip
+    """The announcement of a step: ids, area and states; on a realisation, its form and amount (never the donor)."""
+    realised = moved.realised if step == "realise" else None
+    return BequestStageChanged(
+        bequest_id=moved.id,
+        area=moved.area,
+        step=step,
+        from_state=read.state if read else None,
+        to_state=moved.state,
+        due_on=due,
+        realisation=moved.realisation if realised else None,
+        amount_minor=realised.minor if realised else None,
+        currency=realised.currency if realised else None,
+    )
 
 
 def _money(amount: Any) -> Money:
