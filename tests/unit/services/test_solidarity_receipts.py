@@ -338,3 +338,14 @@ def test_recovery_completes_a_pending_number_whose_gift_was_receipted_under_it()
     assert done == {"completed": 1, "voided": 0, "unused": 0}
     completed = d.register.get(str(number))
     assert completed is not None and completed.gift_ids == ("g-1",) and completed.state == "valid"
+
+
+def test_a_refunded_gift_leaves_no_valid_receipt() -> None:
+    d = desk(gift())
+    issued = receipting.issue_for_gift(d, AGENT_16, "g-1", key("g-1"), TODAY)
+    refunded = d.gifts.get("g-1").refunded("chèque rejeté")  # type: ignore[union-attr]
+    void = receipting.void_with_gift(d, refunded, "u-1")
+    assert void is not None and (void.number, void.state) == (issued.number, "cancelled")
+    assert void.reason == "don remboursé : chèque rejeté"
+    assert receipting.void_with_gift(d, refunded, "u-1") is None  # once
+    assert receipting.void_with_gift(d, gift("g-2"), "u-1") is None  # never receipted

@@ -226,6 +226,21 @@ def _visible_donor(desk: Desk, caller: CallerContext, donor_id: str) -> Donor:
     return policy.visible_or_404(found, lambda donor: scope.contains(donor.area), "donor")
 
 
+WITHDRAWN = {"cancelled": "don annulé", "refunded": "don remboursé"}
+
+
+def void_with_gift(desk: Desk, gift: Gift, by: str) -> Receipt | None:
+    """The valid receipt of a gift just cancelled or refunded, made void with the gift's reason (None: it had none).
+
+    For the gifts use case to call once the withdrawal is stored: a refunded gift keeps no valid receipt.
+    """
+    receipt = desk.register.get(gift.receipt_number) if gift.receipt_number else None
+    if receipt is None or receipt.state != "valid" or gift.state not in WITHDRAWN:
+        return None
+    void = receipt.cancelled(f"{WITHDRAWN[gift.state]} : {gift.reason or '-'}")
+    return void if desk.register.cancel(void, cancelled(void, None), by) else None
+
+
 def printable(
     desk: Desk, campaigns: Campaigns, caller: CallerContext, number: str
 ) -> tuple[Receipt, str | None, tuple[str, str] | None]:
