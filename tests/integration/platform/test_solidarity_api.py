@@ -242,3 +242,68 @@ async def test_progress_counts_standing_gifts_and_bad_gifts_store_nothing(
     assert refused.status_code == 409 and refused.json()["details"]["code"] == "campaign_not_open"
     progress = ok(await gateway.get(progress_path, headers=auth("auditor.demo")))
     assert progress["gifts"] == 2 and progress["raised"] == {"DZD": 200000}
+
+
+async def test_pledges_by_role_and_area_and_a_statement_that_pays_one_once(
+    gateway: httpx.AsyncClient, world: World
+) -> None:
+    donor16, donor31 = world.donors["worker.1601"], world.donors["worker.3101"]
+    body = {"donor_id": donor16["id"], "total": {"amount": "900"}, "monthly": 3, "first_due": day(10)}
+    pledge = ok(await gateway.post("/v1/pledges", json=body, headers=auth("worker.1601", **idem())), 201)
+    assert pledge["area"] == "/DZ/16/1601" and pledge["fulfilment"] == "pending"
+    mine = {"total": {"amount": "100"}, "instalments": [{"due_on": day(5), "amount": "100"}]}
+    own = ok(await gateway.post("/v1/pledges", json=mine, headers=auth("donor.demo", **idem())), 201)
+    assert own["donor_id"] == world.donors["donor.demo"]["id"]
+    seen_by = {
+        pledge["id"]: {
+            "national.officer",
+            "director.16",
+            "agent.16",
+            "worker.1601",
+            "coordinator.1601",
+            "auditor.demo",
+        },
+        own["id"]: {"national.officer", "director.16", "agent.16", "auditor.demo", "donor.demo"},
+    }
+    for user in USERS:
+        for pledge_id, seers in seen_by.items():
+            path = f"/v1/pledges/{pledge_id}"
+            if user in seers:
+                assert ok(await gateway.get(path, headers=auth(user)))["id"] == pledge_id
+            else:
+                await same_as_missing(gateway, user, "GET", path, pledge_id)
+    await same_as_missing(
+        gateway, "worker.3101", "POST", f"/v1/pledges/{pledge['id']}/payments", pledge["id"], json={"amount": "1"}
+    )
+    donor2 = ok(await gateway.get("/v1/pledges", headers=auth("donor2.demo")))
+    assert own["id"] not in {p["id"] for p in donor2["items"]}
+
+    bad = {"donor_id": donor31["id"], "total": {"amount": "300"}, "instalments": [{"due_on": day(3), "amount": "200"}]}
+    refused = await gateway.post("/v1/pledges", json=bad, headers=auth("worker.3101", **idem()))
+    assert refused.status_code == 422 and refused.json()["details"]["code"] == "instalments_sum_mismatch"
+
+    today = day(0)
+    csv = f"date;amount;reference;label\n{today};300,00;{pledge['reference']};Virement\n{today};7;INCONNU-9;x\n"
+    headers = {"Content-Type": "text/csv"}
+    first = ok(await gateway.post("/v1/statements", content=csv, headers=auth("director.16", **idem(), **headers)), 201)
+    assert [m["pledge_id"] for m in first["matched_pledges"]] == [pledge["id"]]
+    assert [u["reason"] for u in first["unmatched"]] == ["no_known_reference"]
+    again = ok(await gateway.post("/v1/statements", content=csv, headers=auth("director.16", **idem(), **headers)), 201)
+    assert not again["matched_pledges"] and sorted(again["already_imported"]) == [2]
+    paid = ok(await gateway.get(f"/v1/pledges/{pledge['id']}", headers=auth("agent.16")))
+    assert paid["paid"]["amount_minor"] == 30000 and paid["fulfilment"] == "partial"
+
+    for content, media_type in ((b"%PDF-1.7\x00\x00", "text/csv"), (b'{"a": 1}', "application/json")):
+        refused = await gateway.post(
+            "/v1/statements", content=content, headers=auth("director.16", **idem(), **{"Content-Type": media_type})
+        )
+        assert refused.status_code == 422 and refused.json()["details"]["code"] == "statement_not_csv", refused.text
+    for user in ("worker.1601", "auditor.demo", "donor.demo"):
+        denied = await gateway.post("/v1/statements", content=csv, headers=auth(user, **idem(), **headers))
+        assert denied.status_code == 403
+
+
+async def test_donors_never_see_beneficiaries(gateway: httpx.AsyncClient) -> None:
+    for path in ("/v1/households", "/v1/aid-requests", "/v1/cases"):
+        for user in DONORS:
+            assert (await gateway.get(path, headers=auth(user))).status_code == 403, (user, path)
