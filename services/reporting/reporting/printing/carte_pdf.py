@@ -162,8 +162,10 @@ def _table(page: _Page, sheet: IndicatorSheet, y: float) -> None:
     for line in sheet.children:
         if y > PAGE_HEIGHT - MARGIN - 8:
             y = header(page.new_page())
-        page.text(name(line.area, "fr"), "fr", x=MARGIN, w=name_w / 2, size=7.5, y=y)
-        bottom = page.text(name(line.area, "ar"), "ar", x=MARGIN + name_w / 2, w=name_w / 2 - 2, size=8, y=y)
+        fr, ar = name(line.area, "fr"), name(line.area, "ar")
+        bottom = page.text(fr, "fr", x=MARGIN, w=name_w / 2, size=7.5, y=y)
+        if ar != fr:  # a commune or a cell is named by its code alone
+            bottom = max(bottom, page.text(ar, "ar", x=MARGIN + name_w / 2, w=name_w / 2 - 2, size=8, y=y))
         for i, key in enumerate(COLUMNS):
             page.text(_value(line, key, "fr"), "fr", x=MARGIN + name_w + i * col_w, w=col_w, size=8, align="C", y=y)
         y = bottom + 0.6
