@@ -201,6 +201,13 @@ def test_a_replayed_step_acts_once_and_a_reused_key_is_refused(store: FakeBeques
     first = step(store, documents, AGENT_16, bequest, "notify", StepIn(documents=[will]), key="notify-key-1")
     again = step(store, documents, AGENT_16, bequest, "notify", StepIn(documents=[will]), key="notify-key-1")
     assert again == first and len(store.events) == 2
+    decision = AcceptIn(documents=[will], charges=["Prières"])
+    accepted = step(store, documents, DIRECTOR_16, first, "accept", decision, key="accept-key-1")
+    report = attach(store, documents, accepted)
+    step(store, documents, AGENT_16, accepted, "value", ValueIn(documents=[report], valuation={"amount": "9"}))  # type: ignore[arg-type]
+    later = step(store, documents, AGENT_16, bequest, "notify", StepIn(documents=[will]), key="notify-key-1")
+    assert later == first  # a replay answers the first result, not what followed
+    assert step(store, documents, DIRECTOR_16, first, "accept", decision, key="accept-key-1") == accepted
     with pytest.raises(IdempotencyKeyReused):
         step(store, documents, AGENT_16, first, "revoke", StepIn(note="Non"), key="notify-key-1")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -127,3 +128,17 @@ def test_bad_facts_are_refused() -> None:
     valued = accepted.valued(taken(3, "d"), Money.of("10", "DZD"))
     refused("bequest_realisation_unknown", valued.realised_as, taken(4, "d"), "shares", Money.of("10", "DZD"))
     refused("currency_mismatch", RULES.authority_for, Money.of("10", "EUR"))
+
+
+def test_a_bequest_as_after_each_step_is_the_bequest_that_step_made() -> None:
+    steps = [declared()]
+    steps.append(steps[-1].notified(taken(5, "doc-will")))
+    steps.append(steps[-1].accepted(taken(20, "doc"), authority="wilaya-director", rules=RULES, charges=["prayers"]))
+    steps.append(steps[-1].valued(taken(40, "doc"), Money.of("3200000", "DZD")))
+    steps.append(steps[-1].realised_as(taken(90, "doc"), "cash", Money.of("3150000", "DZD")))
+    steps.append(steps[-1].closed(taken(95)))
+    steps = [replace(b, version=n + 1) for n, b in enumerate(steps)]
+    final = steps[-1]
+    assert [final.as_after(n) for n in range(len(steps))] == steps
+    refused_ = declared().notified(taken(1, "d")).refused(taken(2, "d", note="non"), authority="wilaya-director")
+    assert refused_.as_after(1) == replace(declared().notified(taken(1, "d")), accepted_by=None, version=2)

@@ -204,13 +204,13 @@ def take_step(
     body: StepIn,
     key: KeyedRequest,
 ) -> Bequest:
-    """Take ``step`` once per caller's key: the bequest after it (a replay answers it as it now stands)."""
+    """Take ``step`` once per caller's key: the bequest after it (a replay answers it as it stood then)."""
     decide = _decision(step, caller, rules, body)
     for _ in range(ATTEMPTS):
         read = _visible(store, caller, bequest_id)
         replayed = [{"by": r.by, "key": r.key, FINGERPRINT_FIELD: r.fingerprint, "step": r.step} for r in read.history]
-        if key.entry_in(replayed) is not None:
-            return read
+        if (entry := key.entry_in(replayed)) is not None:
+            return read.as_after(replayed.index(entry))  # type: ignore[arg-type]
         taken = Taken(now(), caller.user_id, tuple(body.documents), body.note, key.scoped, key.fingerprint)
         moved = decide(read, taken)
         _require_attached(documents, read.id, taken.documents)

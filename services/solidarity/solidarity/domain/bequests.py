@@ -153,6 +153,32 @@ class Bequest:
         due = self.due_on(rules)
         return due is not None and as_of > due
 
+    def as_after(self, index: int) -> Bequest:
+        """The bequest as it stood right after its ``index``-th step (0: declared): what a replayed step answers.
+
+        Each step is one version, and the facts a step records (decision, valuation,
+        realisation) are the ones its own step names, so they are known from the history.
+        """
+        history = self.history[: index + 1]
+        taken = {record.step for record in history}
+        state: BequestState = "declared"
+        for record in history[1:]:
+            state = LIFECYCLE[state][record.step]
+        decided = bool(taken & {"accept", "refuse"})
+        return replace(
+            self,
+            state=state,
+            entered_state_on=history[-1].at.date(),
+            history=history,
+            accepted_by=self.accepted_by if decided else None,
+            charges=self.charges if "accept" in taken else (),
+            valuation=self.valuation if "value" in taken else None,
+            realisation=self.realisation if "realise" in taken else None,
+            realised=self.realised if "realise" in taken else None,
+            version=index + 1,
+            marked_overdue=False,
+        )
+
     def notified(self, taken: Taken) -> Bequest:
         """The will or the succession is notified (the intention can no longer be revoked)."""
         return self._step("notify", taken)
