@@ -181,6 +181,10 @@ ROUTES: list[tuple[str, str, str, Any]] = [
         )
     ),
     ("POST", "/v1/bequest-documents", "solidarity.attach_bequest_document", b"%PDF-1.4\n%%EOF\n"),
+    ("POST", "/v1/gifts/{gift_id}/receipt", "solidarity.issue_receipt", None),
+    ("POST", "/v1/receipts/annual", "solidarity.annual_receipt", {"donor_id": OID, "year": 2026}),
+    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/cancel", "solidarity.cancel_receipt", {"reason": "Montant faux"}),
+    ("POST", "/v1/receipts/{issuer}/{year}/{sequence}/reissue", "solidarity.reissue_receipt", {"reason": "Nom erroné"}),
     ("POST", "/v1/reports/periods/{period}/close", "reporting.close_report", {}),
     ("PUT", "/v1/reports/periods/{period}/action-plan", "reporting.set_action_plan", {"text": "Visiter les foyers"}),
 ]
@@ -200,7 +204,7 @@ def concrete(path: str) -> str:
         "pledge_id",
     ):
         path = path.replace("{" + name + "}", OID)
-    return path.replace("{period}", "2026-Q2")
+    return path.replace("{issuer}/{year}/{sequence}", "DAS-16/2026/000123").replace("{period}", "2026-Q2")
 
 
 async def send(client: httpx.AsyncClient, keys: Keys, method: str, path: str, body: Any) -> httpx.Response:
