@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from common import areas, refusals
 from common.errors import Conflict
-from reporting.app.ports import Checkpoint, File, Prior
-from reporting.domain.events import Effects, HouseholdFact, LoggedEvent
+from reporting.app.ports import Checkpoint, File
+from reporting.domain.events import Folded, HouseholdFact, LoggedEvent
 from reporting.domain.report import HEADLINE, Snapshot, TallyRow
 
 
@@ -46,62 +46,70 @@ class FakeProjection:
     def __init__(self) -> None:
         self.holder: str | None = None
         self.applied_through = 0
+        self.applying_through = 0
         self.as_of: datetime | None = None
 
     def acquire(self, token: str) -> Checkpoint | None:
         if self.holder is not None:
             return None
         self.holder = token
-        return Checkpoint(self.applied_through, self.as_of)
+        return Checkpoint(self.applied_through, self.as_of, self.applying_through)
+
+    def begin(self, token: str, seq: int) -> None:
+        assert self.holder == token
+        self.applying_through = seq
 
     def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
         assert self.holder == token
-        self.applied_through, self.as_of = seq, as_of
+        self.applied_through, self.applying_through, self.as_of = seq, seq, as_of
 
     def restart(self, token: str) -> None:
-        self.applied_through, self.as_of = 0, None
+        self.applied_through, self.applying_through, self.as_of = 0, 0, None
 
     def release(self, token: str) -> None:
         if self.holder == token:
             self.holder = None
 
     def checkpoint(self) -> Checkpoint:
-        return Checkpoint(self.applied_through, self.as_of)
+        return Checkpoint(self.applied_through, self.as_of, self.applying_through)
 
 
 class FakeReadModels:
     def __init__(self) -> None:
-        self.households: dict[str, tuple[int, HouseholdFact | None, HouseholdFact]] = {}  # id -> (seq, before, now)
+        self.households_by_id: dict[str, tuple[int, HouseholdFact | None, HouseholdFact]] = {}  # (seq, before, now)
         self.grants: dict[str, int] = {}
         self.tallies: dict[tuple[str, str, str, str, str], list[int]] = {}  # -> [count, amount, seq]
 
-    def household(self, household_id: str, seq: int) -> Prior:
-        held = self.households.get(household_id)
-        if held is None:
-            return Prior(None)
-        if held[0] > seq:
-            return Prior(None, later=True)
-        return Prior(held[1] if held[0] == seq else held[2])
+    def households(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
+        found: dict[str, HouseholdFact | None] = {}
+        for household_id in ids & self.households_by_id.keys():
+            held, before, now = self.households_by_id[household_id]
+            if held > seq:
+                return None
+            found[household_id] = before if held == seq else now
+        return found
 
-    def mark_grant(self, key: str, seq: int) -> bool:
-        return self.grants.setdefault(key, seq) == seq
+    def mark_grants(self, keys: set[str], seq: int) -> set[str]:
+        return {key for key in keys if self.grants.setdefault(key, seq) == seq}
 
-    def apply(self, seq: int, effects: Effects) -> None:
-        for place in areas.ancestors(effects.area):
-            for delta in effects.deltas:
-                key = (place, effects.quarter, delta.measure, delta.programme, delta.category)
-                tally = self.tallies.setdefault(key, [0, 0, 0])
-                if tally[2] < seq:
-                    tally[0] += delta.count
-                    tally[1] += delta.amount
-                    tally[2] = seq
-        if effects.household is not None:
-            held = self.households.get(effects.household.household_id)
+    def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
+        summed: dict[tuple[str, str, str, str, str], list[int]] = {}
+        for (area, quarter, measure, programme, category), (count, amount) in folded.tallies.items():
+            for place in areas.ancestors(area):
+                total = summed.setdefault((place, quarter, measure, programme, category), [0, 0])
+                total[0] += count
+                total[1] += amount
+        for key, (count, amount) in summed.items():
+            tally = self.tallies.setdefault(key, [0, 0, 0])
+            if tally[2] < seq:
+                tally[:] = [tally[0] + count, tally[1] + amount, seq]
+        for household_id, fact in folded.households.items():
+            held = self.households_by_id.get(household_id)
             if held is None or held[0] < seq:
-                self.households[effects.household.household_id] = (seq, held[2] if held else None, effects.household)
+                self.households_by_id[household_id] = (seq, before.get(household_id), fact)
 
     def clear(self) -> None:
-        self.households.clear()
+        self.households_by_id.clear()
         self.grants.clear()
         self.tallies.clear()
 

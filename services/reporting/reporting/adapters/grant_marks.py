@@ -1,6 +1,6 @@
 """Grant marks (collection ``grant_marks``): the first grant of a household per quarter and programme.
 
-The mark keeps the number of the entry that made it, so that entry applied again is still the first.
+A mark keeps the number of the batch that made it, so that batch applied again still finds its marks first.
 """
 
 from __future__ import annotations
@@ -8,20 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
+
+DUPLICATE_KEY = 11000
 
 
 class MongoGrantMarks:
     def __init__(self, database: Database[Any]) -> None:
         self.collection = database["grant_marks"]
 
-    def mark(self, key: str, seq: int) -> bool:
+    def mark(self, keys: set[str], seq: int) -> set[str]:
         try:
-            self.collection.insert_one({"_id": key, "seq": seq})
-        except DuplicateKeyError:
-            held = self.collection.find_one({"_id": key}) or {}
-            return bool(held.get("seq") == seq)
-        return True
+            self.collection.insert_many([{"_id": key, "seq": seq} for key in sorted(keys)], ordered=False)
+        except BulkWriteError as exc:
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
+                raise
+            taken = {error["op"]["_id"] for error in exc.details["writeErrors"]}
+            ours = {doc["_id"] for doc in self.collection.find({"_id": {"$in": sorted(taken)}, "seq": seq}, {"_id": 1})}
+            return (keys - taken) | ours
+        return set(keys)
 
     def clear(self) -> None:
         self.collection.delete_many({})

@@ -1,44 +1,66 @@
 """Household facts (collection ``household_facts``): area, members, band and merge of each household.
 
-Each write keeps the state before it (``before``) with the number of the entry that made
-it (``seq``): an entry applied again reads the household as it was before that entry, and
-an entry older than the household's ``seq`` was applied in full (tallies are written
-before the fact) and is skipped.
+A batch writes the households it changed with the number of its last entry (``seq``) and
+each one's state before the batch (``before``): a batch applied again reads the households
+as they were before it. A household whose ``seq`` is beyond the batch was written by a
+later batch (facts are written after tallies), so the batch was applied in full.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from common import areas
-from reporting.app.ports import Prior
 from reporting.domain.events import HouseholdFact
+
+DUPLICATE_KEY = 11000
 
 
 class MongoHouseholdFacts:
     def __init__(self, database: Database[Any]) -> None:
         self.collection = database["household_facts"]
 
-    def get(self, household_id: str, seq: int) -> Prior:
-        doc = self.collection.find_one({"_id": household_id})
-        if doc is None:
-            return Prior(None)
-        if doc.get("seq", 0) > seq:
-            return Prior(None, later=True)
-        if doc.get("seq") == seq:
-            before = doc.get("before")
-            return Prior(None if before is None else HouseholdFact(household_id, **before))
-        return Prior(_fact(doc))
+    def before(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
+        found: dict[str, HouseholdFact | None] = {}
+        for doc in self.collection.find({"_id": {"$in": sorted(ids)}}):
+            held = doc.get("seq", 0)
+            if held > seq:
+                return None
+            if held == seq:
+                state = doc.get("before")
+                found[doc["_id"]] = None if state is None else HouseholdFact(doc["_id"], **state)
+            else:
+                found[doc["_id"]] = _fact(doc)
+        return found
 
-    def save(self, seq: int, fact: HouseholdFact) -> None:
-        doc = self.collection.find_one({"_id": fact.household_id})
-        if doc is not None and doc.get("seq", 0) >= seq:
-            return  # saved already by this entry (or a later one)
-        before = None if doc is None else _state(_fact(doc))
-        values = {**_state(fact), "area_ancestors": areas.ancestors(fact.area), "seq": seq, "before": before}
-        self.collection.update_one({"_id": fact.household_id}, {"$set": values}, upsert=True)
+    def save(self, seq: int, facts: Mapping[str, HouseholdFact], before: Mapping[str, HouseholdFact | None]) -> None:
+        if not facts:
+            return
+        writes = [
+            UpdateOne(
+                {"_id": household_id, "$or": [{"seq": {"$lt": seq}}, {"seq": {"$exists": False}}]},
+                {
+                    "$set": {
+                        **_state(fact),
+                        "area_ancestors": areas.ancestors(fact.area),
+                        "seq": seq,
+                        "before": None if (old := before.get(household_id)) is None else _state(old),
+                    }
+                },
+                upsert=True,
+            )
+            for household_id, fact in facts.items()
+        ]
+        try:
+            self.collection.bulk_write(writes, ordered=False)
+        except BulkWriteError as exc:  # a household this batch already saved: its upsert finds the _id taken
+            if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
+                raise
 
     def clear(self) -> None:
         self.collection.delete_many({})

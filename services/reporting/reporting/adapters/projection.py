@@ -42,18 +42,26 @@ class MongoProjection:
             doc = self.collection.find_one_and_update(free, claim, return_document=ReturnDocument.AFTER)
             if doc is None:
                 return None
-        return Checkpoint(doc["applied_through"], doc.get("as_of"))
+        return _checkpoint(doc)
+
+    def begin(self, token: str, seq: int) -> None:
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"applying_through": seq}})
 
     def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
-        values = {"applied_through": seq, "as_of": as_of, "until": clock.now() + LEASE}
+        values = {"applied_through": seq, "applying_through": seq, "as_of": as_of, "until": clock.now() + LEASE}
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": values})
 
     def restart(self, token: str) -> None:
-        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"applied_through": 0, "as_of": None}})
+        self.collection.update_one(
+            {"_id": ID, "holder": token}, {"$set": {"applied_through": 0, "applying_through": 0, "as_of": None}}
+        )
 
     def release(self, token: str) -> None:
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"holder": None, "until": EPOCH}})
 
     def checkpoint(self) -> Checkpoint:
-        doc = self.collection.find_one({"_id": ID}) or {}
-        return Checkpoint(doc.get("applied_through", 0), doc.get("as_of"))
+        return _checkpoint(self.collection.find_one({"_id": ID}) or {})
+
+
+def _checkpoint(doc: dict[str, Any]) -> Checkpoint:
+    return Checkpoint(doc.get("applied_through", 0), doc.get("as_of"), doc.get("applying_through", 0))

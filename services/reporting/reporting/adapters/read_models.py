@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo.database import Database
@@ -9,14 +10,13 @@ from pymongo.database import Database
 from reporting.adapters.grant_marks import MongoGrantMarks
 from reporting.adapters.household_facts import MongoHouseholdFacts
 from reporting.adapters.tallies import MongoTallies
-from reporting.app.ports import Prior
-from reporting.domain.events import Effects
+from reporting.domain.events import Folded, HouseholdFact
 from reporting.domain.report import TallyRow
 
 
 class MongoReadModels:
     def __init__(self, database: Database[Any]) -> None:
-        self.households = MongoHouseholdFacts(database)
+        self.households_facts = MongoHouseholdFacts(database)
         self.grants = MongoGrantMarks(database)
         self.tallies = MongoTallies(database)
 
@@ -24,21 +24,20 @@ class MongoReadModels:
     def ensure_indexes(database: Database[Any]) -> None:
         MongoTallies.ensure_indexes(database)
 
-    def household(self, household_id: str, seq: int) -> Prior:
-        return self.households.get(household_id, seq)
+    def households(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
+        return self.households_facts.before(ids, seq) if ids else {}
 
-    def mark_grant(self, key: str, seq: int) -> bool:
-        return self.grants.mark(key, seq)
+    def mark_grants(self, keys: set[str], seq: int) -> set[str]:
+        return self.grants.mark(keys, seq)
 
-    def apply(self, seq: int, effects: Effects) -> None:
-        self.tallies.add(seq, effects.area, effects.quarter, effects.deltas)
-        if effects.household is not None:
-            self.households.save(seq, effects.household)
+    def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
+        self.tallies.add(seq, folded.tallies)
+        self.households_facts.save(seq, folded.households, before)
 
     def clear(self) -> None:
         self.tallies.clear()
         self.grants.clear()
-        self.households.clear()
+        self.households_facts.clear()
 
     def rows(self, area: str, through: str) -> list[TallyRow]:
         return self.tallies.rows(area, through)

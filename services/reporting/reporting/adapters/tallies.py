@@ -1,16 +1,17 @@
 """Tallies (collection ``tallies``): a count and an amount per area, quarter, measure, programme and category.
 
-An event's deltas are added to its area and to every area above it (cell, commune,
+A batch's deltas are added to their area and to every area above it (cell, commune,
 wilaya, national), so a report of any area reads a few tallies of that area alone
 (index ``area, quarter``), a consolidation reads its children's (index ``parent,
 quarter``) and an export every area of one level below it (index ``lineage, depth, quarter``;
 ``depth`` 0 is national, 1 a wilaya, 2 a commune). Each tally keeps the number of the
-last entry added (``seq``): an entry added again finds ``seq`` not below its own and
+last batch added (``seq``): a batch added again finds ``seq`` not below its own and
 changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
@@ -18,7 +19,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from common import areas
-from reporting.domain.events import Delta
+from reporting.domain.events import TallyKey
 from reporting.domain.report import HEADLINE, TallyRow
 
 DUPLICATE_KEY = 11000
@@ -34,38 +35,27 @@ class MongoTallies:
         database["tallies"].create_index([("parent", ASCENDING), ("quarter", ASCENDING)])
         database["tallies"].create_index([("lineage", ASCENDING), ("depth", ASCENDING), ("quarter", ASCENDING)])
 
-    def add(self, seq: int, area: str, quarter: str, deltas: tuple[Delta, ...]) -> None:
-        summed: dict[tuple[str, str, str], list[int]] = {}
-        for delta in deltas:
-            total = summed.setdefault((delta.measure, delta.programme, delta.category), [0, 0])
-            total[0] += delta.count
-            total[1] += delta.amount
-        lineage = areas.ancestors(area)
+    def add(self, seq: int, tallies: Mapping[TallyKey, list[int]]) -> None:
+        """Add each tally's count and amount to its area and every area above it, guarded by ``seq``."""
+        summed: dict[TallyKey, list[int]] = {}
+        for (area, quarter, measure, programme, category), (count, amount) in tallies.items():
+            for place in areas.ancestors(area):
+                total = summed.setdefault((place, quarter, measure, programme, category), [0, 0])
+                total[0] += count
+                total[1] += amount
         writes = [
             UpdateOne(
-                {"_id": f"{place}|{quarter}|{measure}|{programme}|{category}", "seq": {"$lt": seq}},
-                {
-                    "$inc": {"count": count, "amount": amount},
-                    "$set": {"seq": seq},
-                    "$setOnInsert": {
-                        "area": place,
-                        "parent": lineage[depth - 1] if depth else None,
-                        "lineage": lineage[: depth + 1],
-                        "depth": depth,
-                        "quarter": quarter,
-                        "measure": measure,
-                        "programme": programme,
-                        "category": category,
-                    },
-                },
+                {"_id": "|".join(key), "seq": {"$lt": seq}},
+                {"$inc": {"count": count, "amount": amount}, "$set": {"seq": seq}, "$setOnInsert": _describe(key)},
                 upsert=True,
             )
-            for depth, place in enumerate(lineage)
-            for (measure, programme, category), (count, amount) in summed.items()
+            for key, (count, amount) in summed.items()
         ]
+        if not writes:
+            return
         try:
             self.collection.bulk_write(writes, ordered=False)
-        except BulkWriteError as exc:  # a tally this entry already reached: its upsert finds the _id taken
+        except BulkWriteError as exc:  # a tally this batch already reached: its upsert finds the _id taken
             if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
                 raise
 
@@ -84,6 +74,21 @@ class MongoTallies:
 
     def clear(self) -> None:
         self.collection.delete_many({})
+
+
+def _describe(key: TallyKey) -> dict[str, Any]:
+    place, quarter, measure, programme, category = key
+    lineage = areas.ancestors(place)
+    return {
+        "area": place,
+        "parent": lineage[-2] if len(lineage) > 1 else None,
+        "lineage": lineage,
+        "depth": len(lineage) - 1,
+        "quarter": quarter,
+        "measure": measure,
+        "programme": programme,
+        "category": category,
+    }
 
 
 def _below(area: str, depth: int, quarters: list[str]) -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from reporting.domain.events import Effects, HouseholdFact, LoggedEvent
+from reporting.domain.events import Folded, HouseholdFact, LoggedEvent
 from reporting.domain.report import Snapshot, TallyRow
 
 
@@ -30,6 +31,7 @@ class EventLog(Protocol):
 class Checkpoint:
     applied_through: int
     as_of: datetime | None  # when the last applied event occurred
+    applying_through: int = 0  # the batch begun (applied again, exactly, after a crash)
 
 
 class Projection(Protocol):
@@ -37,6 +39,9 @@ class Projection(Protocol):
 
     def acquire(self, token: str) -> Checkpoint | None:
         """Take the lease for ``token`` (None if another worker holds it) and read the checkpoint."""
+
+    def begin(self, token: str, seq: int) -> None:
+        """Record the batch about to be applied: entries up to ``seq``."""
 
     def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
         """Record that entries up to ``seq`` are applied (and renew the lease)."""
@@ -51,25 +56,22 @@ class Projection(Protocol):
         """The progress, for readers."""
 
 
-@dataclass(frozen=True, slots=True)
-class Prior:
-    """A household as it was before an entry; ``later`` when a later entry changed it (this one is applied in full)."""
-
-    fact: HouseholdFact | None
-    later: bool = False
-
-
 class ReadModels(Protocol):
-    """Household facts, grant marks and tallies; every write guarded by the entry's ``seq`` (applying twice is once)."""
+    """Household facts, grant marks and tallies, written a batch of entries at a time.
 
-    def household(self, household_id: str, seq: int) -> Prior:
-        """The household as it was before entry ``seq`` was applied."""
+    Every write is guarded by the number of the batch's last entry (``seq``): a batch applied
+    again after a crash changes nothing it had already written.
+    """
 
-    def mark_grant(self, key: str, seq: int) -> bool:
-        """True if entry ``seq`` is the first grant of ``key`` (a household, quarter and programme)."""
+    def households(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
+        """The households as they were before the batch ending at ``seq``; None when a later batch
+        already changed one of them (so this one was applied in full)."""
 
-    def apply(self, seq: int, effects: Effects) -> None:
-        """Add the deltas to the tallies of the area and every area above it; then save the household fact."""
+    def mark_grants(self, keys: set[str], seq: int) -> set[str]:
+        """The grant keys (household, quarter, programme) the batch ending at ``seq`` marks first."""
+
+    def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
+        """Add the tallies to their areas and every area above; then save the households (with ``before``)."""
 
     def clear(self) -> None:
         """Empty every read model (before a rebuild)."""

@@ -2,12 +2,15 @@
 
 A handler *receives* an event: it is validated and kept in the log once (its event id is
 the log's key), and the handler then *projects*. Projecting takes a lease (one worker of
-all replicas at a time), numbers the entries not numbered yet (by occurrence, then arrival), and
-applies every numbered entry after the checkpoint, in order, to the read models. Every
-read-model write is guarded by the entry's number, so an entry applied again after a
-crash (between its writes and the checkpoint) changes nothing: redelivery and crashes
-count once. A *rebuild* empties the read models and applies the whole log again in the
-same order: the read models come out equal to the ones built as events arrived.
+all replicas at a time), numbers the entries not numbered yet (by occurrence, then
+arrival), and applies the numbered entries after the checkpoint in order, a batch at a
+time: the batch is recorded as begun, folded in memory (``domain.events.fold``) and
+written with one bulk write per collection, every write guarded by the number of the
+batch's last entry. A batch begun before a crash is applied again exactly as it was, and
+changes nothing it had already written: redelivery and crashes count once. A *rebuild*
+empties the read models and applies the whole log again in the same order: the read
+models come out equal to the ones built as events arrived (the same batches or not: the
+figures are sums).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from common import areas, refusals
 from common.contracts.events import Event, parse_event
 from common.jobs import JobRepository, run_job
-from reporting.app.ports import EventLog, Prior, Projection, ReadModels
-from reporting.domain.events import LoggedEvent, effects, grant_key, household_of
+from reporting.app.ports import Checkpoint, EventLog, Projection, ReadModels
+from reporting.domain.events import LoggedEvent, fold, grant_key, household_of
 
 if TYPE_CHECKING:
     from common.nameko_ext.background import Spawn
@@ -47,19 +50,18 @@ def receive(log: EventLog, producer: str, payload: Any, expected: type[Event], n
     return log.append(entry)
 
 
-def apply(models: ReadModels, entry: LoggedEvent) -> None:
-    """Apply one numbered entry to the read models."""
-    assert entry.seq is not None
-    event = parse_event(entry.envelope())
-    household_id = household_of(event)
-    prior = models.household(household_id, entry.seq) if household_id else Prior(None)
-    if prior.later:
+def apply(models: ReadModels, batch: list[LoggedEvent]) -> None:
+    """Apply a batch of consecutive numbered entries to the read models (again after a crash: no change)."""
+    last = batch[-1].seq
+    assert last is not None
+    events = [parse_event(entry.envelope()) for entry in batch]
+    ids = {household for household in map(household_of, events) if household}
+    prior = models.households(ids, last)
+    if prior is None:
         return
-    key = grant_key(event)
-    first_grant = models.mark_grant(key, entry.seq) if key else False
-    changes = effects(event, prior.fact, first_grant)
-    if changes is not None:
-        models.apply(entry.seq, changes)
+    keys = {key for key in map(grant_key, events) if key}
+    fresh = models.mark_grants(keys, last) if keys else set()
+    models.apply(last, fold(events, prior, fresh), prior)
 
 
 def project(log: EventLog, progress: Projection, models: ReadModels, observe: Observe | None = None) -> int:
@@ -69,7 +71,7 @@ def project(log: EventLog, progress: Projection, models: ReadModels, observe: Ob
     if held is None:
         return 0
     try:
-        return _drain(log, progress, models, token, held.applied_through, held.as_of, observe)
+        return _drain(log, progress, models, token, held, observe)
     finally:
         progress.release(token)
 
@@ -82,33 +84,32 @@ def rebuild(log: EventLog, progress: Projection, models: ReadModels, observe: Ob
     try:
         models.clear()
         progress.restart(token)
-        return _drain(log, progress, models, token, 0, None, observe)
+        return _drain(log, progress, models, token, Checkpoint(0, None), observe)
     finally:
         progress.release(token)
 
 
 def _drain(
-    log: EventLog,
-    progress: Projection,
-    models: ReadModels,
-    token: str,
-    through: int,
-    as_of: datetime | None,
-    observe: Observe | None,
+    log: EventLog, progress: Projection, models: ReadModels, token: str, held: Checkpoint, observe: Observe | None
 ) -> int:
-    applied = 0
+    """Apply batches after the checkpoint; a batch begun before a crash is applied again exactly as it was."""
+    applied, through, begun, as_of = 0, held.applied_through, held.applying_through, held.as_of
     while True:
-        batch = log.after(through, BATCH)
-        if not batch:
-            if log.sequence_pending(BATCH) == 0:
-                return applied
-            continue
+        if begun > through:
+            batch = log.after(through, begun - through)
+        else:
+            batch = log.after(through, BATCH)
+            if not batch:
+                if log.sequence_pending(BATCH) == 0:
+                    return applied
+                continue
+            progress.begin(token, batch[-1].seq or through)
+        apply(models, batch)
         for entry in batch:
-            apply(models, entry)
             as_of = entry.occurred_at if as_of is None else max(as_of, entry.occurred_at)
             if observe is not None:
                 observe(entry)
-        through = batch[-1].seq or through
+        through = begun = batch[-1].seq or through
         progress.advance(token, through, as_of)
         applied += len(batch)
 

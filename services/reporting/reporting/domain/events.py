@@ -10,7 +10,8 @@ household, a new score moves it between bands).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -181,3 +182,45 @@ def _scored(data: ScoreChanged, quarter: str, known: HouseholdFact | None) -> Ef
             deltas.append(Delta(BAND, category=data.band))
     base = known or HouseholdFact(data.household_id, data.area)
     return Effects(data.area, quarter, tuple(deltas), replace(base, band=data.band))
+
+
+TallyKey = tuple[str, str, str, str, str]  # area, quarter, measure, programme, category
+
+
+@dataclass
+class Folded:
+    """A batch of events folded: deltas summed per tally of the events' own areas, households as they end."""
+
+    tallies: dict[TallyKey, list[int]] = field(default_factory=dict)  # -> [count, amount]
+    households: dict[str, HouseholdFact] = field(default_factory=dict)
+
+
+def fold(
+    events: Iterable[Received[Event]], prior: Mapping[str, HouseholdFact | None], fresh_grants: set[str]
+) -> Folded:
+    """The changes of a batch of events, in order: each sees the households as the events before it left them.
+
+    ``fresh_grants`` are the grant keys no earlier batch marked: the first grant of each counts among the assisted.
+    """
+    state = dict(prior)
+    counted: set[str] = set()
+    folded = Folded()
+    for event in events:
+        household_id = household_of(event)
+        key = grant_key(event)
+        first = key is not None and key in fresh_grants and key not in counted
+        if first and key is not None:
+            counted.add(key)
+        changes = effects(event, state.get(household_id) if household_id else None, first)
+        if changes is None:
+            continue
+        for delta in changes.deltas:
+            tally = folded.tallies.setdefault(
+                (changes.area, changes.quarter, delta.measure, delta.programme, delta.category), [0, 0]
+            )
+            tally[0] += delta.count
+            tally[1] += delta.amount
+        if changes.household is not None:
+            state[changes.household.household_id] = changes.household
+            folded.households[changes.household.household_id] = changes.household
+    return folded
