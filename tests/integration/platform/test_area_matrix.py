@@ -206,6 +206,9 @@ ROUTES: list[Route] = [
     Route("GET", "/v1/duplicate-reviews/{review_id}", "object"),
     Route("POST", "/v1/duplicate-reviews/{review_id}/decision", "object", lambda s, u: {"decision": "different"}),
     Route("GET", "/v1/reports/households/count", "list"),
+    Route("GET", "/v1/reports/carte", "list", label="own area"),
+    Route("GET", "/v1/reports/carte", "area", query=lambda s: {"area": s.staff.commune}),
+    Route("GET", "/v1/reports/carte/pdf", "area", query=lambda s: {"area": s.staff.commune}),
     # programmes, rules, budgets, eligibility
     Route("GET", "/v1/programmes", "list"),
     Route(
@@ -386,6 +389,8 @@ EXEMPT: dict[str, str] = {
     "GET /v1/areas": "the reference list of Algeria's wilayas and communes: public names, no records",
     "POST /v1/areas/communes": "the national officer loads the reference list; national scope, no records",
     "GET /v1/scoring/models": "the scoring models shipped with the registry: no area data",
+    "GET /v1/reports/carte/map": "drawn for the nation and the wilayas only (a commune answers 422 no_boundaries); "
+    "the same area check as /v1/reports/carte (app.carte.read): its 404 out of sight per role is in test_carte_api",
     "POST /v1/scoring/recomputations": "national officer only, a job over /DZ: nobody allowed has an area outside",
 }
 
