@@ -111,6 +111,8 @@ async def test_the_lifecycle_with_documents_replays_and_audit(gateway: httpx.Asy
     accepted = await step(gateway, "director.16", bequest_id, "accept",
                           {"documents": [decision], "charges": ["Entretien de la tombe du défunt"]})  # fmt: skip
     assert accepted.status_code == 200 and accepted.json()["decided_by_authority"] == "wilaya-director"
+    late_replay = await step(gateway, "agent.16", bequest_id, "notify", {"documents": [will]}, key="bq-notify-" + will)
+    assert late_replay.json() == notified.json()  # the first result, not the accepted bequest
 
     early = refused(await step(gateway, "agent.16", bequest_id, "close", {}), 409, "bequest_step_out_of_order")
     assert (early["code"], early["details"]["state"], early["details"]["allowed"]) == (
@@ -140,6 +142,7 @@ async def test_the_lifecycle_with_documents_replays_and_audit(gateway: httpx.Asy
     assert {d["kind"]: d["steps"] for d in listed} == per_step
     fetched = await gateway.get(f"/v1/bequests/{bequest_id}/documents/{will}", headers=auth("worker.1601"))
     assert fetched.status_code == 200 and fetched.content == PDF
+    assert fetched.headers["content-disposition"] == f'attachment; filename="{will}.pdf"'
     assert (
         fetched.headers["content-type"] == "application/pdf" and fetched.headers["x-content-type-options"] == "nosniff"
     )

@@ -42,6 +42,7 @@ from gateway.errors import COMMON_ERRORS, error_responses
 PATH = "/v1/bequests"
 DOCUMENTS_PATH = "/v1/bequest-documents"  # its own body limit (DOCUMENT_MAX_BYTES), see gateway.main
 READ_ERRORS = error_responses(401, 403, 404, 422, 503)
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}  # the sender's name is never reused
 STEP_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
 
 router = APIRouter(tags=["bequests"], responses=COMMON_ERRORS)
@@ -230,7 +231,7 @@ async def get_bequest_document(bequest_id: str, document_id: str, caller: Caller
         content=base64.b64decode(found["content"]),
         media_type=found["media_type"],
         headers={
-            "Content-Disposition": f'attachment; filename="{found["id"]}"',
+            "Content-Disposition": f'attachment; filename="{found["id"]}.{EXTENSIONS[found["media_type"]]}"',
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
