@@ -10,7 +10,7 @@ from typing import Any
 from common import areas, refusals
 from common.errors import Conflict
 from reporting.app.ports import Checkpoint, File
-from reporting.domain.events import Folded, HouseholdFact, LoggedEvent
+from reporting.domain.events import Folded, HouseholdFact, LegacyHousehold, LoggedEvent
 from reporting.domain.report import HEADLINE, Snapshot, TallyRow
 
 
@@ -79,6 +79,7 @@ class FakeReadModels:
         self.households_by_id: dict[str, tuple[int, HouseholdFact | None, HouseholdFact]] = {}  # (seq, before, now)
         self.grants: dict[str, int] = {}
         self.tallies: dict[tuple[str, str, str, str, str], list[int]] = {}  # -> [count, amount, seq]
+        self.legacy_households: list[LegacyHousehold] = []
 
     def households(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
         found: dict[str, HouseholdFact | None] = {}
@@ -108,7 +109,11 @@ class FakeReadModels:
             if held is None or held[0] < seq:
                 self.households_by_id[household_id] = (seq, before.get(household_id), fact)
 
+    def legacy(self) -> list[LegacyHousehold]:
+        return list(self.legacy_households)
+
     def clear(self) -> None:
+        self.legacy_households.clear()
         self.households_by_id.clear()
         self.grants.clear()
         self.tallies.clear()

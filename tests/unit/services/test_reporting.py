@@ -12,6 +12,7 @@ from common.context import CallerContext
 from common.contracts import events as ev
 from common.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound, ValidationFailed
 from common.nameko_ext import outbox
+from reporting.domain.events import LegacyHousehold
 from reporting.service import ReportingService
 from reporting.settings import ReportingSettings
 from tests.fakes.reporting import (
@@ -253,6 +254,26 @@ def test_a_batch_applied_again_after_a_crash_changes_nothing() -> None:
     stores.progress.release("t")
     assert stores.service().apply_log() is None
     assert figures_of(stores.models) == once and stores.progress.applied_through == batch[-1].seq
+
+
+def test_a_rebuild_adopts_the_households_counted_before_the_log(caller: Callable[..., CallerContext]) -> None:
+    from reporting.app import projection
+
+    stores = Stores()
+    feed(stores, registered("h1"))
+    stores.models.legacy_households = [  # facts the household count kept before the event log existed
+        LegacyHousehold("690000000ac699314d2184e0", CELL, 3, band="B", score=0.4, model_version="m1"),
+        LegacyHousehold("legacy-2", CELL, 2, merged=True),
+    ]
+    coordinator = stores.service(caller(CELL, "cell-coordinator"))
+    assert coordinator.household_count()["households"] == 1
+    assert projection.rebuild(stores.log, stores.progress, stores.models) == 5
+    assert coordinator.household_count()["households"] == 2  # the merged one aside
+    october = coordinator.get_report("2025-Q4")  # the ObjectId's own time: 2025-10-27
+    assert figures(october, "households")[("households_registered", "", "")] == (1, 0)
+    assert october["content"]["sections"]["households"]["on_register"]["households_by_band"] == {"B": 1}
+    assert projection.rebuild(stores.log, stores.progress, stores.models) == 5  # adopted once
+    assert coordinator.household_count()["households"] == 2
 
 
 def test_reports_answer_only_inside_the_callers_area(caller: Callable[..., CallerContext]) -> None:

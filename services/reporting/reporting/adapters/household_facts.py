@@ -16,7 +16,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from common import areas
-from reporting.domain.events import HouseholdFact
+from reporting.domain.events import HouseholdFact, LegacyHousehold
 
 DUPLICATE_KEY = 11000
 
@@ -65,6 +65,9 @@ class MongoHouseholdFacts:
     def clear(self) -> None:
         self.collection.delete_many({})
 
+    def legacy(self) -> list[LegacyHousehold]:
+        return legacy(self.collection.database)
+
 
 def _state(fact: HouseholdFact) -> dict[str, Any]:
     return {"area": fact.area, "members": fact.members, "band": fact.band, "merged": fact.merged}
@@ -72,3 +75,19 @@ def _state(fact: HouseholdFact) -> dict[str, Any]:
 
 def _fact(doc: dict[str, Any]) -> HouseholdFact:
     return HouseholdFact(doc["_id"], doc["area"], doc.get("members", 0), doc.get("band"), doc.get("merged", False))
+
+
+def legacy(database: Database[Any]) -> list[LegacyHousehold]:
+    """Facts written before the event log (no batch number): the households to adopt into the log."""
+    return [
+        LegacyHousehold(
+            doc["_id"],
+            doc["area"],
+            doc.get("members", 0),
+            doc.get("merged", False),
+            doc.get("band"),
+            doc.get("score"),
+            doc.get("model_version"),
+        )
+        for doc in database["household_facts"].find({"seq": {"$exists": False}, "area": {"$exists": True}})
+    ]

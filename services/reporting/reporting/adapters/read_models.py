@@ -10,7 +10,7 @@ from pymongo.database import Database
 from reporting.adapters.grant_marks import MongoGrantMarks
 from reporting.adapters.household_facts import MongoHouseholdFacts
 from reporting.adapters.tallies import MongoTallies
-from reporting.domain.events import Folded, HouseholdFact
+from reporting.domain.events import Folded, HouseholdFact, LegacyHousehold
 from reporting.domain.report import TallyRow
 
 
@@ -33,6 +33,9 @@ class MongoReadModels:
     def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
         self.tallies.add(seq, folded.tallies)
         self.households_facts.save(seq, folded.households, before)
+
+    def legacy(self) -> list[LegacyHousehold]:
+        return self.households_facts.legacy()
 
     def clear(self) -> None:
         self.tallies.clear()

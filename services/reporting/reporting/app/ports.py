@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from reporting.domain.events import Folded, HouseholdFact, LoggedEvent
+from reporting.domain.events import Folded, HouseholdFact, LegacyHousehold, LoggedEvent
 from reporting.domain.report import Snapshot, TallyRow
 
 
@@ -72,6 +72,9 @@ class ReadModels(Protocol):
 
     def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
         """Add the tallies to their areas and every area above; then save the households (with ``before``)."""
+
+    def legacy(self) -> list[LegacyHousehold]:
+        """Households counted before the event log existed (facts with no batch number)."""
 
     def clear(self) -> None:
         """Empty every read model (before a rebuild)."""

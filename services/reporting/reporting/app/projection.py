@@ -18,14 +18,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from common import areas, refusals
 from common.contracts.events import Event, parse_event
 from common.jobs import JobRepository, run_job
 from reporting.app.ports import Checkpoint, EventLog, Projection, ReadModels
-from reporting.domain.events import LoggedEvent, fold, grant_key, household_of
+from reporting.domain.events import LoggedEvent, fold, grant_key, household_of, legacy_events
 
 if TYPE_CHECKING:
     from common.nameko_ext.background import Spawn
@@ -77,11 +77,18 @@ def project(log: EventLog, progress: Projection, models: ReadModels, observe: Ob
 
 
 def rebuild(log: EventLog, progress: Projection, models: ReadModels, observe: Observe | None = None) -> int | None:
-    """Empty the read models and apply the whole log again; None if a projection is running (try later)."""
+    """Empty the read models and apply the whole log again; None if a projection is running (try later).
+
+    Households counted before the log existed are first adopted into it (:func:`legacy_events`).
+    """
     token = uuid.uuid4().hex
     if progress.acquire(token) is None:
         return None
     try:
+        now = datetime.now(UTC)
+        for household in models.legacy():
+            for entry in legacy_events(household, now):
+                log.append(entry)
         models.clear()
         progress.restart(token)
         return _drain(log, progress, models, token, Checkpoint(0, None), observe)

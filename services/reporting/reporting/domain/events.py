@@ -224,3 +224,52 @@ def fold(
             state[changes.household.household_id] = changes.household
             folded.households[changes.household.household_id] = changes.household
     return folded
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyHousehold:
+    """A household reporting counted before it kept an event log (a fact with no batch number)."""
+
+    household_id: str
+    area: str
+    members: int
+    merged: bool = False
+    band: str | None = None
+    score: float | None = None
+    model_version: str | None = None
+
+
+def legacy_events(household: LegacyHousehold, now: datetime) -> list[LoggedEvent]:
+    """The events that would have brought the household where it stands, so the log holds it too.
+
+    Event ids are derived from the household's (adopting it twice adds nothing); the time is
+    the one its id carries (a registry id is a MongoDB ObjectId: its first 4 bytes are the
+    creation time), else ``now``.
+    """
+    try:
+        at = (
+            datetime.fromtimestamp(int(household.household_id[:8], 16), tz=now.tzinfo)
+            if len(household.household_id) == 24
+            else now
+        )
+    except ValueError:
+        at = now
+    base: dict[str, Any] = {"household_id": household.household_id, "area": household.area}
+    events: list[tuple[str, str, str, dict[str, Any]]] = [
+        ("registered", HouseholdRegistered.event_type, "registry", {**base, "members": household.members})
+    ]
+    if household.band is not None and household.score is not None:
+        scored = {
+            **base,
+            "band": household.band,
+            "score": household.score,
+            "model_version": household.model_version or "",
+        }
+        events.append(("scored", ScoreChanged.event_type, "registry", scored))
+    if household.merged:
+        merged = {"survivor_id": "", "merged_id": household.household_id, "area": household.area}
+        events.append(("merged", HouseholdsMerged.event_type, "registry", merged))
+    return [
+        LoggedEvent(f"legacy-{step}-{household.household_id}", producer, event_type, 1, at, now, data)
+        for step, event_type, producer, data in events
+    ]
