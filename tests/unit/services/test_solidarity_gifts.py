@@ -221,6 +221,8 @@ def test_a_replayed_key_answers_the_first_gift_and_counts_it_once(world: World) 
     assert world.as_(WORKER_1601).record_gift(body, same)["id"] == first["id"]
     assert world.as_(WORKER_1601).campaign_progress(campaign["id"])["gifts"] == 1
     assert len(world.gifts.by_id) == 1
+    world.as_(DIRECTOR_16).move_campaign(campaign["id"], {"to": "closed"}, key())
+    assert world.as_(WORKER_1601).record_gift(body, same)["id"] == first["id"]  # replayed after closing, too
 
 
 @pytest.mark.parametrize(

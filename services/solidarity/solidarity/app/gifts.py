@@ -41,6 +41,9 @@ class GiftDesk:
 
 def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedRequest) -> Gift:
     """Record a gift once per key; it announces ``donation_recorded`` and counts in its campaign's totals."""
+    earlier = desk.gifts.by_key(key)
+    if earlier is not None:
+        return earlier  # a replay answers the first gift, even once its campaign has closed
     donor = giver(desk, caller, body.donor_id)
     campaign = campaigning.visible(desk.campaigns, caller, body.campaign_id) if body.campaign_id else None
     self_service = donor_records.is_self_service(caller)
