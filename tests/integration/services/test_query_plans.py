@@ -462,6 +462,8 @@ def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:
             "_id": f"{commune_of(i)}|{quarters[i % 4]}|m{i % 7}|p{i % 3}|{i}",
             "area": commune_of(i),
             "parent": ancestors(commune_of(i))[-2],
+            "lineage": ancestors(commune_of(i)),
+            "depth": 2,
             "quarter": quarters[i % 4],
             "measure": f"m{i % 7}",
             "programme": f"p{i % 3}",
@@ -475,6 +477,7 @@ def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:
     tallies = MongoTallies(database)
     assert_indexed(dbs, lambda: tallies.rows(COMMUNE, "2026-Q2"))
     assert_indexed(dbs, lambda: tallies.children(ancestors(COMMUNE)[-2], ["2026-Q2"]))
+    assert_indexed(dbs, lambda: tallies.below(ancestors(COMMUNE)[-2], 2, ["2026-Q2"]))
 
 
 # --- case work, referrals, payments ----------------------------------------------------
