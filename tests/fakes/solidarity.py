@@ -228,20 +228,21 @@ class FakePledges(Keyed):
 
 class FakeStatementImports:
     def __init__(self) -> None:
-        self.lines: dict[str, str] = {}
+        self.lines: dict[str, tuple[str, bool]] = {}  # area|key -> (held for user, applied)
         self.reports: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def new_id(self) -> str:
         return new_id()
 
     def seen(self, area: str, keys: Iterable[str]) -> set[str]:
-        return {key for key in keys if f"{area}|{key}" in self.lines}
+        return {key for key in keys if self.lines.get(f"{area}|{key}", ("", False))[1]}
 
-    def claim(self, area: str, key: str, import_id: str) -> bool:
-        if f"{area}|{key}" in self.lines:
-            return False
-        self.lines[f"{area}|{key}"] = import_id
-        return True
+    def take(self, area: str, key: str, import_id: str, user_id: str) -> str | None:
+        holder, done = self.lines.setdefault(f"{area}|{key}", (user_id, False))
+        return None if done else holder
+
+    def done(self, area: str, key: str) -> None:
+        self.lines[f"{area}|{key}"] = (self.lines[f"{area}|{key}"][0], True)
 
     def save_report(self, report: dict[str, Any], key: KeyedRequest, user_id: str) -> dict[str, Any]:
         self.reports.setdefault(key.scoped, (key.fingerprint, report))

@@ -127,3 +127,26 @@ def test_pledge_payments_reminders_and_statements_apply_once(solidarity: Any, db
     paid = director.solidarity.get_pledge(pledge["id"])
     assert paid["paid"]["amount_minor"] == 15000 and [i["paid_minor"] for i in paid["instalments"]] == [10000, 5000]
     assert db["gifts"].find_one({"_id": ObjectId(gift["id"])})["credit_line"]
+
+
+def test_a_statement_line_left_half_applied_is_finished_once_by_another_importer(
+    solidarity: Any, rpc_as: Callable[[CallerContext], Any], db: Database[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    director, worker = solidarity
+    donor = worker.solidarity.register_donor({"kind": "person", "name": "Lina K", "area": f"{WILAYA}/1601"}, key())
+    today = now().date()
+    body = {"donor_id": donor["id"], "total": {"amount": "100"}, "monthly": 1, "first_due": today.isoformat()}
+    pledge = worker.solidarity.create_pledge(body, key())
+    content = base64.b64encode(f"date,amount,reference\n{today},60,{pledge['reference']}\n".encode()).decode()
+    original = pledging.pay
+    monkeypatch.setattr(pledging, "pay", lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("died")))
+    with pytest.raises(Exception, match="died"):
+        director.solidarity.import_statement(content, "DZD", key())
+    monkeypatch.setattr(pledging, "pay", original)
+    others = [rpc_as(CallerContext(user_id=f"it-director-{n}", roles=("wilaya-director",), area=WILAYA,
+                                   correlation_id=uuid.uuid4().hex)) for n in range(2)]  # fmt: skip
+    first, second = (other.solidarity.import_statement(content, "DZD", key()) for other in others)
+    assert [m["pledge_id"] for m in first["matched_pledges"]] == [pledge["id"]]
+    assert not second["matched_pledges"] and second["already_imported"] == [2]
+    assert director.solidarity.get_pledge(pledge["id"])["paid"]["amount_minor"] == 6000
+    assert db["gifts"].count_documents({"donor_id": donor["id"]}) == 1

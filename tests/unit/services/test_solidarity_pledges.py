@@ -189,3 +189,26 @@ def test_only_finance_staff_import_statements(world: World) -> None:
     for who in (WORKER_1601, AUDITOR, DONOR):
         with pytest.raises(Forbidden):
             world.as_(who).import_statement(statement(), "DZD", key())
+
+
+def test_a_line_an_import_took_but_did_not_apply_is_applied_once_by_the_next(world: World) -> None:
+    donor = walk_in(world)
+    pledge = world.as_(WORKER_1601).create_pledge(pledge_body(donor["id"]), key())
+    content = statement(f"{today()},500,{pledge['reference']},Engagement")
+    crashed = world.as_(DIRECTOR_16, "importer-1")
+    original = pledging.pay
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the process died")
+
+    pledging.pay = crash  # type: ignore[assignment]
+    try:
+        with pytest.raises(RuntimeError):
+            crashed.import_statement(content, "DZD", key())
+    finally:
+        pledging.pay = original  # type: ignore[assignment]
+    assert world.as_(DIRECTOR_16).get_pledge(pledge["id"])["paid"]["amount_minor"] == 0
+    for importer in ("importer-2", "importer-1", "importer-3"):  # whoever comes next finishes it, once
+        world.as_(DIRECTOR_16, importer).import_statement(content, "DZD", key())
+    assert world.as_(DIRECTOR_16).get_pledge(pledge["id"])["paid"]["amount_minor"] == 50000
+    assert len(world.gifts.by_id) == 1

@@ -1,8 +1,11 @@
 """Statement imports (collections ``statement_lines`` and ``statement_imports``): the only writer.
 
-A statement line is taken by inserting ``{"_id": "<area>|<line key>"}``: the unique ``_id``
-makes a line count once per directorate however often (or however concurrently) the same
-statement is imported. Each import's report is kept, keyed by its caller's idempotency key.
+A statement line is taken by inserting ``{"_id": "<area>|<line key>", "done": false}`` and
+marked done once applied: the unique ``_id`` makes a line count once per directorate however
+often (or however concurrently) the same statement is imported, and a line an import took
+but did not finish (a crash) is finished by the next import, under the first importer's key
+(so the gift it records is the same one). Each import's report is kept, keyed by its
+caller's idempotency key.
 """
 
 from __future__ import annotations
@@ -38,14 +41,20 @@ class MongoStatementImports:
 
     def seen(self, area: str, keys: Iterable[str]) -> set[str]:
         ids = [f"{area}|{key}" for key in keys]
-        return {doc["_id"].split("|", 1)[1] for doc in self.lines.find({"_id": {"$in": ids}}, {"_id": 1})}
+        found = self.lines.find({"_id": {"$in": ids}, "done": True}, {"_id": 1})
+        return {doc["_id"].split("|", 1)[1] for doc in found}
 
-    def claim(self, area: str, key: str, import_id: str) -> bool:
+    def take(self, area: str, key: str, import_id: str, user_id: str) -> str | None:
+        line = {"_id": f"{area}|{key}", "import_id": import_id, "user_id": user_id, "done": False, "at": now()}
         try:
-            self.lines.insert_one({"_id": f"{area}|{key}", "import_id": import_id, "at": now()})
+            self.lines.insert_one(line)
         except DuplicateKeyError:
-            return False
-        return True
+            held = self.lines.find_one({"_id": line["_id"]}) or {}
+            return None if held.get("done", True) else str(held["user_id"])
+        return user_id
+
+    def done(self, area: str, key: str) -> None:
+        self.lines.update_one({"_id": f"{area}|{key}"}, {"$set": {"done": True}})
 
     def save_report(self, report: dict[str, Any], key: KeyedRequest, user_id: str) -> dict[str, Any]:
         doc = {**report, "_id": ObjectId(str(report["id"])), "imported_at": now(), "imported_by": user_id}

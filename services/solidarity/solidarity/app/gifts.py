@@ -77,7 +77,7 @@ def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedReques
         gift_id=gift.id, donor_id=gift.donor_id, area=gift.area, campaign_id=gift.campaign_id,
         kind="cash" if gift.cash else "in_kind", amount_minor=gift.value.minor, currency=gift.value.currency,
     )  # fmt: skip
-    stored, created = desk.gifts.create(gift, key, caller.user_id, [event])
+    stored, created = desk.gifts.create(gift, key, key.user_id, [event])  # the key's author: see app.statements
     if created and campaign is not None:
         campaigning.count_gift(desk.totals, campaign, stored, +1)
     return stored

@@ -125,10 +125,14 @@ class StatementImports(Protocol):
     def new_id(self) -> str: ...
 
     def seen(self, area: str, keys: Iterable[str]) -> set[str]:
-        """Which of the line ``keys`` were already imported for ``area``."""
+        """Which of the line ``keys`` were imported (and applied) already for ``area``."""
 
-    def claim(self, area: str, key: str, import_id: str) -> bool:
-        """Take the line ``key`` for this import; False if an import took it already."""
+    def take(self, area: str, key: str, import_id: str, user_id: str) -> str | None:
+        """Hold the line ``key`` for applying: the user it is held for (``user_id``, or the importer of an earlier
+        import that took it and did not finish), or None when it was applied already."""
+
+    def done(self, area: str, key: str) -> None:
+        """The line held is applied."""
 
     def save_report(self, report: dict[str, Any], key: KeyedRequest, user_id: str) -> dict[str, Any]:
         """Store the report once per caller's key; a replay answers the first report."""

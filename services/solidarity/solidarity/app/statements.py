@@ -2,7 +2,7 @@
 
 The directorate's statement (CSV) is read by the domain (``domain.statements``); its lines
 are matched against the transfer gifts and active pledges inside the caller's area.
-A line is taken once per directorate (``StatementImports.claim``): importing the same
+A line is taken once per directorate (``StatementImports.take``): importing the same
 statement again, even concurrently, matches nothing twice. A line paying a pledge is
 recorded as a gift of the pledge's donor and applied to the pledge (``app.pledges.pay``).
 """
@@ -59,18 +59,21 @@ def import_statement(
         "problems": [{"line": p.line, "problem": p.problem} for p in matched.problems],
     }  # fmt: skip
     for line, gift_id in matched.gifts:
-        if not desk.imports.claim(area, line.key, import_id):
+        if desk.imports.take(area, line.key, import_id, caller.user_id) is None:
             report["already_imported"].append(line.line)
             continue
         gifts.confirm_credit(gift_id, line.key)
+        desk.imports.done(area, line.key)
         report["matched_gifts"].append({"line": line.line, "gift_id": gift_id, "amount_minor": line.amount.minor})
     for line, pledge_id in matched.pledges:
-        if not desk.imports.claim(area, line.key, import_id):
+        holder = desk.imports.take(area, line.key, import_id, caller.user_id)
+        if holder is None:
             report["already_imported"].append(line.line)
             continue
         payment = PaymentIn(amount=str(line.amount.major), currency=line.amount.currency, channel="bank_transfer",
                             reference=line.reference[:64] or None)  # fmt: skip
-        line_key = keyed(caller.user_id, f"statement-line-{line.key}", "statement_line", line.key)
+        # the key of whoever took the line first: a line taken by an import that did not finish records the same gift
+        line_key = keyed(holder, f"statement-line-{line.key}", "statement_line", line.key)
         try:
             paid = pledging.pay(desk.pledges, caller, pledge_id, payment, line_key)
         except DomainError as refused:  # e.g. the pledge's campaign closed meanwhile
@@ -78,6 +81,7 @@ def import_statement(
             report["unmatched"].append({"line": line.line, "reason": code, "reference": line.reference,
                                         "amount_minor": line.amount.minor})  # fmt: skip
             continue
+        desk.imports.done(area, line.key)
         report["matched_pledges"].append(
             {"line": line.line, "pledge_id": paid.id, "amount_minor": line.amount.minor, "fulfilment": paid.fulfilment}
         )
