@@ -38,6 +38,7 @@ class FakeBequests:
         self.events: list[BequestStageChanged] = []
         self.lose_next_guard = 0
         self.donors = FakeDonors()  # the donor records declarations name
+        self.due: dict[str, date | None] = {}  # due dates stored under an older configuration
 
     def new_id(self) -> str:
         return next(ids)
@@ -76,7 +77,11 @@ class FakeBequests:
         return stored
 
     def due_before(self, day: date, limit: int) -> list[Bequest]:
-        return [b for b in self.by_id.values() if not b.marked_overdue and (d := b.due_on(RULES)) and d < day][:limit]
+        due = {i: self.due.get(i, b.due_on(RULES)) for i, b in self.by_id.items()}
+        return [b for i, b in self.by_id.items() if not b.marked_overdue and (d := due[i]) and d < day][:limit]
+
+    def reschedule(self, bequest: Bequest, due_on: date | None) -> None:
+        self.due[bequest.id] = due_on
 
     def mark_overdue(self, bequest: Bequest, event: BequestStageChanged) -> bool:
         stored = self.by_id[bequest.id]
@@ -406,3 +411,14 @@ def test_an_unknown_step_is_refused_with_its_code() -> None:
     with pytest.raises(ValidationFailed) as refused:
         cases.step_permission("inherit")
     assert refused.value.details["code"] == "bequest_step_unknown"
+
+
+def test_a_due_date_the_configuration_moved_is_stored_again_not_marked(
+    store: FakeBequests, documents: FakeDocuments
+) -> None:
+    bequest = declared(store)
+    bequest = step(store, documents, AGENT_16, bequest, "notify", StepIn(documents=[attach(store, documents, bequest)]))
+    assert bequest.entered_state_on is not None
+    store.due[bequest.id] = bequest.entered_state_on  # stored when notified states had no days at all
+    assert cases.mark_overdue(store, RULES, bequest.entered_state_on + timedelta(days=1)) == 0
+    assert store.due[bequest.id] == bequest.due_on(RULES)  # read once, then left alone until it is really due

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from common.errors import Forbidden, InvalidTransition
+from common.errors import Forbidden, InvalidTransition, ValidationFailed
 from solidarity.domain.bequests import Bequest, BequestRules, Taken, Threshold, declare
 from solidarity.domain.money import Money
+from solidarity.reference import ENV_BEQUEST_RULES, bequest_rules
 from tests.unit.solidarity.refusal import refused
 
 T0 = datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
@@ -142,3 +144,42 @@ def test_a_bequest_as_after_each_step_is_the_bequest_that_step_made() -> None:
     assert [final.as_after(n) for n in range(len(steps))] == steps
     refused_ = declared().notified(taken(1, "d")).refused(taken(2, "d", note="non"), authority="wilaya-director")
     assert refused_.as_after(1) == replace(declared().notified(taken(1, "d")), accepted_by=None, version=2)
+
+
+def test_the_shipped_configuration_names_a_deciding_role_for_every_value() -> None:
+    rules = bequest_rules({})
+    assert [rules.authority_for(Money.of(v, "DZD")) for v in ("500000", "500000.01", "10000000", "10000001")] == [
+        "cell-coordinator", "wilaya-director", "wilaya-director", "national-officer"]  # fmt: skip
+    assert rules.deadlines_days == {"notified": 60, "accepted": 90, "valued": 180, "realised": 30}
+
+
+def test_a_deployment_file_replaces_the_default(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text('[[thresholds]]\nup_to = "100"\nauthority = "cell-coordinator"\n'
+                    '[[thresholds]]\nauthority = "wilaya-director"\n[deadlines_days]\nnotified = 7\n')  # fmt: skip
+    rules = bequest_rules({ENV_BEQUEST_RULES: str(path)})
+    assert rules.authority_for(Money.of("100.01", "DZD")) == "wilaya-director" and rules.deadlines_days == {
+        "notified": 7
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thresholds = 3",
+        '[[thresholds]]\nauthority = "wali"',  # not a role of the platform
+        '[[thresholds]]\nup_to = "10"\nauthority = "cell-coordinator"',  # no unbounded last threshold
+        '[[thresholds]]\nup_to = "ten"\nauthority = "cell-coordinator"\n[[thresholds]]\nauthority = "wilaya-director"',
+        '[[thresholds]]\nauthority = "wilaya-director"\n[deadlines_days]\nnotified = 0',
+        '[[thresholds]]\nauthority = "wilaya-director"\n[deadlines_days]\npondering = 3',
+        "not toml [",
+    ],
+)
+def test_a_malformed_file_stops_the_start_with_its_code(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(text)
+    with pytest.raises(ValidationFailed) as error:
+        bequest_rules({ENV_BEQUEST_RULES: str(path)})
+    assert error.value.details["code"] == "bequest_rules_invalid"
+    with pytest.raises(ValidationFailed):
+        bequest_rules({ENV_BEQUEST_RULES: str(tmp_path / "missing.toml")})

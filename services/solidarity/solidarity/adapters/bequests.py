@@ -221,6 +221,11 @@ class MongoBequestRepository:
         found = self.bequests.find(query, {outbox.OUTBOX_FIELD: 0}).sort("due_at", ASCENDING).limit(limit)
         return [bequest_of(doc) for doc in found]
 
+    def reschedule(self, bequest: Bequest, due_on: date | None) -> None:
+        self.bequests.update_one(
+            {"_id": ObjectId(bequest.id), "version": bequest.version}, {"$set": {"due_at": _midnight(due_on)}}
+        )
+
     def mark_overdue(self, bequest: Bequest, event: BequestStageChanged) -> bool:
         oid = ObjectId(bequest.id)
         result = self.bequests.update_one(

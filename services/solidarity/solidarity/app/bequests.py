@@ -87,6 +87,9 @@ class Bequests(Protocol):
     def mark_overdue(self, bequest: Bequest, event: BequestStageChanged) -> bool:
         """Mark it overdue at its version, with its event; False if it moved or was marked meanwhile."""
 
+    def reschedule(self, bequest: Bequest, due_on: date | None) -> None:
+        """Store the due date the configuration now gives (at the bequest's version; no step, no event)."""
+
 
 class BequestDocuments(Protocol):
     """The ``bequest_documents`` collection (metadata and content)."""
@@ -276,8 +279,9 @@ def mark_overdue(store: Bequests, rules: BequestRules, today: date, limit: int =
     """Mark the bequests whose current step is past due; each announced once (``bequest_stage_changed``)."""
     marked = 0
     for bequest in store.due_before(today, limit):
-        if not bequest.overdue(rules, today):
-            continue  # the configuration gave this state more days since it was stored
+        if not bequest.overdue(rules, today):  # the configuration gave this state more days since it was stored
+            store.reschedule(bequest, bequest.due_on(rules))  # so that it is not read again on every tick
+            continue
         event = BequestStageChanged(bequest_id=bequest.id, area=bequest.area, step="overdue", from_state=bequest.state,
                                     to_state=bequest.state, overdue=True, due_on=bequest.due_on(rules))  # fmt: skip
         marked += store.mark_overdue(bequest, event)

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
 from common import areas
+from common.errors import ValidationFailed
 from common.refusals import forbidden, invalid, out_of_order
 from common.scope import Scope
 from solidarity.domain.money import Money
@@ -289,7 +290,13 @@ def rules_from(config: Mapping[str, object]) -> BequestRules:
         if not isinstance(raw, Mapping) or raw.get("authority") not in AUTHORITIES:
             raise invalid("bequest_rules_invalid", "each threshold names a deciding role", known=sorted(AUTHORITIES))
         up_to = raw.get("up_to")
-        bound = None if up_to is None else Money.of(str(up_to), str(raw.get("currency", "DZD")))
+        try:
+            bound = None if up_to is None else Money.of(str(up_to), str(raw.get("currency", "DZD")))
+        except ValidationFailed as exc:
+            cause = exc.details.get("code")
+            raise invalid(
+                "bequest_rules_invalid", "a threshold is an amount in a known currency", cause=cause
+            ) from None
         thresholds.append(Threshold(bound, str(raw["authority"])))
     if any(not isinstance(days, int) or isinstance(days, bool) or days < 1 for days in deadlines.values()):
         raise invalid("bequest_rules_invalid", "deadlines are whole days, at least one")
