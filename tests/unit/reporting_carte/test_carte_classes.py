@@ -29,3 +29,9 @@ def test_no_known_figure_makes_every_area_no_data() -> None:
     classes = by_quantiles({"a": None, "b": None})
     assert classes.count == 0
     assert set(classes.of.values()) == {NO_DATA}
+
+
+def test_the_top_fixed_class_stretches_to_the_highest_value() -> None:
+    classes = classify({"a": 0.1, "b": 1.78}, (0.5, 1.0))
+    assert classes.of == {"a": 0, "b": 1}
+    assert classes.bounds(1) == (0.5, 1.78)

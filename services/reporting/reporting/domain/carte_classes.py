@@ -49,6 +49,8 @@ def quantile_breaks(values: Sequence[float], k: int) -> tuple[float, ...]:
 def classify(values: Mapping[str, float | None], breaks: Sequence[float]) -> Classification:
     """Each area's class: the first break its value does not exceed; ``NO_DATA`` for ``None``."""
     known = [v for v in values.values() if v is not None]
+    if breaks and known and max(known) > breaks[-1]:  # the top class reaches the highest value (coverage > 100 %)
+        breaks = (*breaks[:-1], max(known))
     of: dict[str, int] = {}
     for area, value in values.items():
         if value is None or not breaks:
