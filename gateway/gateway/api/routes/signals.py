@@ -222,7 +222,7 @@ async def list_alerts(
 
 @alerts.post(
     "/{alert_id}/acknowledge",
-    responses=error_responses(401, 403, 404, 409, 503),
+    responses=error_responses(401, 403, 404, 409, 422, 503),
     openapi_extra=audited("alert.acknowledge", "alert"),
 )
 async def acknowledge_alert(
