@@ -328,6 +328,17 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
 
     walk_in = {"kind": "person", "name": "Bienfaiteur de la matrice", "area": commune}
     donor = await created(await gateway.post("/v1/donors", json=walk_in, headers=auth(staff.checker, **idem())), 201)
+    site.keep("donor_id", donor["id"])
+    opened = {"to": "open"}
+    path = f"/v1/campaigns/{made_campaign['id']}/state"
+    await created(await gateway.post(path, json=opened, headers=auth(staff.manager, **idem())), 200)
+    cash = {"amount": "1500", "channel": "counter"}
+    gift = {"donor_id": donor["id"], "campaign_id": made_campaign["id"], "cash": cash}
+    given = await created(await gateway.post("/v1/gifts", json=gift, headers=auth(staff.worker, **idem())), 201)
+    site.keep("gift_id", given["id"])
+    promise = {"donor_id": donor["id"], "total": {"amount": "600"}, "monthly": 2, "first_due": day(30)}
+    pledge = await created(await gateway.post("/v1/pledges", json=promise, headers=auth(staff.worker, **idem())), 201)
+    site.keep("pledge_id", pledge["id"])
     legs = {"donor_id": donor["id"], "area": commune, "declared_value": {"amount": "1000"}, "description": "Legs"}
     bequest = await created(await gateway.post("/v1/bequests", json=legs, headers=auth(staff.checker, **idem())), 201)
     bequest_id = site.keep("bequest_id", bequest["id"])

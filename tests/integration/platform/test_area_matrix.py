@@ -351,6 +351,67 @@ ROUTES: list[Route] = [
         keyed=True,
     ),
     Route("GET", "/v1/campaigns", "list"),
+    Route("GET", "/v1/campaigns/{campaign_id}", "object"),
+    Route("GET", "/v1/campaigns/{campaign_id}/progress", "object"),
+    Route("POST", "/v1/campaigns/{campaign_id}/state", "object", lambda s, u: {"to": "closed"}, keyed=True),
+    # donors, gifts, pledges: a donor user sees only their own
+    Route(
+        "POST",
+        "/v1/donors",
+        "area",
+        lambda s, u: {"kind": "person", "name": "Intrus de la matrice", "area": s.staff.commune},
+        keyed=True,
+    ),
+    Route("GET", "/v1/donors", "list"),
+    Route("GET", "/v1/donors/{donor_id}", "object", donors_own=True),
+    Route(
+        "POST",
+        "/v1/gifts",
+        "reference",
+        lambda s, u: {"donor_id": s.params["donor_id"], "cash": {"amount": "10", "channel": "card", "reference": "MX"}},
+        keyed=True,
+        donors_own=True,
+    ),
+    Route("GET", "/v1/gifts", "list"),
+    Route("GET", "/v1/gifts", "list", query=lambda s: {"campaign_id": s.params["campaign_id"]}, label="by campaign"),
+    Route("GET", "/v1/gifts/{gift_id}", "object", donors_own=True),
+    *(
+        Route(
+            "POST",
+            f"/v1/gifts/{{gift_id}}/{step}",
+            "object",
+            lambda s, u: {"reason": "Essai"},
+            keyed=True,
+            donors_own=True,
+        )
+        for step in ("cancellation", "refund")
+    ),
+    Route(
+        "POST",
+        "/v1/pledges",
+        "reference",
+        lambda s, u: {"donor_id": s.params["donor_id"], "total": {"amount": "100"}, "monthly": 1, "first_due": day(9)},
+        keyed=True,
+        donors_own=True,
+    ),
+    Route("GET", "/v1/pledges", "list"),
+    Route("GET", "/v1/pledges/{pledge_id}", "object", donors_own=True),
+    Route(
+        "POST",
+        "/v1/pledges/{pledge_id}/payments",
+        "object",
+        lambda s, u: {"amount": "1", "channel": "card", "reference": "MX"},
+        keyed=True,
+        donors_own=True,
+    ),
+    Route(
+        "POST",
+        "/v1/pledges/{pledge_id}/cancellation",
+        "object",
+        lambda s, u: {"reason": "Essai"},
+        keyed=True,
+        donors_own=True,
+    ),
     # bequests (legs)
     Route(
         "POST",
@@ -386,6 +447,10 @@ ROUTES: list[Route] = [
 EXEMPT: dict[str, str] = {
     "POST /v1/bequest-documents": "names its bequest in the query, which the probes cannot blank: its 404 out of "
     "sight for every demo user is in test_bequests_api",
+    "GET /v1/donors/me": "the donor user's own record, named by nobody but its token (staff: 403); its answers per "
+    "role are in test_solidarity_api",
+    "POST /v1/statements": "the caller's own directorate's statement: it names no area or id, and matches only "
+    "transfers and pledges inside the caller's area (test_solidarity_api, the solidarity unit tests)",
     "GET /v1/areas": "the reference list of Algeria's wilayas and communes: public names, no records",
     "POST /v1/areas/communes": "the national officer loads the reference list; national scope, no records",
     "GET /v1/scoring/models": "the scoring models shipped with the registry: no area data",
