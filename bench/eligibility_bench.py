@@ -21,6 +21,8 @@ In the database at ``--uri``, ``--households`` households (20,000 by default) se
 
 - R: the raw read: one ``find`` of the area with the projection the registry's facts
   use, every document iterated (the floor of any run);
+- R': R with the garbage collector paced as the registry's bulk reads pace it
+  (``registry.adapters.collections_paced``): decoding is most of R;
 - P: the same read in pages of 5,000 by ``_id`` (a cursor walked by one query per page,
   as runs read before the stream);
 - E: the run end to end minus the broker: the registry's ``facts_stream`` (one cursor),
@@ -61,6 +63,7 @@ from assistance.eligibility.runs import run_eligibility
 from common import areas
 from common.contracts.facts import HouseholdFacts, column_pages, facts_to_columns
 from common.nameko_ext.page_stream import PageSender, receive_pages
+from registry.adapters.collections_paced import collections_paced
 from registry.adapters.households import FACTS_PROJECTION, MongoHouseholdRepository
 from synthetic.facts import facts
 
@@ -159,6 +162,12 @@ def seed(database: Database[Any], count: int) -> None:
 def raw_read(database: Database[Any]) -> int:
     query = {"area_ancestors": AREA, "status": {"$ne": "merged"}}
     return sum(1 for _ in database["households"].find(query, FACTS_PROJECTION))
+
+
+def paced_read(database: Database[Any]) -> int:
+    """R under ``registry.adapters.collections_paced``, as the registry's facts stream reads."""
+    with collections_paced():
+        return raw_read(database)
 
 
 def raw_read_paged(database: Database[Any]) -> int:
@@ -298,6 +307,11 @@ def main() -> int:
             "R  raw read of the facts' fields (one cursor)", args.households, lambda: raw_read(client[REGISTRY_DB])
         )
         assert seen == args.households, seen
+        paced, _ = timed(
+            "R' R with the collector paced as bulk reads run",
+            args.households,
+            lambda: paced_read(client[REGISTRY_DB]),
+        )
         paged, _ = timed(
             "P  raw read in pages of 5,000 by _id", args.households, lambda: raw_read_paged(client[REGISTRY_DB])
         )
@@ -313,7 +327,7 @@ def main() -> int:
             lambda: end_to_end(client, rules, formula, through_broker(args.amqp, client)),
         )
         assert result["households"] == args.households, result
-        print(table([read, paged, run, streamed], read.seconds))
+        print(table([read, paced, paged, run, streamed], read.seconds))
         print(f"eligible: {result['eligible']:,} of {result['households']:,}, in {result['chunks']} result chunks")
     finally:
         if not args.keep:

@@ -33,6 +33,7 @@ from common.errors import NotFound
 from common.idempotency import KeyedRequest, insert_once
 from common.nameko_ext import outbox
 from common.scope import Scope
+from registry.adapters.collections_paced import collections_paced
 from registry.adapters.documents import Household as HouseholdDocument
 from registry.dedup import DEFAULT_POLICY, oversized
 from registry.domain.household import Household, Page
@@ -324,8 +325,9 @@ class MongoHouseholdRepository:
 
     def facts_stream(self, area: str, day: date) -> Iterator[dict[str, Any]]:
         query = {"area_ancestors": area, "status": {"$ne": "merged"}}
-        for doc in self.database["households"].find(query, FACTS_PROJECTION, batch_size=FACTS_BATCH):
-            yield household_facts(doc, day)
+        with collections_paced():
+            for doc in self.database["households"].find(query, FACTS_PROJECTION, batch_size=FACTS_BATCH):
+                yield household_facts(doc, day)
 
     def count(self, scope: Scope) -> int:
         return self.database["households"].count_documents({**scoping.within(scope), "status": {"$ne": "merged"}})
@@ -574,26 +576,27 @@ def recompute_all(
     total = collection.count_documents(dict(scope)) if scope else collection.estimated_document_count()
     report = RecomputeReport(model.version, total)
     query = {**(scope or {}), "assessment": {"$exists": True}}
-    cursor = collection.find(query, SCORING_PROJECTION, batch_size=batch_size)
-    while True:
-        tick = time.perf_counter()
-        docs = list(islice(cursor, batch_size))
-        report.seconds["read"] += time.perf_counter() - tick
-        if not docs:
-            break
-        tick = time.perf_counter()
-        changes = rescore(docs, model, report)
-        ops = [_rescore_update(change, outbox_event, report) for change in changes]
-        report.seconds["compute"] += time.perf_counter() - tick
-        tick = time.perf_counter()
-        for start in range(0, len(ops), write_batch):
-            chunk = ops[start : start + write_batch]
-            result = collection.bulk_write(chunk, ordered=False)
-            report.written += result.matched_count
-            report.conflicts += len(chunk) - result.matched_count
-        report.seconds["write"] += time.perf_counter() - tick
-        report.seen += len(docs)
-        progress(report.seen, max(report.estimated_total, report.seen))
+    with collections_paced():
+        cursor = collection.find(query, SCORING_PROJECTION, batch_size=batch_size)
+        while True:
+            tick = time.perf_counter()
+            docs = list(islice(cursor, batch_size))
+            report.seconds["read"] += time.perf_counter() - tick
+            if not docs:
+                break
+            tick = time.perf_counter()
+            changes = rescore(docs, model, report)
+            ops = [_rescore_update(change, outbox_event, report) for change in changes]
+            report.seconds["compute"] += time.perf_counter() - tick
+            tick = time.perf_counter()
+            for start in range(0, len(ops), write_batch):
+                chunk = ops[start : start + write_batch]
+                result = collection.bulk_write(chunk, ordered=False)
+                report.written += result.matched_count
+                report.conflicts += len(chunk) - result.matched_count
+            report.seconds["write"] += time.perf_counter() - tick
+            report.seen += len(docs)
+            progress(report.seen, max(report.estimated_total, report.seen))
     report.elapsed = time.perf_counter() - started
     log.info("scores recomputed", extra=report.as_dict())
     return report
