@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 
 from common.contracts.signals import (
+    AlertRuleOut,
     BreakGlassIn,
     BreakGlassOut,
     CloseIn,
@@ -187,6 +188,7 @@ async def list_emergencies(caller: Caller, rpc: Rpc) -> Any:
 
 @alert_rules.post(
     "",
+    response_model=AlertRuleOut,
     responses=error_responses(401, 403, 409, 422, 503),
     openapi_extra=audited("alert_rule.publish", "alert_rule", from_response()),
 )
@@ -197,7 +199,7 @@ async def publish_alert_rule(rule: dict[str, Any], caller: Caller, rpc: Rpc) -> 
     return await rpc.call("veille", "publish_alert_rule", rule, context=caller)
 
 
-@alert_rules.get("", responses=error_responses(401, 403, 503))
+@alert_rules.get("", response_model=list[AlertRuleOut], responses=error_responses(401, 403, 503))
 async def list_alert_rules(caller: Caller, rpc: Rpc) -> Any:
     """The version in force of every rule."""
     return await rpc.call("veille", "list_alert_rules", context=caller)

@@ -239,3 +239,20 @@ class EmergencyOut(EmergencyIn):
     id: str
     declared_at: datetime
     active: bool
+
+
+class AlertRuleOut(BaseModel):
+    """A published indicator rule, at its version (veille's ``domain.alerts.AlertRule`` checks what it sends)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    version: int
+    title_fr: str
+    title_ar: str
+    metric: str
+    aggregate: str
+    window_days: int
+    comparison: str
+    threshold: float
+    where: dict[str, bool | str | float]
