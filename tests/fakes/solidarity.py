@@ -102,6 +102,10 @@ class FakeDonors(Keyed):
     def of_user(self, user_id: str) -> Donor | None:
         return next((d for d in self.by_id.values() if d.user_id == user_id), None)
 
+    def update(self, donor: Donor) -> Donor:
+        self.by_id[donor.id] = donor
+        return donor
+
     def within(self, scope: Scope, limit: int) -> list[Donor]:
         return [d for d in self.by_id.values() if scope.contains(d.area)][:limit]
 

@@ -18,7 +18,7 @@ from common.clock import now
 from common.contracts.bequests import STEP_BODIES as BEQUEST_STEP_BODIES
 from common.contracts.bequests import BequestDocumentIn, BequestFilter, BequestIn
 from common.contracts.campaigns import CampaignIn, CampaignStepIn
-from common.contracts.donors import DonorIn
+from common.contracts.donors import ConsentIn, DonorIn
 from common.contracts.gifts import GiftIn, PaymentIn, PledgeIn, ReasonIn
 from common.contracts.receipts import AnnualReceiptIn, ReceiptFilter, ReceiptReasonIn
 from common.idempotency import keyed
@@ -149,6 +149,14 @@ class SolidarityService(PlatformService):
         """The donor user's own record."""
         caller = policy.authorize(self.caller, "donor.self")
         return views.donor(donor_records.own(self.donors, caller))
+
+    @rpc
+    def set_donor_consent(self, donor_id: str, consent: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """The donor's consent to be contacted (none: withdrawn) and their anonymity on public lists."""
+        caller = policy.authorize(self.caller, "gift.record")
+        payload = parse(ConsentIn, consent)
+        keyed(caller.user_id, idempotency_key, "set_donor_consent", donor_id, payload)
+        return views.donor(donor_records.consent(self.donors, caller, donor_id, payload))
 
     @rpc
     def list_donors(self) -> dict[str, Any]:

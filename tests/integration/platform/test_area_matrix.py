@@ -365,6 +365,14 @@ ROUTES: list[Route] = [
     Route("GET", "/v1/donors", "list"),
     Route("GET", "/v1/donors/{donor_id}", "object", donors_own=True),
     Route(
+        "PUT",
+        "/v1/donors/{donor_id}/consent",
+        "object",
+        lambda s, u: {"consent_channels": ["sms"], "anonymous_public": True},
+        keyed=True,
+        donors_own=True,
+    ),
+    Route(
         "POST",
         "/v1/gifts",
         "reference",

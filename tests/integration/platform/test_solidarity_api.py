@@ -194,6 +194,11 @@ async def test_writes_outside_the_area_are_404_and_donors_cannot_cancel(
         headers=auth("donor.demo", **idem()),
     )
     assert cancel.status_code == 403
+    own = world.donors["donor.demo"]["id"]
+    consent = {"consent_channels": ["email"], "anonymous_public": True}
+    mine = ok(await gateway.put(f"/v1/donors/{own}/consent", json=consent, headers=auth("donor.demo", **idem())))
+    assert mine["consent_channels"] == ["email"] and mine["anonymous_public"] is True
+    await same_as_missing(gateway, "donor2.demo", "PUT", f"/v1/donors/{own}/consent", own, json=consent)
 
 
 async def test_progress_counts_standing_gifts_and_bad_gifts_store_nothing(

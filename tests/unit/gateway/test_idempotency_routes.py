@@ -55,6 +55,7 @@ ROUTES: list[tuple[str, str, str, Any]] = [
     ),
     ("POST", "/v1/campaigns/{campaign_id}/state", "solidarity.move_campaign", {"to": "open"}),
     ("POST", "/v1/donors", "solidarity.register_donor", {"kind": "person", "name": "Samir Haddad", "area": "/DZ/16"}),
+    ("PUT", "/v1/donors/{donor_id}/consent", "solidarity.set_donor_consent", {"consent_channels": ["sms"]}),
     (
         "POST",
         "/v1/gifts",
@@ -202,6 +203,7 @@ def concrete(path: str) -> str:
         "campaign_id",
         "gift_id",
         "pledge_id",
+        "donor_id",
     ):
         path = path.replace("{" + name + "}", OID)
     return path.replace("{issuer}/{year}/{sequence}", "DAS-16/2026/000123").replace("{period}", "2026-Q2")

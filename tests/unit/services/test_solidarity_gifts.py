@@ -178,6 +178,26 @@ def test_staff_register_walk_in_donors_in_their_area_and_see_only_those(world: W
         world.as_(AUDITOR).register_donor({"kind": "person", "name": "A B", "area": "/DZ"}, key())
 
 
+def test_consent_is_set_and_withdrawn_by_the_donor_or_staff_of_their_area(world: World) -> None:
+    mine = world.as_(DONOR, "donor-a").register_donor({"kind": "person", "name": "Farid", "area": "/DZ/16"}, key())
+    given = world.as_(DONOR, "donor-a").set_donor_consent(mine["id"], {"consent_channels": ["sms", "email"]}, key())
+    assert given["consent_channels"] == ["email", "sms"] and given["consent_on"] == now().date().isoformat()
+    hidden = world.as_(DONOR, "donor-a").set_donor_consent(mine["id"], {"anonymous_public": True}, key())
+    assert hidden["anonymous_public"] is True and hidden["consent_channels"] == [] and hidden["consent_on"] is None
+    with pytest.raises(NotFound):
+        world.as_(DONOR, "donor-b").set_donor_consent(mine["id"], {"consent_channels": ["sms"]}, key())
+    walked_in = walk_in(world)
+    assert world.as_(DIRECTOR_16).set_donor_consent(walked_in["id"], {"consent_channels": ["post"]}, key())[
+        "consent_channels"
+    ] == ["post"]
+    with pytest.raises(NotFound):
+        world.as_(DIRECTOR_31).set_donor_consent(walked_in["id"], {"consent_channels": ["post"]}, key())
+    with pytest.raises(Forbidden):
+        world.as_(AUDITOR).set_donor_consent(walked_in["id"], {"consent_channels": []}, key())
+    with pytest.raises(ValidationFailed):
+        world.as_(DIRECTOR_16).set_donor_consent(walked_in["id"], {"consent_channels": ["pigeon"]}, key())
+
+
 # gifts
 
 

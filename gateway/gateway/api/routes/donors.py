@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from common.contracts.donors import DonorIn, DonorOut, DonorPage
+from common.contracts.donors import ConsentIn, DonorIn, DonorOut, DonorPage
 from gateway.audit import COLLECTION, audited, from_response
 from gateway.deps import Caller, IdempotencyKey, Rpc
 from gateway.errors import COMMON_ERRORS, error_responses
@@ -58,3 +58,21 @@ async def my_donor(caller: Caller, rpc: Rpc) -> Any:
 )
 async def get_donor(donor_id: str, caller: Caller, rpc: Rpc) -> Any:
     return await rpc.call("solidarity", "get_donor", donor_id, context=caller)
+
+
+@router.put(
+    "/{donor_id}/consent",
+    openapi_extra=audited("donor.consent", "donor"),
+    response_model=DonorOut,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+)
+async def set_donor_consent(
+    donor_id: str, consent: ConsentIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey
+) -> Any:
+    """The channels the donor agrees to be contacted through (empty: withdrawn), and anonymity on public lists.
+
+    The donor user for their own record; staff for donors of their area (404 otherwise).
+    """
+    return await rpc.call(
+        "solidarity", "set_donor_consent", donor_id, consent.model_dump(mode="json"), idempotency_key, context=caller
+    )

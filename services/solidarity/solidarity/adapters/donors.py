@@ -90,6 +90,11 @@ class MongoDonors:
         doc = self.donors.find_one({"user_id": user_id})
         return from_document(doc) if doc else None
 
+    def update(self, donor: Donor) -> Donor:
+        fields = {k: v for k, v in document(donor).items() if k in ("consent", "anonymous_public")}
+        self.donors.update_one({"_id": ObjectId(donor.id)}, {"$set": {**fields, "updated_at": now()}})
+        return donor
+
     def within(self, scope: Scope, limit: int) -> list[Donor]:
         found = self.donors.find(within(scope)).sort("_id", DESCENDING).limit(limit)
         return [from_document(doc) for doc in found]

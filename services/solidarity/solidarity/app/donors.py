@@ -6,11 +6,13 @@ linked to their user id; every other donor record does not exist for them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from common import policy
+from common.clock import now
 from common.context import CallerContext
-from common.contracts.donors import DonorIn
+from common.contracts.donors import ConsentIn, DonorIn
 from common.errors import NotFound
 from common.idempotency import KeyedRequest
 from solidarity.app.ports import Donors
@@ -67,3 +69,17 @@ def listed(donors: Donors, caller: CallerContext, limit: int) -> tuple[list[Dono
     policy.authorize(caller, "donor.read")
     scope = policy.scope(caller)
     return donors.within(scope, limit), donors.count_within(scope)
+
+
+def consent(donors: Donors, caller: CallerContext, donor_id: Any, body: ConsentIn) -> Donor:
+    """Set (or withdraw, with no channel) the donor's consent and public anonymity: the donor themself, or staff
+    of the donor's area; setting the same again changes nothing."""
+    if not is_self_service(caller):
+        policy.authorize(caller, "donor.manage")
+    donor = visible(donors, caller, donor_id)
+    changed = donor.with_consent(body.consent_channels, body.consent_on or now().date())
+    if body.anonymous_public is not None:
+        changed = replace(changed, anonymous_public=body.anonymous_public)
+    if changed.consent.channels == donor.consent.channels and changed.anonymous_public == donor.anonymous_public:
+        return donor
+    return donors.update(changed)

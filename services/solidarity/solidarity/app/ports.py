@@ -57,6 +57,9 @@ class Donors(Protocol):
     def of_user(self, user_id: str) -> Donor | None:
         """The donor record linked to the platform user ``user_id``, if any."""
 
+    def update(self, donor: Donor) -> Donor:
+        """Write the donor's consent and public anonymity (nothing else of a donor changes)."""
+
     def within(self, scope: Scope, limit: int) -> list[Donor]: ...
 
     def count_within(self, scope: Scope) -> int: ...

@@ -31,6 +31,16 @@ class DonorIn(BaseModel):
         return self
 
 
+class ConsentIn(BaseModel):
+    """The channels the donor agrees to be contacted through (empty: withdrawn) and how they appear in public."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent_channels: list[Literal["email", "sms", "post", "phone"]] = Field(default_factory=list)
+    consent_on: date | None = Field(default=None, description="default: today")
+    anonymous_public: bool | None = Field(default=None, description="None: unchanged")
+
+
 class DonorOut(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
