@@ -91,10 +91,14 @@ class Event(BaseModel):
 
 class HouseholdRegistered(Event):
     event_type: ClassVar[str] = HOUSEHOLD_REGISTERED
+    version: ClassVar[int] = 2
 
     household_id: str
     area: str
     members: int = Field(ge=0)
+    categories: list[str] = Field(  # version 2
+        default_factory=list, description="the vulnerable categories its members held when it was registered"
+    )
 
 
 class HouseholdUpdated(Event):
