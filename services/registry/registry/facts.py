@@ -5,7 +5,7 @@ Pure: a stored document in, a facts dict out. No names, phones or national ids l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -45,6 +45,11 @@ def current_categories(member: Mapping[str, Any], day: date) -> list[str]:
             and (entry.get("valid_until") is None or entry["valid_until"] >= text)
         }
     )
+
+
+def categories_of(members: Iterable[Mapping[str, Any]], day: date) -> list[str]:
+    """The vulnerable categories any of ``members`` holds on ``day`` (for the registration event)."""
+    return sorted({category for member in members for category in current_categories(member, day)})
 
 
 def household_facts(doc: Mapping[str, Any], day: date, related: list[str] | None = None) -> dict[str, Any]:

@@ -153,4 +153,9 @@ def test_a_registration_is_held_for_review_when_probable_duplicates_remain_open(
     )
     assert held.document()["area_ancestors"] == ["/DZ", "/DZ/16", ALGER] and "provenance" not in held.document()
     assert held.registered_event().members == 1
+    assert held.registered_event().categories == []
+    elder = {**HEAD, "categories": [{"category": "elderly", "valid_from": "2020-01-01", "valid_until": None}]}
+    ended = {**HEAD, "categories": [{"category": "orphan", "valid_from": "2010-01-01", "valid_until": "2025-12-31"}]}
+    event = Household.registered("h3", sent, [elder, ended], ["k1"], [], "worker", AT).registered_event()
+    assert event.categories == ["elderly"]  # the ones its members hold the day it is registered
     assert Household.registered("h2", sent, [HEAD], ["k1"], [], "worker", AT).status == "active"

@@ -20,6 +20,7 @@ from common.contracts.households import HouseholdIn
 from common.scope import Scope
 from registry.domain.households import HouseholdStatus, registration_status
 from registry.duplicates import Finding
+from registry.facts import categories_of
 
 SECRET_MEMBER_FIELDS = ("national_id_hash", "national_id_enc")  # never leave the registry
 MERGE_JOURNALLED = ("address", "household_ref", "provenance", "consent")
@@ -184,7 +185,14 @@ class Household:
         return replace(self, merged_into=None)
 
     def registered_event(self) -> HouseholdRegistered:
-        return HouseholdRegistered(household_id=self.id, area=self.area, members=len(self.members))
+        """The registration as reporting counts it: area, size and the members' vulnerable categories that day."""
+        at = self.created_at if isinstance(self.created_at, datetime) else datetime.fromisoformat(self.created_at)
+        return HouseholdRegistered(
+            household_id=self.id,
+            area=self.area,
+            members=len(self.members),
+            categories=categories_of([member.record for member in self.members], at.date()),
+        )
 
     # --- changes ----------------------------------------------------------------------
 

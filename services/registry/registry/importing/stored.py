@@ -36,6 +36,7 @@ from common.contracts.people import protected_record
 from common.nameko_ext.outbox import OUTBOX_FIELD, entry
 from common.pii import NationalIdProtector
 from registry.duplicates import household_keys, person_records
+from registry.facts import categories_of
 from registry.importing.rows import ValidRow
 
 CONTENT_FIELDS = ("address", "household_ref", "provenance", "consent", "members")
@@ -119,7 +120,12 @@ def new_document(prepared: Prepared, household_id: ObjectId, user_id: str, now: 
             "dedup_keys": dedup_keys(household_id, prepared.area, content["members"]),
         }
     )
-    event = HouseholdRegistered(household_id=str(household_id), area=prepared.area, members=len(content["members"]))
+    event = HouseholdRegistered(
+        household_id=str(household_id),
+        area=prepared.area,
+        members=len(content["members"]),
+        categories=categories_of(content["members"], now.date()),
+    )
     doc[OUTBOX_FIELD] = [entry(event)]
     return doc
 
