@@ -52,8 +52,9 @@ class Stores:
         return worker_factory(ReportingService, caller=caller, **vars(self))
 
 
-def registered(household: str, area: str = CELL, members: int = 4) -> dict[str, Any]:
-    return envelope(ev.HouseholdRegistered(household_id=household, area=area, members=members))
+def registered(household: str, area: str = CELL, members: int = 4, categories: tuple[str, ...] = ()) -> dict[str, Any]:
+    event = ev.HouseholdRegistered(household_id=household, area=area, members=members, categories=list(categories))
+    return envelope(event)
 
 
 def aid(kind: type[ev.AidEvent], request: str, household: str, **fields: Any) -> dict[str, Any]:
@@ -138,8 +139,8 @@ def quarter_of_work() -> list[dict[str, Any]]:
     score = ev.ScoreChanged(household_id="h1", area=CELL, model_version="m1", score=0.8, band="A")
     rescore = ev.ScoreChanged(household_id="h1", area=CELL, model_version="m2", score=0.5, band="B", old_band="A")
     return [
-        registered("h1", members=5),
-        registered("h2", members=3),
+        registered("h1", members=5, categories=("elderly", "disability")),
+        registered("h2", members=3, categories=("elderly",)),
         registered("h3", OTHER_CELL, members=2),
         envelope(score),
         envelope(rescore),
@@ -185,6 +186,8 @@ def test_the_quarterly_report_in_the_official_layout(caller: Callable[..., Calle
     assert figures(report, "households") == {
         ("households_registered", "", ""): (2, 0),
         ("people_registered", "", ""): (8, 0),
+        ("households_registered_by_category", "", "disability"): (1, 0),
+        ("households_registered_by_category", "", "elderly"): (2, 0),
         ("households_merged", "", ""): (1, 0),
         ("people_merged", "", ""): (3, 0),
         ("households_assessed", "", "A"): (1, 0),

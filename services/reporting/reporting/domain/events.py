@@ -36,6 +36,7 @@ from reporting.domain.periods import Period
 # flows: counted in the quarter the event happened
 REGISTERED = "households_registered"
 PEOPLE = "people_registered"
+REGISTERED_BY_CATEGORY = "households_registered_by_category"  # a household once per vulnerable category
 MERGED = "households_merged"
 PEOPLE_MERGED = "people_merged"
 ASSESSED = "households_assessed"  # first score of a household, by band
@@ -131,7 +132,10 @@ def effects(event: Received[Event], known: HouseholdFact | None, first_grant: bo
     quarter = str(Period.of(event.occurred_at))
     if isinstance(data, HouseholdRegistered):
         fact = HouseholdFact(data.household_id, data.area, data.members, known.band if known else None)
-        return Effects(data.area, quarter, (Delta(REGISTERED), Delta(PEOPLE, count=data.members)), fact)
+        by_category = tuple(
+            Delta(REGISTERED_BY_CATEGORY, category=category) for category in sorted(set(data.categories))
+        )
+        return Effects(data.area, quarter, (Delta(REGISTERED), Delta(PEOPLE, count=data.members), *by_category), fact)
     if isinstance(data, HouseholdsMerged):
         if known is not None and known.merged:
             return None

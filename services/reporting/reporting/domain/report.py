@@ -22,7 +22,10 @@ from reporting.domain.periods import Period
 
 # (section, its flow measures or None when no event carries its facts yet)
 SECTIONS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
-    ("households", (m.REGISTERED, m.PEOPLE, m.MERGED, m.PEOPLE_MERGED, m.ASSESSED, m.REASSESSED)),
+    (
+        "households",
+        (m.REGISTERED, m.PEOPLE, m.REGISTERED_BY_CATEGORY, m.MERGED, m.PEOPLE_MERGED, m.ASSESSED, m.REASSESSED),
+    ),
     ("assistance", (m.REQUESTED, m.GRANTED, m.REFUSED, m.ASSISTED, m.DISBURSED)),
     ("urgent_aid", (m.URGENT, m.OVERDUE)),
     ("referrals_and_placements", None),
