@@ -61,6 +61,31 @@ async def test_registrations_reach_the_cells_quarterly_report_and_its_wilaya(gat
     assert "/DZ/16/1601" in {row["area"] for row in wilaya["consolidation"]}
 
 
+async def test_a_registration_is_counted_under_its_members_vulnerable_categories(gateway: httpx.AsyncClient) -> None:
+    async def elderly() -> int:
+        response = await report_of(gateway, "coordinator.1601", this_quarter())
+        figures = response.json()["content"]["sections"]["households"]["figures"]
+        return sum(
+            f["count"]
+            for f in figures
+            if f["measure"] == "households_registered_by_category" and f["category"] == "elderly"
+        )
+
+    before = await elderly()
+    sent = household("/DZ/16/1601", given="Ahmed", family="Zerrouki")
+    sent["members"][0] |= {
+        "birth_date": "1950-02-01",
+        "birth_year": 1950,
+        "categories": [{"category": "elderly", "valid_from": "2020-01-01"}],
+    }
+    response = await gateway.post("/v1/households", json=sent, headers=auth("worker.1601", **idem()))
+    assert response.status_code == 201, response.text
+    deadline = time.monotonic() + 15
+    while (now := await elderly()) != before + 1:
+        assert time.monotonic() < deadline, f"still {now}, wanted {before + 1}"
+        await asyncio.sleep(0.2)
+
+
 @pytest.mark.parametrize(
     ("user", "area", "status"),
     [
