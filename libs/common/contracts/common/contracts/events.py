@@ -73,6 +73,7 @@ SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("veille", SIGNAL_REPORTED, "reporting", "on_signal_reported"),
     ("veille", SIGNAL_CLOSED, "reporting", "on_signal_closed"),
     ("veille", SIGNAL_ESCALATED, "reporting", "on_signal_escalated"),
+    ("veille", EMERGENCY_DECLARED, "assistance", "on_emergency_declared"),
     ("gateway", AUDIT_ENTRY, "audit", "on_audit_entry"),
 )
 
@@ -169,9 +170,14 @@ class AidDisbursed(AidEvent):
 
 class UrgentAidGranted(AidEvent):
     event_type: ClassVar[str] = URGENT_AID_GRANTED
+    version: ClassVar[int] = 2
 
     amount_dzd: int
     due_at: datetime = Field(description="when the regularisation of the urgent grant is due")
+    emergency_id: str | None = Field(  # version 2
+        default=None, description="the declared emergency it was granted under (its fast track), if any"
+    )
+    campaign_id: str | None = Field(default=None, description="the solidarity campaign that emergency links")  # v2
 
 
 class RegularisationOverdue(AidEvent):
