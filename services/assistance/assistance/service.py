@@ -19,6 +19,7 @@ from assistance.adapters.aid_requests import OUTBOX_COLLECTIONS, MongoAidRequest
 from assistance.adapters.casework import MongoCaseworkRepository
 from assistance.adapters.cover_claims import MongoCoverClaims
 from assistance.adapters.eligibility_results import MongoEligibilityResults
+from assistance.adapters.emergencies import MongoEmergencies
 from assistance.adapters.institutions import MongoInstitutionRepository
 from assistance.adapters.payments import MongoPaymentRepository
 from assistance.adapters.programmes import MongoProgrammeRepository
@@ -46,6 +47,7 @@ from assistance.app.ports import (
 from assistance.domain.lifecycle import Step
 from assistance.settings import AidSettings, AidSettingsProvider
 from common import policy
+from common.contracts import events as ev
 from common.contracts.aid import (
     AidMotiveIn,
     AidRequestFilter,
@@ -74,6 +76,7 @@ from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
 from common.nameko_ext.ops import PlatformService
 from common.nameko_ext.outbox_relay import OutboxRelay
+from common.nameko_ext.transient import event_handler
 from common.validation import parse
 
 
@@ -94,6 +97,7 @@ class AssistanceService(PlatformService):
     programmes: ProgrammeRepository = MongoRepository(MongoProgrammeRepository)
     aid_requests: AidRequests = MongoRepository(MongoAidRequestRepository)
     cover: CoverClaims = MongoRepository(MongoCoverClaims)
+    emergencies: urgent.Emergencies = MongoRepository(MongoEmergencies)
     payments: PaymentRepository = MongoRepository(MongoPaymentRepository)
     aid_settings: AidSettings = AidSettingsProvider()
     institutions: InstitutionRepository = MongoRepository(MongoInstitutionRepository)
@@ -366,7 +370,12 @@ class AssistanceService(PlatformService):
         payload = parse(UrgentAidIn, grant)
         policy.require_within(caller, payload.area)
         key = keyed(caller.user_id, idempotency_key, "grant_urgent_aid", payload)
-        return views.aid_request(urgent.grant(self.desk, self.aid_settings, caller, payload, key))
+        return views.aid_request(urgent.grant(self.desk, self.aid_settings, self.emergencies, caller, payload, key))
+
+    @event_handler("veille", ev.EMERGENCY_DECLARED)
+    def on_emergency_declared(self, payload: dict[str, Any]) -> None:
+        """A declared emergency (veille): urgent aid's fast track opens for its areas until it ends."""
+        urgent.emergency_declared(self.emergencies, payload)
 
     @rpc
     def regularise_urgent_aid(self, request_id: str, decision: dict[str, Any], idempotency_key: str) -> dict[str, Any]:

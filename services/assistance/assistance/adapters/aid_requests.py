@@ -128,14 +128,17 @@ class MongoAidRequestRepository:
         return _request(updated)
 
     def grants(self, household_ids: Iterable[str], need: str) -> list[dict[str, Any]]:
-        """Requests granting ``need`` to any of ``household_ids``, in every area: id, household, programme, period."""
+        """Requests granting ``need`` to any of ``household_ids``, in every area: id, household, programme, period.
+
+        With the emergency (``emergency_id``, None outside one) an urgent grant was made under.
+        """
         query = {
             "household_id": {"$in": sorted(set(household_ids))},
             "need": need,
             "state": {"$in": sorted(lifecycle.GRANTED)},
             "decision.decision": "grant",
         }
-        fields = {"household_id": 1, "programme": 1, "need": 1, "decision.period": 1}
+        fields = {"household_id": 1, "programme": 1, "need": 1, "decision.period": 1, "emergency.id": 1}
         return [
             {
                 "id": str(doc["_id"]),
@@ -143,6 +146,7 @@ class MongoAidRequestRepository:
                 "programme": doc["programme"],
                 "need": doc["need"],
                 "period": doc["decision"]["period"],
+                "emergency_id": (doc.get("emergency") or {}).get("id"),
             }
             for doc in self.requests.find(query, fields)
         ]

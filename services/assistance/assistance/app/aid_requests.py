@@ -19,6 +19,7 @@ from assistance.app.steps import Decide, run_step
 from assistance.domain import double_aid
 from assistance.domain.aid_request import AidRequest, Change, snapshot
 from assistance.domain.cover import cover_keys
+from assistance.domain.emergency import Emergency
 from assistance.domain.lifecycle import GRANTED, State, Step
 from assistance.eligibility import (
     amount_for,
@@ -93,6 +94,17 @@ def double_aid_verdict(
     grants = desk.requests.grants(own | set(facts.related_households), need)
     policy_ = desk.rules.double_aid_policy(need)
     return double_aid.verdict(grants, period, own, request_id, policy_, _offered_in(desk, facts.area))
+
+
+def emergency_double_aid_verdict(
+    desk: AidDesk, request_id: str, household_id: str, facts: HouseholdFacts, need: str, emergency: Emergency
+) -> double_aid.Verdict:
+    """Under ``emergency``: the grants of ``need`` these people received under it, refused past its allowance."""
+    own = {household_id, facts.household_id}
+    grants = desk.requests.grants(own | set(facts.related_households), need)
+    return double_aid.emergency_verdict(
+        grants, emergency.id, emergency.grants_per_household, own, request_id, _offered_in(desk, facts.area)
+    )
 
 
 def claim_cover(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from assistance.domain.double_aid import Verdict
+from assistance.domain.emergency import Emergency
 from assistance.domain.lifecycle import (
     ApprovalLevel,
     State,
@@ -267,11 +268,19 @@ class AidRequest:
                     "escalated_to": None,
                     "next_escalation_at": due,
                 },
+                **({"emergency": grant.emergency.grant_record()} if grant.emergency else {}),
             }
         )
         fields = request.event_fields()
+        under = grant.emergency.grant_record() if grant.emergency else {}
         events: list[Event] = [
-            UrgentAidGranted(**fields, amount_dzd=grant.amount_dzd, due_at=due),
+            UrgentAidGranted(
+                **fields,
+                amount_dzd=grant.amount_dzd,
+                due_at=due,
+                emergency_id=under.get("id"),
+                campaign_id=under.get("campaign_id"),
+            ),
             AidDecided(
                 **fields,
                 decision="grant",
@@ -488,6 +497,7 @@ class UrgentGrant:
     authority_role: str
     authority_area: str
     due_in: timedelta
+    emergency: Emergency | None = None  # granted on a declared emergency's fast track
 
 
 def _opened(

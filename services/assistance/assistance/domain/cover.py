@@ -27,3 +27,12 @@ def months(period: str) -> list[str]:
 
 def cover_keys(need: str, households: Iterable[str], period: str) -> list[str]:
     return [f"{need}|{household}|{month}" for household in sorted(set(households)) for month in months(period)]
+
+
+def emergency_keys(need: str, households: Iterable[str], emergency_id: str, slot: int) -> list[str]:
+    """The claim of grant number ``slot`` (1..allowed) made to these people under an emergency.
+
+    Two grants at once both count the same grants already made; each then claims the
+    first free slot, so no more than the emergency allows are ever granted.
+    """
+    return [f"{need}|{household}|emergency:{emergency_id}|{slot}" for household in sorted(set(households))]

@@ -88,3 +88,30 @@ def verdict(
 ) -> Verdict:
     """The double-aid verdict on granting ``period`` given the ``grants`` already made to these people."""
     return judge(named_here(findings(grants, period, own_households, request_id), offered), policy)
+
+
+def emergency_verdict(
+    grants: Iterable[Mapping[str, Any]],
+    emergency_id: str,
+    allowed: int,
+    own_households: set[str],
+    request_id: str,
+    offered: Callable[[str], bool],
+) -> Verdict:
+    """Under a declared emergency: refused once these people hold ``allowed`` grants made under it.
+
+    The emergency replaces "one grant per period": grants made outside it do not count,
+    and the findings shown once the allowance is used are the emergency's grants.
+    """
+    under = [grant for grant in grants if grant.get("emergency_id") == emergency_id and grant["id"] != request_id]
+    if len(under) < allowed:
+        return Verdict(findings=[], policy="refuse")
+    shown = {
+        (grant["programme"], grant["need"], grant["period"], grant["household_id"] not in own_households)
+        for grant in under
+    }
+    found = [
+        {"programme": programme, "need": need, "period": when, "related": related}
+        for programme, need, when, related in sorted(shown)
+    ]
+    return Verdict(findings=named_here(found, offered), policy="refuse")
