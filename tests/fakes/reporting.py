@@ -48,12 +48,13 @@ class FakeProjection:
         self.applied_through = 0
         self.applying_through = 0
         self.as_of: datetime | None = None
+        self.rebuilding = False
 
     def acquire(self, token: str) -> Checkpoint | None:
         if self.holder is not None:
             return None
         self.holder = token
-        return Checkpoint(self.applied_through, self.as_of, self.applying_through)
+        return Checkpoint(self.applied_through, self.as_of, self.applying_through, self.rebuilding)
 
     def begin(self, token: str, seq: int) -> None:
         assert self.holder == token
@@ -61,17 +62,20 @@ class FakeProjection:
 
     def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
         assert self.holder == token
-        self.applied_through, self.applying_through, self.as_of = seq, seq, as_of
+        self.applied_through, self.applying_through, self.as_of, self.rebuilding = seq, seq, as_of, False
 
     def restart(self, token: str) -> None:
-        self.applied_through, self.applying_through, self.as_of = 0, 0, None
+        self.applied_through, self.applying_through, self.as_of, self.rebuilding = 0, 0, None, True
+
+    def renew(self, token: str) -> None:
+        assert self.holder == token
 
     def release(self, token: str) -> None:
         if self.holder == token:
             self.holder = None
 
     def checkpoint(self) -> Checkpoint:
-        return Checkpoint(self.applied_through, self.as_of, self.applying_through)
+        return Checkpoint(self.applied_through, self.as_of, self.applying_through, self.rebuilding)
 
 
 class FakeReadModels:
@@ -108,6 +112,11 @@ class FakeReadModels:
             held = self.households_by_id.get(household_id)
             if held is None or held[0] < seq:
                 self.households_by_id[household_id] = (seq, before.get(household_id), fact)
+
+    def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
+        assert not (self.tallies or self.households_by_id or self.grants), "load writes into emptied read models"
+        self.apply(seq, folded, {})
+        self.grants = dict.fromkeys(grants, seq)
 
     def legacy(self) -> list[LegacyHousehold]:
         return list(self.legacy_households)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from kombu import Connection, Exchange, Producer
 from prometheus_client import REGISTRY
 from pymongo import MongoClient
@@ -17,9 +18,10 @@ from common.context import CallerContext
 from common.contracts import events as ev
 from common.nameko_ext import outbox
 from reporting.adapters.event_log import MongoEventLog
+from reporting.adapters.projection import MongoProjection
 from reporting.adapters.read_models import MongoReadModels
 from reporting.app import projection
-from reporting.domain.events import fold, grant_key, household_of
+from reporting.domain.events import Folded, fold, grant_key, household_of
 from reporting.service import ReportingService
 from tests.integration.services.conftest import AMQP_URI, MONGO_URI, PREFIX, eventually, new_commune
 
@@ -157,3 +159,38 @@ def test_a_batch_applied_again_after_a_crash_counts_once_on_the_database() -> No
     assert once[f"{commune}|2026-Q2|households_registered||"] == 6
     assert once[f"{commune}|2026-Q2|households_assisted|p-winter|winter_heating"] == 1
     assert once["/DZ|2026-Q2|people_merged||"] == 2
+
+
+class LoadCutShort(MongoReadModels):
+    """The database goes away after the rebuild emptied the read models and wrote the tallies."""
+
+    def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
+        self.tallies.load(seq, folded.tallies)
+        raise ConnectionError("the database went away mid-rebuild")
+
+
+def test_a_rebuild_cut_short_is_finished_by_the_next_projection_on_the_database() -> None:
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting_rebuild"]
+    log, progress, models = MongoEventLog(database), MongoProjection(database), MongoReadModels(database)
+    MongoEventLog.ensure_indexes(database)
+    MongoReadModels.ensure_indexes(database)
+    registry, assistance = work_in(new_commune())
+    for payload in registry + assistance:
+        producer = "registry" if payload in registry else "assistance"
+        projection.receive(log, producer, payload, ev.EVENT_MODELS[payload["event_type"]], MAY)
+    assert projection.project(log, progress, models) == len(registry + assistance)
+
+    def state() -> dict[str, list[dict[str, Any]]]:
+        hidden = {"seq": 0, "before": 0}
+        return {name: sorted(database[name].find({}, hidden), key=str) for name in ("tallies", "household_facts")}
+
+    incremental = state()
+    with pytest.raises(ConnectionError):
+        projection.rebuild(log, progress, LoadCutShort(database))
+    assert progress.checkpoint().rebuilding
+    assert database["household_facts"].count_documents({}) == 0  # half written
+    assert projection.project(log, progress, models) == len(registry + assistance)  # the rebuild, again, in full
+    assert not progress.checkpoint().rebuilding
+    assert progress.checkpoint().applied_through == len(registry + assistance)
+    assert state() == incremental
+    assert projection.project(log, progress, models) == 0

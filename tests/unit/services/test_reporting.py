@@ -12,7 +12,8 @@ from common.context import CallerContext
 from common.contracts import events as ev
 from common.errors import Conflict, Forbidden, IdempotencyKeyReused, NotFound, ValidationFailed
 from common.nameko_ext import outbox
-from reporting.domain.events import LegacyHousehold
+from reporting.app.ports import Checkpoint
+from reporting.domain.events import Folded, LegacyHousehold
 from reporting.service import ReportingService
 from reporting.settings import ReportingSettings
 from tests.fakes.reporting import (
@@ -238,6 +239,52 @@ def test_rebuilding_by_replay_gives_the_read_models_built_as_events_arrived() ->
     assert stores.service().apply_log() is None  # nothing left to apply
     assert projection.rebuild(stores.log, stores.progress, stores.models) == len(quarter_of_work())  # one batch
     assert figures_of(stores.models) == incremental
+
+
+def test_a_rebuild_read_a_few_entries_at_a_time_equals_the_incremental_models_and_resumes_from_its_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reporting.app import projection
+
+    work = quarter_of_work()
+    incremental = Stores()
+    feed(incremental, *work)
+    stores = Stores()
+    feed(stores, *work[:9])
+    monkeypatch.setattr(projection, "REPLAY_CHUNK", 2)  # a household's events and its grants in different chunks
+    assert projection.rebuild(stores.log, stores.progress, stores.models) == 9
+    assert stores.progress.checkpoint() == Checkpoint(9, MAY, 9, rebuilding=False)
+    feed(stores, *work[9:])  # the incremental path goes on from the rebuild's last entry
+    assert figures_of(stores.models) == figures_of(incremental.models)
+
+
+class CrashingLoad(FakeReadModels):
+    def __init__(self) -> None:
+        super().__init__()
+        self.crashes = 1
+
+    def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
+        if self.crashes:
+            self.crashes -= 1
+            raise ConnectionError("the database went away mid-rebuild")
+        super().load(seq, folded, grants)
+
+
+def test_a_rebuild_cut_short_is_started_again_by_the_next_projection() -> None:
+    from reporting.app import projection
+
+    stores = Stores()
+    stores.models = CrashingLoad()
+    feed(stores, *quarter_of_work())
+    incremental = figures_of(stores.models)
+    with pytest.raises(ConnectionError):
+        projection.rebuild(stores.log, stores.progress, stores.models)
+    assert stores.progress.checkpoint().rebuilding and figures_of(stores.models) == ({}, {}, set())
+    feed(stores, registered("h9"))  # the next event's projection finishes the rebuild, then applies nothing twice
+    assert not stores.progress.checkpoint().rebuilding
+    after = Stores()
+    feed(after, *quarter_of_work(), registered("h9"))
+    assert figures_of(stores.models) == figures_of(after.models) != incremental
 
 
 def test_a_batch_applied_again_after_a_crash_changes_nothing() -> None:

@@ -10,6 +10,8 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
+from reporting.adapters.tallies import insert_all
+
 DUPLICATE_KEY = 11000
 
 
@@ -27,6 +29,10 @@ class MongoGrantMarks:
             ours = {doc["_id"] for doc in self.collection.find({"_id": {"$in": sorted(taken)}, "seq": seq}, {"_id": 1})}
             return (keys - taken) | ours
         return set(keys)
+
+    def load(self, seq: int, keys: set[str]) -> None:
+        """Insert a whole replay's marks into the emptied collection, as of ``seq``."""
+        insert_all(self.collection, ({"_id": key, "seq": seq} for key in keys))
 
     def clear(self) -> None:
         self.collection.delete_many({})

@@ -16,6 +16,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from common import areas
+from reporting.adapters.tallies import insert_all
 from reporting.domain.events import HouseholdFact, LegacyHousehold
 
 DUPLICATE_KEY = 11000
@@ -61,6 +62,20 @@ class MongoHouseholdFacts:
         except BulkWriteError as exc:  # a household this batch already saved: its upsert finds the _id taken
             if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
                 raise
+
+    def load(self, seq: int, facts: Mapping[str, HouseholdFact]) -> None:
+        """Insert a whole replay's households, as they end, into the emptied collection, as of ``seq``."""
+        docs = (
+            {
+                "_id": household_id,
+                **_state(fact),
+                "area_ancestors": areas.ancestors(fact.area),
+                "seq": seq,
+                "before": None,
+            }
+            for household_id, fact in facts.items()
+        )
+        insert_all(self.collection, docs)
 
     def clear(self) -> None:
         self.collection.delete_many({})

@@ -48,13 +48,23 @@ class MongoProjection:
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"applying_through": seq}})
 
     def advance(self, token: str, seq: int, as_of: datetime | None) -> None:
-        values = {"applied_through": seq, "applying_through": seq, "as_of": as_of, "until": clock.now() + LEASE}
+        values = {
+            "applied_through": seq,
+            "applying_through": seq,
+            "as_of": as_of,
+            "until": clock.now() + LEASE,
+            "rebuilding": False,
+        }
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": values})
 
     def restart(self, token: str) -> None:
         self.collection.update_one(
-            {"_id": ID, "holder": token}, {"$set": {"applied_through": 0, "applying_through": 0, "as_of": None}}
+            {"_id": ID, "holder": token},
+            {"$set": {"applied_through": 0, "applying_through": 0, "as_of": None, "rebuilding": True}},
         )
+
+    def renew(self, token: str) -> None:
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"until": clock.now() + LEASE}})
 
     def release(self, token: str) -> None:
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"holder": None, "until": EPOCH}})
@@ -64,4 +74,6 @@ class MongoProjection:
 
 
 def _checkpoint(doc: dict[str, Any]) -> Checkpoint:
-    return Checkpoint(doc.get("applied_through", 0), doc.get("as_of"), doc.get("applying_through", 0))
+    return Checkpoint(
+        doc.get("applied_through", 0), doc.get("as_of"), doc.get("applying_through", 0), doc.get("rebuilding", False)
+    )

@@ -34,6 +34,11 @@ class MongoReadModels:
         self.tallies.add(seq, folded.tallies)
         self.households_facts.save(seq, folded.households, before)
 
+    def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
+        self.tallies.load(seq, folded.tallies)
+        self.households_facts.load(seq, folded.households)
+        self.grants.load(seq, grants)
+
     def legacy(self) -> list[LegacyHousehold]:
         return self.households_facts.legacy()
 

@@ -6,15 +6,17 @@ wilaya, national), so a report of any area reads a few tallies of that area alon
 quarter``) and an export every area of one level below it (index ``lineage, depth, quarter``;
 ``depth`` 0 is national, 1 a wilaya, 2 a commune). Each tally keeps the number of the
 last batch added (``seq``): a batch added again finds ``seq`` not below its own and
-changes nothing.
+changes nothing. A rebuild inserts all of them at once (``load``) into the emptied collection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pymongo import ASCENDING, UpdateOne
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
@@ -23,6 +25,7 @@ from reporting.domain.events import TallyKey
 from reporting.domain.report import HEADLINE, TallyRow
 
 DUPLICATE_KEY = 11000
+INSERT_CHUNK = 10_000
 
 
 class MongoTallies:
@@ -37,12 +40,7 @@ class MongoTallies:
 
     def add(self, seq: int, tallies: Mapping[TallyKey, list[int]]) -> None:
         """Add each tally's count and amount to its area and every area above it, guarded by ``seq``."""
-        summed: dict[TallyKey, list[int]] = {}
-        for (area, quarter, measure, programme, category), (count, amount) in tallies.items():
-            for place in areas.ancestors(area):
-                total = summed.setdefault((place, quarter, measure, programme, category), [0, 0])
-                total[0] += count
-                total[1] += amount
+        summed = _at_every_level(tallies)
         writes = [
             UpdateOne(
                 {"_id": "|".join(key), "seq": {"$lt": seq}},
@@ -59,6 +57,14 @@ class MongoTallies:
             if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
                 raise
 
+    def load(self, seq: int, tallies: Mapping[TallyKey, list[int]]) -> None:
+        """Insert a whole replay's tallies (at every level) into the emptied collection, as of ``seq``."""
+        docs = (
+            {"_id": "|".join(key), "count": count, "amount": amount, "seq": seq, **_describe(key)}
+            for key, (count, amount) in _at_every_level(tallies).items()
+        )
+        insert_all(self.collection, docs)
+
     def rows(self, area: str, through: str) -> list[TallyRow]:
         return [_row(doc) for doc in self.collection.find({"area": area, "quarter": {"$lte": through}})]
 
@@ -74,6 +80,24 @@ class MongoTallies:
 
     def clear(self) -> None:
         self.collection.delete_many({})
+
+
+def _at_every_level(tallies: Mapping[TallyKey, list[int]]) -> dict[TallyKey, list[int]]:
+    """The tallies of the events' own areas summed into those areas and every area above them."""
+    summed: dict[TallyKey, list[int]] = {}
+    for (area, quarter, measure, programme, category), (count, amount) in tallies.items():
+        for place in areas.ancestors(area):
+            total = summed.setdefault((place, quarter, measure, programme, category), [0, 0])
+            total[0] += count
+            total[1] += amount
+    return summed
+
+
+def insert_all(collection: Collection[Any], docs: Iterable[dict[str, Any]], chunk: int = INSERT_CHUNK) -> None:
+    """Insert ``docs`` into an empty collection, ``chunk`` at a time, unordered (a replay's single write)."""
+    docs = iter(docs)
+    while part := list(itertools.islice(docs, chunk)):
+        collection.insert_many(part, ordered=False)
 
 
 def _describe(key: TallyKey) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class Checkpoint:
     applied_through: int
     as_of: datetime | None  # when the last applied event occurred
     applying_through: int = 0  # the batch begun (applied again, exactly, after a crash)
+    rebuilding: bool = False  # a rebuild began and has not ended: the read models are half written
 
 
 class Projection(Protocol):
@@ -47,7 +48,10 @@ class Projection(Protocol):
         """Record that entries up to ``seq`` are applied (and renew the lease)."""
 
     def restart(self, token: str) -> None:
-        """Back to before the first entry (a rebuild)."""
+        """Back to before the first entry, rebuilding (until :meth:`advance`)."""
+
+    def renew(self, token: str) -> None:
+        """Keep the lease (a long rebuild)."""
 
     def release(self, token: str) -> None:
         """Give the lease up."""
@@ -72,6 +76,10 @@ class ReadModels(Protocol):
 
     def apply(self, seq: int, folded: Folded, before: Mapping[str, HouseholdFact | None]) -> None:
         """Add the tallies to their areas and every area above; then save the households (with ``before``)."""
+
+    def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
+        """Write a whole replay into the emptied read models: the tallies (at every level), the
+        households as they end and the grant marks, all as of the entry ``seq``."""
 
     def legacy(self) -> list[LegacyHousehold]:
         """Households counted before the event log existed (facts with no batch number)."""
