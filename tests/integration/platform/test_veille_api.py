@@ -175,7 +175,8 @@ async def test_break_the_glass_is_time_limited_justified_and_audited(gateway: ht
 
 async def test_an_emergency_puts_its_area_first_and_only_directors_declare(gateway: httpx.AsyncClient) -> None:
     declared = {"title_fr": "Inondations de test", "title_ar": "فيضانات تجريبية", "areas": [COMMUNE],
-                "ends_at": (datetime.now(UTC) + timedelta(days=3)).isoformat(), "caps": {"cap_dzd": 40000}}  # fmt: skip
+                "ends_at": (datetime.now(UTC) + timedelta(minutes=2)).isoformat(),  # brief: assistance applies it
+                "caps": {"cap_dzd": 40000}}  # fmt: skip
     assert (
         await gateway.post("/v1/emergencies", json=declared, headers=auth("worker.1601", **idem()))
     ).status_code == 403

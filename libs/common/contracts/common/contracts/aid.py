@@ -270,6 +270,13 @@ class RegularisationOut(_Out):
     motive: str | None = None
 
 
+class EmergencyGrantOut(_Out):
+    """The declared emergency an urgent grant was made under (its fast track) and the campaign it links."""
+
+    id: str
+    campaign_id: str | None = None
+
+
 class AidRequestOut(_Out):
     id: str
     household_id: str
@@ -291,6 +298,7 @@ class AidRequestOut(_Out):
     disbursement: Disbursement | None = None
     visits: list[FollowUpVisit] = Field(default_factory=list)
     regularisation: RegularisationOut | None = None
+    emergency: EmergencyGrantOut | None = None
     history: list[HistoryEntry]
     updated_at: str
 
