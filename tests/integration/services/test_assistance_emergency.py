@@ -1,0 +1,90 @@
+"""Emergency mode over the real broker and database: veille declares, assistance opens the fast track.
+
+The registry, assistance and veille services run in-process. The ``emergency_declared``
+event leaves veille's outbox, reaches assistance through the broker, and from then on a
+grant above the usual cap passes inside the declared commune, is refused in a commune
+next to it, and is refused again once the emergency has ended.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from nameko.exceptions import RemoteError
+
+from assistance.service import AssistanceService
+from common.context import CallerContext
+from registry.service import RegistryService
+from tests.integration.services.conftest import eventually, new_commune
+from tests.integration.services.test_aid_requests import as_user, registered, wilaya_of
+from veille.service import VeilleService
+
+YEAR = str(datetime.now(UTC).year)
+AMOUNT_DZD = 45_000  # above the usual 30,000 DZD cap
+
+
+@pytest.fixture
+def services(start_service: Callable[[type[Any]], Any], rpc_as: Callable[[CallerContext], Any]) -> None:
+    for service in (RegistryService, AssistanceService, VeilleService):
+        start_service(service)
+    rpc_as(as_user("officer", "/DZ", "national-officer")).assistance.set_budget("urgent-aid", "/DZ", YEAR, 10_000_000)
+
+
+def declare(rpc_as: Callable[[CallerContext], Any], commune: str, ends_in: timedelta) -> dict[str, Any]:
+    director = rpc_as(as_user("director", wilaya_of(commune), "wilaya-director")).veille
+    body = {"title_fr": "Inondations", "title_ar": "فيضانات", "areas": [commune],
+            "ends_at": (datetime.now(UTC) + ends_in).isoformat(),
+            "caps": {"cap_dzd": 60_000, "grants_per_household": 2}, "campaign_id": "camp-it"}  # fmt: skip
+    return dict(director.declare_emergency(body, uuid.uuid4().hex))
+
+
+def grant(rpc_as: Callable[[CallerContext], Any], commune: str, household: str) -> dict[str, Any]:
+    coordinator = rpc_as(as_user("coordinator", commune, "cell-coordinator")).assistance
+    body = {"household_id": household, "area": commune, "amount_dzd": AMOUNT_DZD, "reason": "Logement inondé",
+            "motive": "Sinistre déclaré", "payment_point": {"kind": "post_office", "ref": "16001"}}  # fmt: skip
+    return dict(coordinator.grant_urgent_aid(body, uuid.uuid4().hex))
+
+
+def refused(rpc_as: Callable[[CallerContext], Any], commune: str, household: str) -> str:
+    with pytest.raises(RemoteError) as raised:
+        grant(rpc_as, commune, household)
+    return str(raised.value.exc_type)
+
+
+def granted_once_delivered(rpc_as: Callable[[CallerContext], Any], commune: str, household: str) -> dict[str, Any]:
+    def attempt() -> dict[str, Any] | None:
+        try:
+            return grant(rpc_as, commune, household)
+        except RemoteError as exc:
+            if exc.exc_type != "Forbidden":  # only the usual cap may stand until the declaration arrives
+                raise
+            return None
+
+    return dict(eventually(attempt, timeout=30))
+
+
+def test_the_declared_emergency_opens_the_fast_track_in_its_commune_until_it_ends(
+    services: None, rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    commune = new_commune()
+    neighbour = f"{wilaya_of(commune)}/{1000 + (int(commune.rsplit('/', 1)[1]) - 999) % 9000}"  # same wilaya
+    household, elsewhere = registered(rpc_as, commune), registered(rpc_as, neighbour)
+    assert refused(rpc_as, commune, household) == "Forbidden"  # before the declaration: the usual cap
+
+    declared = declare(rpc_as, commune, timedelta(seconds=8))
+    first = granted_once_delivered(rpc_as, commune, household)
+    assert first["emergency"] == {"id": declared["id"], "campaign_id": "camp-it"}
+    second = grant(rpc_as, commune, household)
+    assert second["state"] == "approved"
+    assert refused(rpc_as, commune, household) == "Conflict"  # two grants per household during this emergency
+    assert refused(rpc_as, neighbour, elsewhere) == "Forbidden"  # outside its area: nothing changes
+
+    ends_at = datetime.fromisoformat(declared["ends_at"])
+    time.sleep(max(0.0, (ends_at - datetime.now(UTC)).total_seconds()) + 0.5)
+    late = registered(rpc_as, commune)
+    assert refused(rpc_as, commune, late) == "Forbidden"  # the emergency has ended: the usual cap again
