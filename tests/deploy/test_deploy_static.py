@@ -51,6 +51,9 @@ OVERLAYS = {
     "prod": K8S / "overlays" / "prod",
 }
 SECRET_NAME = "platform-secrets"
+# service -> the environment variables its manifest (`secrets = [...]`) takes from the Secret
+MANIFEST_SECRETS = {s.name: s.secrets for s in generate.load().services}
+MANIFEST_SECRETS_ALL = frozenset(key for keys in MANIFEST_SECRETS.values() for key in keys)
 CONFIG_NAME = "platform-config"
 IMAGE = "solidarity-platform"
 
@@ -425,13 +428,17 @@ def test_k8s_secrets_and_config_references(overlay: str) -> None:
         secret_keys = set(secrets[secret_name]["data"])
     else:
         assert not secrets, f"{overlay} must not ship Secret objects: {list(secrets)}"
-        secret_name, secret_keys = SECRET_NAME, {"AMQP_URI", "MONGO_URI"}
+        prod_comment = (K8S / "overlays" / "prod" / "kustomization.yaml").read_text(encoding="utf-8")
+        secret_keys = {"AMQP_URI", "MONGO_URI", *MANIFEST_SECRETS_ALL}
+        for key in secret_keys:
+            assert f"{key}=" in prod_comment, f"prod's instructions must name the Secret key {key}"
+        secret_name = SECRET_NAME
 
     for name, deployment in by_kind(docs, "Deployment").items():
         container = main_container(deployment)
         assert "envFrom" not in container, f"{name}: list env vars explicitly"
         env = env_of(container)
-        wanted_secret = {"AMQP_URI"} if name == GATEWAY else {"AMQP_URI", "MONGO_URI"}
+        wanted_secret = {"AMQP_URI"} if name == GATEWAY else {"AMQP_URI", "MONGO_URI", *MANIFEST_SECRETS[name]}
         for var in wanted_secret:
             ref = env[var].get("valueFrom", {}).get("secretKeyRef")
             assert ref == {"name": secret_name, "key": var}, f"{overlay}/{name}: {var} must come from the Secret"

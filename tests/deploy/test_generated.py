@@ -181,6 +181,7 @@ def test_a_hand_edit_inside_a_block_is_stale(tree: Path) -> None:
         (lambda text: text.replace('name = "bulletin"', 'name = "other"'), "name must be the folder's name"),
         (lambda text: text.replace("prod = 2", "prod = 0"), "replicas are counts"),
         (lambda text: "ports = 1\n" + text, "unknown keys ['ports']"),
+        (lambda text: 'secrets = ["lower-case"]\n' + text, "secrets is a list of environment variable names"),
     ],
 )
 def test_contradicting_manifests_are_refused(tree: Path, edit: object, message: str) -> None:
