@@ -11,16 +11,20 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from nameko.exceptions import RemoteError
+from pymongo import MongoClient
 
+from assistance.adapters.emergencies import MongoEmergencies
+from assistance.domain.emergency import Emergency
 from assistance.service import AssistanceService
 from common.context import CallerContext
 from registry.service import RegistryService
-from tests.integration.services.conftest import eventually, new_commune
+from tests.integration.services.conftest import MONGO_URI, PREFIX, eventually, new_commune
 from tests.integration.services.test_aid_requests import as_user, registered, wilaya_of
 from veille.service import VeilleService
 
@@ -88,3 +92,28 @@ def test_the_declared_emergency_opens_the_fast_track_in_its_commune_until_it_end
     time.sleep(max(0.0, (ends_at - datetime.now(UTC)).total_seconds()) + 0.5)
     late = registered(rpc_as, commune)
     assert refused(rpc_as, commune, late) == "Forbidden"  # the emergency has ended: the usual cap again
+
+
+def test_the_emergencies_store_keeps_each_declaration_once_and_finds_the_running_ones(config: dict[str, Any]) -> None:
+    """``adapters.emergencies`` on the real database: redelivery, an older declaration, lineage and end date.
+
+    (``config``: the session's databases are dropped at its end.)
+    """
+    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}assistance_emergencies"]  # as the services read
+    MongoEmergencies.ensure_indexes(database)
+    store = MongoEmergencies(database)
+    at = datetime.now(UTC).replace(microsecond=0)
+    commune = new_commune()
+    wilaya = wilaya_of(commune)
+    over_wilaya = Emergency("em-w", (wilaya,), at + timedelta(days=1), 70_000, 2, "camp", at)
+    assert store.record(over_wilaya, "event-1") is True
+    assert store.record(over_wilaya, "event-1") is False  # the same event delivered again
+    older = replace(over_wilaya, urgent_cap_dzd=10, declared_at=at - timedelta(hours=1))
+    assert store.record(older, "event-0") is False  # an older declaration arriving late changes nothing
+    newer = replace(over_wilaya, urgent_cap_dzd=90_000, declared_at=at + timedelta(seconds=1))
+    assert store.record(newer, "event-2") is True
+    store.record(Emergency("em-ended", (commune,), at - timedelta(seconds=1), 99_000, 1, None, at), "event-3")
+    store.record(Emergency("em-other", ("/DZ/99",), at + timedelta(days=1), 99_000, 1, None, at), "event-4")
+    assert store.running_over(commune, at) == [newer]
+    assert store.running_over(wilaya, at) == [newer]
+    assert store.running_over("/DZ/99/9999", at)[0].id == "em-other"
