@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from common.clock import now
 from common.contracts.events import Event
 from common.errors import IdempotencyKeyReused
 from common.idempotency import KeyedRequest
@@ -70,8 +71,12 @@ class FakeTotals:
     def __init__(self) -> None:
         self.counted: dict[str, list[Gift]] = {}
         self.events: list[Event] = []
+        self.moves: set[tuple[str, int]] = set()  # the guard: each gift's move applied once
 
-    def add(self, campaign: Campaign, gift: Gift, sign: int) -> Totals:
+    def add(self, campaign: Campaign, gift: Gift, sign: int) -> Totals | None:
+        if (gift.id, sign) in self.moves:
+            return None
+        self.moves.add((gift.id, sign))
         mine = self.counted.setdefault(campaign.id, [])
         if sign > 0:
             mine.append(gift)
@@ -118,11 +123,16 @@ class FakeGifts(Keyed):
         super().__init__()
         self.events: list[Event] = []
         self.credited: dict[str, str] = {}
+        self.unsettled_moves: dict[str, tuple[int, datetime]] = {}
 
-    def create(self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event]) -> tuple[Gift, bool]:
+    def create(
+        self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event], settle: int = 0
+    ) -> tuple[Gift, bool]:
         stored, created = self.once(gift, key)
         if created:
             self.events += events
+            if settle:
+                self.unsettled_moves[stored.id] = (settle, now())
         return stored, created
 
     def get(self, gift_id: str) -> Gift | None:
@@ -143,11 +153,33 @@ class FakeGifts(Keyed):
     def count(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None) -> int:
         return len(self._matching(scope, donor_id, campaign_id))
 
-    def move(self, gift: Gift, to: Gift) -> Gift | None:
+    def move(self, gift: Gift, to: Gift, settle: int = 0) -> Gift | None:
         if self.by_id[gift.id].state != gift.state:
             return None
-        self.by_id[gift.id] = replace(self.by_id[gift.id], state=to.state, reason=to.reason)
+        self.by_id[gift.id] = replace(
+            self.by_id[gift.id], state=to.state, reason=to.reason, receipt_number=to.receipt_number
+        )
+        if settle:
+            self.unsettled_moves[gift.id] = (settle, now())
         return self.by_id[gift.id]  # type: ignore[no-any-return]
+
+    def unsettled_sign(self, gift_id: str) -> int:
+        return self.unsettled_moves.get(gift_id, (0, now()))[0]
+
+    def settled(self, gift_id: str, sign: int) -> None:
+        if self.unsettled_sign(gift_id) == sign:
+            del self.unsettled_moves[gift_id]
+
+    def unsettled(self, since_before: datetime, limit: int) -> list[tuple[Gift, int]]:
+        old = sorted((since, gift_id, sign) for gift_id, (sign, since) in self.unsettled_moves.items())
+        return [(self.by_id[gift_id], sign) for since, gift_id, sign in old if since < since_before][:limit]
+
+    def renumber(self, gift_id: str, number: str, to: str) -> bool:
+        gift = self.by_id.get(gift_id)
+        if gift is None or gift.state != "receipted" or gift.receipt_number != number:
+            return False
+        self.by_id[gift_id] = replace(gift, receipt_number=to)
+        return True
 
     def by_key(self, key: KeyedRequest) -> Gift | None:
         held = self.keys.get(key.scoped)

@@ -88,7 +88,7 @@ class SolidarityService(PlatformService):
 
     @property
     def desk(self) -> giving.GiftDesk:
-        return giving.GiftDesk(self.campaigns, self.totals, self.donors, self.gifts)
+        return giving.GiftDesk(self.campaigns, self.totals, self.donors, self.gifts, self.receipt_register)
 
     @property
     def pledge_desk(self) -> pledging.PledgeDesk:
@@ -193,6 +193,12 @@ class SolidarityService(PlatformService):
         payload = parse(ReasonIn, reason)
         keyed(caller.user_id, idempotency_key, "withdraw_gift", gift_id, how, payload)
         return views.gift(giving.withdraw(self.desk, caller, gift_id, how, payload.reason))
+
+    @timer(interval=giving.SETTLE_AFTER_SECONDS)
+    def settle_gifts(self) -> None:
+        """Finish the gift moves a stopped process left: count them in (or take them back from) their
+        campaign and void a withdrawn gift's receipt, once."""
+        giving.settle_unsettled(self.desk, now())
 
     # pledges (app.pledges)
 

@@ -2,12 +2,16 @@
 
 Hot queries, each on its index: a campaign's gifts (``campaign_id``), a donor's gifts
 (``donor_id``), an area's gifts (``area_ancestors``), transfers awaiting their statement
-line (``payment_reference``).
+line (``payment_reference``), gifts whose move is not settled yet (``settle.since``, sparse).
+
+``settle`` (``{sign, since}``) is written with the move it follows (recorded: +1; cancelled or
+refunded: -1) and removed once its follow-ups are done (``app.gifts.settle``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
@@ -29,6 +33,7 @@ from solidarity.domain.money import Money
 
 COLLECTION = "gifts"
 STANDING = ["recorded", "receipted"]
+SETTLE = "settle"
 
 
 def document(gift: Gift) -> dict[str, Any]:
@@ -114,16 +119,20 @@ class MongoGifts:
         gifts.create_index([("area_ancestors", ASCENDING), ("_id", DESCENDING)])
         gifts.create_index([("payment_reference", ASCENDING)], sparse=True)
         gifts.create_index([(outbox.PENDING_KEY, ASCENDING)], sparse=True)
+        gifts.create_index([(f"{SETTLE}.since", ASCENDING)], sparse=True)
 
     def new_id(self) -> str:
         return str(ObjectId())
 
-    def create(self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event]) -> tuple[Gift, bool]:
+    def create(
+        self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event], settle: int = 0
+    ) -> tuple[Gift, bool]:
         doc = {
             **document(gift),
             "recorded_at": now(),
             "recorded_by": user_id,
             outbox.OUTBOX_FIELD: [outbox.entry(event) for event in events],
+            **({SETTLE: {"sign": settle, "since": now()}} if settle else {}),
         }
         stored, created = insert_once(self.gifts, doc, key, "recorded_by")
         return from_document(stored), created
@@ -140,7 +149,7 @@ class MongoGifts:
     def count(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None) -> int:
         return self.gifts.count_documents(_query(scope, donor_id, campaign_id))
 
-    def move(self, gift: Gift, to: Gift) -> Gift | None:
+    def move(self, gift: Gift, to: Gift, settle: int = 0) -> Gift | None:
         found = self.gifts.find_one_and_update(
             {"_id": ObjectId(gift.id), "state": gift.state},
             {
@@ -149,12 +158,32 @@ class MongoGifts:
                     "reason": to.reason,
                     "receipt_number": to.receipt_number,
                     "updated_at": now(),
+                    **({SETTLE: {"sign": settle, "since": now()}} if settle else {}),
                 }
             },
             projection={outbox.OUTBOX_FIELD: 0},
             return_document=True,
         )
         return from_document(found) if found else None
+
+    def unsettled_sign(self, gift_id: str) -> int:
+        doc = self.gifts.find_one({"_id": ObjectId(gift_id)}, {SETTLE: 1})
+        return int(((doc or {}).get(SETTLE) or {}).get("sign") or 0)
+
+    def settled(self, gift_id: str, sign: int) -> None:
+        self.gifts.update_one({"_id": ObjectId(gift_id), f"{SETTLE}.sign": sign}, {"$unset": {SETTLE: ""}})
+
+    def unsettled(self, since_before: datetime, limit: int) -> list[tuple[Gift, int]]:
+        found = self.gifts.find({f"{SETTLE}.since": {"$lt": since_before}}, {outbox.OUTBOX_FIELD: 0})
+        return [(from_document(doc), int(doc[SETTLE]["sign"])) for doc in found.sort(f"{SETTLE}.since").limit(limit)]
+
+    def renumber(self, gift_id: str, number: str, to: str) -> bool:
+        oid = object_id(gift_id)
+        found = self.gifts.update_one(
+            {"_id": oid, "state": "receipted", "receipt_number": number},
+            {"$set": {"receipt_number": to, "updated_at": now()}},
+        )
+        return bool(found.modified_count)
 
     def by_key(self, key: KeyedRequest) -> Gift | None:
         found = self.gifts.find_one({KEY_FIELD: key.scoped}, {outbox.OUTBOX_FIELD: 0})

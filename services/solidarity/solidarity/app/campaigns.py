@@ -80,9 +80,14 @@ def progress_of(campaigns: Campaigns, totals: CampaignTotals, caller: CallerCont
     return progress(campaign, totals.of(campaign.id))
 
 
-def count_gift(totals: CampaignTotals, campaign: Campaign, gift: Gift, sign: int) -> Totals:
-    """Add a gift to (or take it back from) its campaign's totals; announce each tenth of a goal passed."""
+def count_gift(totals: CampaignTotals, campaign: Campaign, gift: Gift, sign: int) -> Totals | None:
+    """Add a gift to (or take it back from) its campaign's totals once; announce each tenth of a goal passed.
+
+    None: this move was counted already (a retry), nothing changed and nothing is announced again.
+    """
     after = totals.add(campaign, gift, sign)
+    if after is None:
+        return None
     before = _before(after, gift, sign)
     now_percents = _percents(campaign, after)
     if sign > 0 and (before.gifts == 0 or _tenths(_percents(campaign, before)) != _tenths(now_percents)):

@@ -3,13 +3,20 @@
 Staff record gifts of donors registered in their area, received in their area. A donor
 user records their own gifts, paid by card, CCP or transfer (never "at the counter": only
 staff take cash), and reads only their own. A gift to a campaign counts in its totals
-while it stands; a cancelled or refunded gift is taken back.
+while it stands; a cancelled or refunded gift is taken back and its valid receipt voided.
+
+Those follow-ups live in other documents than the gift, so without a transaction they are
+made safe by a marker: the gift is written (recorded, or withdrawn) with ``settle`` = the
+move's sign in the same write, each follow-up is idempotent (the totals are guarded by the
+move's tag, a void receipt is not voided twice), and the marker is removed last. A crash in
+between leaves the marker, and :func:`settle_unsettled` (a timer) finishes the move once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from common import policy
@@ -21,12 +28,16 @@ from common.idempotency import KeyedRequest
 from common.refusals import invalid
 from solidarity.app import campaigns as campaigning
 from solidarity.app import donors as donor_records
-from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts
+from solidarity.app import receipts as receipting
+from solidarity.app.ports import Campaigns, CampaignTotals, Donors, Gifts, ReceiptRegister
 from solidarity.domain.donors import Donor
 from solidarity.domain.gifts import CashPayment, Gift, ItemLine, Tribute, new_gift
 from solidarity.domain.money import Money
 
 SELF_SERVICE_CHANNELS = frozenset({"card", "ccp", "bank_transfer"})
+SETTLE_AFTER_SECONDS = 60  # a move unsettled this long was left by a stopped process: the timer finishes it
+SETTLE_BATCH = 500
+SETTLER = "settle"  # who a receipt voided by the timer is voided by
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class GiftDesk:
     totals: CampaignTotals
     donors: Donors
     gifts: Gifts
+    register: ReceiptRegister | None = None  # None: no receipts to void (the benchmarks)
 
 
 def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedRequest) -> Gift:
@@ -77,9 +89,10 @@ def record(desk: GiftDesk, caller: CallerContext, body: GiftIn, key: KeyedReques
         gift_id=gift.id, donor_id=gift.donor_id, area=gift.area, campaign_id=gift.campaign_id,
         kind="cash" if gift.cash else "in_kind", amount_minor=gift.value.minor, currency=gift.value.currency,
     )  # fmt: skip
-    stored, created = desk.gifts.create(gift, key, key.user_id, [event])  # the key's author: see app.statements
-    if created and campaign is not None:
-        campaigning.count_gift(desk.totals, campaign, stored, +1)
+    settling = 1 if campaign is not None else 0
+    stored, created = desk.gifts.create(gift, key, key.user_id, [event], settling)  # key's author: app.statements
+    if created and settling:
+        settle(desk, stored, +1, caller.user_id)
     return stored
 
 
@@ -133,14 +146,39 @@ def withdraw(desk: GiftDesk, caller: CallerContext, gift_id: Any, how: str, reas
     """Cancel (``how`` = cancel) or refund a gift with its reason; the same request again answers the gift as it is."""
     gift = visible(desk, caller, gift_id)
     done = "cancelled" if how == "cancel" else "refunded"
+    pending = desk.gifts.unsettled_sign(gift.id)
     if gift.state == done and gift.reason == reason.strip():
+        if pending < 0:
+            settle(desk, gift, -1, caller.user_id)  # a repeat finishes what the first request left
         return gift  # a replay
     changed = gift.cancelled(reason) if how == "cancel" else gift.refunded(reason)
-    moved = desk.gifts.move(gift, changed)
+    if pending > 0:
+        settle(desk, gift, +1, caller.user_id)  # counted before it is taken back
+    moved = desk.gifts.move(gift, changed, -1)
     if moved is None:
         return withdraw(desk, caller, gift_id, how, reason)  # it moved meanwhile: decide on what it is now
+    settle(desk, moved, -1, caller.user_id)
+    return moved
+
+
+def settle(desk: GiftDesk, gift: Gift, sign: int, by: str) -> None:
+    """Finish a gift's move once, whoever runs it (the request, its repeat or the timer), then drop its marker.
+
+    Recorded (+1): counted in its campaign. Withdrawn (-1): taken back from its campaign, and its valid
+    receipt voided with the gift's reason (``receipt_cancelled`` goes out once).
+    """
     if gift.campaign_id is not None:
         campaign = desk.campaigns.get(gift.campaign_id)
         if campaign is not None:
-            campaigning.count_gift(desk.totals, campaign, gift, -1)
-    return moved
+            campaigning.count_gift(desk.totals, campaign, gift, sign)
+    if sign < 0 and desk.register is not None:
+        receipting.void_with_gift(desk.register, gift, by)
+    desk.gifts.settled(gift.id, sign)
+
+
+def settle_unsettled(desk: GiftDesk, at: datetime, after_seconds: int = SETTLE_AFTER_SECONDS) -> int:
+    """Finish the moves a stopped process left unsettled (older than ``after_seconds``); how many."""
+    left = desk.gifts.unsettled(at - timedelta(seconds=after_seconds), SETTLE_BATCH)
+    for gift, sign in left:
+        settle(desk, gift, sign, SETTLER)
+    return len(left)

@@ -36,8 +36,9 @@ class Campaigns(Protocol):
 class CampaignTotals(Protocol):
     """Per-campaign totals, updated with each gift that counts (``adapters.campaign_totals``)."""
 
-    def add(self, campaign: Campaign, gift: Gift, sign: int) -> Totals:
-        """Add (``sign`` 1) or take back (-1) ``gift`` in its campaign's totals, atomically; the totals after."""
+    def add(self, campaign: Campaign, gift: Gift, sign: int) -> Totals | None:
+        """Add (``sign`` 1) or take back (-1) ``gift`` in its campaign's totals, atomically and once per gift and
+        sign: the totals after, or None when this move was applied already (a retry)."""
 
     def of(self, campaign_id: str) -> Totals: ...
 
@@ -70,8 +71,12 @@ class Gifts(Protocol):
 
     def new_id(self) -> str: ...
 
-    def create(self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event]) -> tuple[Gift, bool]:
-        """Store a new gift with its events once per caller's key: ``(stored, created by this call)``."""
+    def create(
+        self, gift: Gift, key: KeyedRequest, user_id: str, events: list[Event], settle: int = 0
+    ) -> tuple[Gift, bool]:
+        """Store a new gift with its events once per caller's key: ``(stored, created by this call)``.
+
+        ``settle`` (1) marks its move unsettled in the same write (see :meth:`unsettled`)."""
 
     def get(self, gift_id: str) -> Gift | None: ...
 
@@ -80,8 +85,22 @@ class Gifts(Protocol):
 
     def count(self, scope: Scope | None, donor_id: str | None, campaign_id: str | None) -> int: ...
 
-    def move(self, gift: Gift, to: Gift) -> Gift | None:
-        """Write ``to``'s state and reason if the stored gift is still in ``gift``'s state; None otherwise."""
+    def move(self, gift: Gift, to: Gift, settle: int = 0) -> Gift | None:
+        """Write ``to``'s state and reason if the stored gift is still in ``gift``'s state; None otherwise.
+
+        ``settle`` (-1) marks the move unsettled in the same write (see :meth:`unsettled`)."""
+
+    def unsettled_sign(self, gift_id: str) -> int:
+        """The sign of the gift's move still to settle (1 recorded, -1 withdrawn), 0 when settled."""
+
+    def settled(self, gift_id: str, sign: int) -> None:
+        """Forget the gift's unsettled move of ``sign`` (its follow-ups are done)."""
+
+    def unsettled(self, since_before: datetime, limit: int) -> list[tuple[Gift, int]]:
+        """Gifts whose move (its sign) is unsettled since before ``since_before``, oldest first."""
+
+    def renumber(self, gift_id: str, number: str, to: str) -> bool:
+        """The receipted gift now names receipt ``to`` instead of ``number``; False if it named another."""
 
     def by_key(self, key: KeyedRequest) -> Gift | None:
         """The gift this caller recorded under ``key``, if any."""

@@ -196,6 +196,8 @@ def reissue(desk: Desk, caller: CallerContext, number: str, reason: str, key: Ke
     if not desk.register.cancel(void, cancelled(void, new_number), caller.user_id, replaced_by=new_number):
         desk.register.void_pending(new_number, RECEIPT_GONE, caller.user_id)
         raise conflict("receipt_already_cancelled", RECEIPT_GONE, number=str(old.number))
+    for gift_id in new.gift_ids:  # a gift names its current receipt (an annual one's gifts keep their own)
+        desk.gifts.renumber(gift_id, str(old.number), str(new_number))
     return desk.register.fill(new, issued(new), caller.user_id)
 
 
@@ -229,16 +231,16 @@ def _visible_donor(desk: Desk, caller: CallerContext, donor_id: str) -> Donor:
 WITHDRAWN = {"cancelled": "don annulé", "refunded": "don remboursé"}
 
 
-def void_with_gift(desk: Desk, gift: Gift, by: str) -> Receipt | None:
+def void_with_gift(register: ReceiptRegister, gift: Gift, by: str) -> Receipt | None:
     """The valid receipt of a gift just cancelled or refunded, made void with the gift's reason (None: it had none).
 
-    For the gifts use case to call once the withdrawal is stored: a refunded gift keeps no valid receipt.
+    Called by ``app.gifts.settle`` once the withdrawal is stored: a withdrawn gift keeps no valid receipt.
     """
-    receipt = desk.register.get(gift.receipt_number) if gift.receipt_number else None
+    receipt = register.get(gift.receipt_number) if gift.receipt_number else None
     if receipt is None or receipt.state != "valid" or gift.state not in WITHDRAWN:
         return None
     void = receipt.cancelled(f"{WITHDRAWN[gift.state]} : {gift.reason or '-'}")
-    return void if desk.register.cancel(void, cancelled(void, None), by) else None
+    return void if register.cancel(void, cancelled(void, None), by) else None
 
 
 def printable(
