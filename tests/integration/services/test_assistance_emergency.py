@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from nameko.exceptions import RemoteError
 from pymongo import MongoClient
+from pymongo.database import Database
 
 from assistance.adapters.emergencies import MongoEmergencies
 from assistance.domain.emergency import Emergency
@@ -89,7 +90,7 @@ def test_the_declared_emergency_opens_the_fast_track_in_its_commune_until_it_end
     assert refused(rpc_as, neighbour, elsewhere) == "Forbidden"  # outside its area: nothing changes
 
     ends_at = datetime.fromisoformat(declared["ends_at"])
-    time.sleep(max(0.0, (ends_at - datetime.now(UTC)).total_seconds()) + 0.5)
+    time.sleep(max(0.0, (ends_at - datetime.now(UTC)).total_seconds()) + 1.5)  # the platform's clock: whole seconds
     late = registered(rpc_as, commune)
     assert refused(rpc_as, commune, late) == "Forbidden"  # the emergency has ended: the usual cap again
 
@@ -99,7 +100,7 @@ def test_the_emergencies_store_keeps_each_declaration_once_and_finds_the_running
 
     (``config``: the session's databases are dropped at its end.)
     """
-    database = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}assistance_emergencies"]  # as the services read
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}assistance_emergencies"]
     MongoEmergencies.ensure_indexes(database)
     store = MongoEmergencies(database)
     at = datetime.now(UTC).replace(microsecond=0)
