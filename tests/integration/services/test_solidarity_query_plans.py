@@ -93,6 +93,7 @@ def test_gifts_by_campaign_and_by_donor(dbs: Databases, solidarity: Database[Any
     assert_indexed(dbs, lambda: gifts.find(None, DONORS[7], None, 200), uses="donor_id")
     assert_indexed(dbs, lambda: gifts.find(Scope(COMMUNE), None, None, 200))
     assert_indexed(dbs, lambda: gifts.awaiting_credit(Scope(COMMUNE), ["VIR-7", "VIR-8"]))
+    assert_indexed(dbs, lambda: gifts.unsettled(datetime.now(), 500), uses="settle.since")  # the settle timer
 
 
 def test_donors_by_user_and_by_area(dbs: Databases, solidarity: Database[Any]) -> None:  # noqa: F811
