@@ -118,7 +118,7 @@ def world() -> Iterator[World]:
     campaign = campaigning.move(campaigns, AGENT, draft.id, "open")
     donor_body = DonorIn.model_validate({"kind": "person", "name": "Samir H", "area": "/DZ/16"})
     donor = donor_records.register(donors, AGENT, donor_body, keyed(AGENT.user_id, uuid.uuid4().hex, "d", donor_body))
-    receipts = receipting.Desk(MongoReceiptNumbers(db), register, gifts, donors)
+    receipts = receipting.Desk(MongoReceiptNumbers(db), register, gifts, donors)  # type: ignore[arg-type]
     yield World(db, desk, receipts, campaign, donor.id)
     client.drop_database(name)
 
