@@ -1,7 +1,9 @@
 """The projection's checkpoint and lease (collection ``projection``, one document).
 
 The lease lets one worker of all the replicas apply the log at a time: it is taken for
-``LEASE`` and renewed at every checkpoint, so a worker that dies loses it by itself.
+``LEASE`` and renewed at every checkpoint, so a worker that dies loses it by itself. A
+rebuild holds it for ``REBUILD_LEASE`` (renewed at every chunk read), long enough for its
+single write of every read model at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from common import clock
 from reporting.app.ports import Checkpoint
 
 LEASE = timedelta(seconds=60)
+REBUILD_LEASE = timedelta(minutes=15)
 ID = "projector"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -60,11 +63,19 @@ class MongoProjection:
     def restart(self, token: str) -> None:
         self.collection.update_one(
             {"_id": ID, "holder": token},
-            {"$set": {"applied_through": 0, "applying_through": 0, "as_of": None, "rebuilding": True}},
+            {
+                "$set": {
+                    "applied_through": 0,
+                    "applying_through": 0,
+                    "as_of": None,
+                    "rebuilding": True,
+                    "until": clock.now() + REBUILD_LEASE,
+                }
+            },
         )
 
     def renew(self, token: str) -> None:
-        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"until": clock.now() + LEASE}})
+        self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"until": clock.now() + REBUILD_LEASE}})
 
     def release(self, token: str) -> None:
         self.collection.update_one({"_id": ID, "holder": token}, {"$set": {"holder": None, "until": EPOCH}})

@@ -51,7 +51,7 @@ class Projection(Protocol):
         """Back to before the first entry, rebuilding (until :meth:`advance`)."""
 
     def renew(self, token: str) -> None:
-        """Keep the lease (a long rebuild)."""
+        """Keep the lease through a rebuild (long enough for its single write of the read models)."""
 
     def release(self, token: str) -> None:
         """Give the lease up."""
