@@ -205,3 +205,23 @@ async def test_the_public_check_says_little_and_names_only_who_allowed_it(
     unknown = await gateway.get(CHECK, params={"number": "DAS-31/2026/999999", "code": named["verification_code"]})
     assert wrong.status_code == unknown.status_code == 404
     assert wrong.json() == unknown.json() == {"found": False}
+
+
+async def test_a_refunded_gift_voids_its_current_receipt_after_a_reissue(
+    gateway: httpx.AsyncClient, world: Receipts
+) -> None:
+    _, gift = await walk_in_gift(gateway, "worker.1601", "/DZ/16/1601", world.campaigns["16"], shown=True)
+    first = await issue(gateway, "agent.16", gift)
+    second = ok(await gateway.post(path(first["number"]) + "/reissue", json={"reason": "nom mal orthographié"},
+                                   headers=auth("agent.16", **idem())), 201)  # fmt: skip
+    named = ok(await gateway.get(f"/v1/gifts/{gift['id']}", headers=auth("worker.1601")))
+    assert named["receipt_number"] == second["number"]  # the gift names its current receipt
+    refund = await gateway.post(f"/v1/gifts/{gift['id']}/refund", json={"reason": "chèque rejeté"},
+                                headers=auth("director.31", **idem()))  # fmt: skip
+    assert refund.status_code == 404
+    ok(await gateway.post(f"/v1/gifts/{gift['id']}/refund", json={"reason": "chèque rejeté"},
+                          headers=auth("agent.16", **idem())))  # fmt: skip
+    void = ok(await gateway.get(path(second["number"]), headers=auth("director.16")))
+    assert (void["state"], void["reason"]) == ("cancelled", "don remboursé : chèque rejeté")
+    check = await gateway.get(CHECK, params={"number": second["number"], "code": second["verification_code"]})
+    assert check.status_code == 200 and check.json()["state"] == "cancelled"
