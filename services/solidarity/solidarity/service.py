@@ -419,3 +419,8 @@ class SolidarityService(PlatformService):
     def mark_overdue_bequests(self) -> None:
         """Mark bequests whose current step is past due (each announced once)."""
         bequest_cases.mark_overdue(self.bequests, self.bequest_rules, now().date())
+
+    @timer(interval=bequest_cases.REALISED_GIFTS_INTERVAL_SECONDS, eager=True)
+    def record_bequest_gifts(self) -> None:
+        """Record each bequest realised in cash as one gift of its donor (once, keyed by the bequest)."""
+        bequest_cases.record_cash_gifts(self.bequests, self.gifts)

@@ -28,6 +28,7 @@ from common.contracts.events import BEQUEST_STAGE_CHANGED, BequestStageChanged, 
 from common.explain import CommandRecorder, PlanKind, explain
 from common.scope import Scope
 from solidarity.adapters.bequests import MongoBequestDocuments, MongoBequestRepository
+from solidarity.adapters.gifts import MongoGifts
 from solidarity.app import bequests as cases
 from solidarity.domain.bequests import Sight
 from solidarity.reference import bequest_rules
@@ -155,6 +156,15 @@ def test_the_lifecycle_over_the_real_stack_with_its_events(
     stored = eventually(lambda: db.bequests.find_one({"_id": ObjectId(bequest_id), "_outbox": []}))
     assert stored["version"] == 6 and stored["history"][1]["key"].endswith("|notify-it-1")  # the relay drained it
 
+    # the cash realisation becomes one unrestricted gift of the donor (the service's timer may have run already)
+    cases.record_cash_gifts(MongoBequestRepository(db), MongoGifts(db))
+    cases.record_cash_gifts(MongoBequestRepository(db), MongoGifts(db))
+    [gift] = db.gifts.find({"payment_reference": f"LEG-{bequest_id.upper()}"})
+    assert (gift["donor_id"], gift["area"], gift["campaign_id"]) == (body["donor_id"], "/DZ/16", None)
+    assert gift["cash"]["amount_minor"] == 305000050 and gift["state"] == "recorded"
+    marked = db.bequests.find_one({"_id": ObjectId(bequest_id)})
+    assert marked is not None and marked["gift_id"] == str(gift["_id"]) and "gift_pending" not in marked
+
 
 def test_hostile_documents_are_refused_and_nothing_is_stored(
     solidarity: Callable[[CallerContext], Any], db: Database[Any]
@@ -214,6 +224,7 @@ def test_the_hot_reads_are_planned_through_an_index(db: Database[Any]) -> None:
         lambda: store.count(Sight(scope=Scope("/DZ/16/1601")), None, None),
         lambda: store.search(Sight(donor_user_id="donor-x"), None, None, None, 50),
         lambda: store.due_before(now().date(), 100),
+        lambda: store.awaiting_gift(500),  # the cash realisations' timer
         lambda: documents.of_bequest("0" * 24),
     ]
     for read in reads:

@@ -23,7 +23,7 @@ from solidarity.domain.bequest_documents import BequestDocument
 from solidarity.domain.bequests import Bequest, Sight
 from solidarity.domain.donors import new_donor
 from solidarity.reference import bequest_rules
-from tests.fakes.solidarity import FakeDonors
+from tests.fakes.solidarity import FakeDonors, FakeGifts
 
 RULES = bequest_rules({})  # the dev default: cell <= 500 000 DA < wilaya director <= 10 000 000 DA < national officer
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -39,6 +39,8 @@ class FakeBequests:
         self.lose_next_guard = 0
         self.donors = FakeDonors()  # the donor records declarations name
         self.due: dict[str, date | None] = {}  # due dates stored under an older configuration
+        self.gift_pending: set[str] = set()  # cash realisations whose gift is not recorded yet
+        self.gift_ids: dict[str, str] = {}
 
     def new_id(self) -> str:
         return next(ids)
@@ -74,7 +76,16 @@ class FakeBequests:
         stored = replace(moved, version=read.version + 1)
         self.by_id[read.id] = stored
         self.events.append(event)
+        if read.state != "realised" and moved.state == "realised" and moved.realisation == "cash":
+            self.gift_pending.add(read.id)
         return stored
+
+    def awaiting_gift(self, limit: int) -> list[Bequest]:
+        return [self.by_id[i] for i in sorted(self.gift_pending)][:limit]
+
+    def gift_recorded(self, bequest_id: str, gift_id: str) -> None:
+        self.gift_pending.discard(bequest_id)
+        self.gift_ids[bequest_id] = gift_id
 
     def due_before(self, day: date, limit: int) -> list[Bequest]:
         due = {i: self.due.get(i, b.due_on(RULES)) for i, b in self.by_id.items()}
@@ -422,3 +433,49 @@ def test_a_due_date_the_configuration_moved_is_stored_again_not_marked(
     store.due[bequest.id] = bequest.entered_state_on  # stored when notified states had no days at all
     assert cases.mark_overdue(store, RULES, bequest.entered_state_on + timedelta(days=1)) == 0
     assert store.due[bequest.id] == bequest.due_on(RULES)  # read once, then left alone until it is really due
+
+
+class StopsBeforeUnmarking(FakeBequests):
+    """Stops once after the gift is recorded, before the bequest's mark is dropped."""
+
+    crash = True
+
+    def gift_recorded(self, bequest_id: str, gift_id: str) -> None:
+        if self.crash:
+            self.crash = False
+            raise RuntimeError("stopped")
+        super().gift_recorded(bequest_id, gift_id)
+
+
+def realised(store: FakeBequests, documents: FakeDocuments, realisation: str) -> Bequest:
+    bequest = declared(store)
+    bequest = step(store, documents, AGENT_16, bequest, "notify", StepIn(documents=[attach(store, documents, bequest)]))
+    bequest = step(
+        store, documents, DIRECTOR_16, bequest, "accept", AcceptIn(documents=[attach(store, documents, bequest)])
+    )
+    bequest = step(store, documents, AGENT_16, bequest, "value",
+                   ValueIn(documents=[attach(store, documents, bequest)], valuation={"amount": "3200000"}))  # type: ignore[arg-type]  # fmt: skip
+    return step(store, documents, AGENT_16, bequest, "realise",
+                RealiseIn(documents=[attach(store, documents, bequest)], realisation=realisation,  # type: ignore[arg-type]
+                          amount={"amount": "3100000.50"}))  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_cash_realisation_is_recorded_once_as_an_unrestricted_gift_of_its_donor(documents: FakeDocuments) -> None:
+    store = StopsBeforeUnmarking()
+    for donor_id, user, area in DONOR_RECORDS:
+        store.donors.by_id[donor_id] = new_donor(id=donor_id, kind="person", name="B", area=area, user_id=user)
+    gifts = FakeGifts()
+    cash = realised(store, documents, "cash")
+    realised(store, documents, "real_estate")  # not money: no gift
+    with pytest.raises(RuntimeError):
+        cases.record_cash_gifts(store, gifts)  # stopped between the gift and the mark
+    assert cases.record_cash_gifts(store, gifts) == 1  # the mark outlived the stop: recorded again, the same gift
+    assert cases.record_cash_gifts(store, gifts) == 0
+    [gift] = gifts.by_id.values()
+    assert (gift.donor_id, gift.area, gift.campaign_id, gift.state) == (cash.donor_id, "/DZ/16", None, "recorded")
+    assert gift.cash is not None and (gift.cash.amount.minor, gift.cash.reference) == (
+        310000050,
+        f"LEG-{cash.id.upper()}",
+    )
+    assert store.gift_ids == {cash.id: gift.id}
+    assert [type(e).__name__ for e in gifts.events] == ["DonationRecorded"]

@@ -36,6 +36,7 @@ from solidarity.domain.money import Money
 COLLECTION = "bequests"
 DOCUMENTS = "bequest_documents"
 OUTBOX_COLLECTIONS = (COLLECTION,)  # relayed by the service's OutboxRelay
+GIFT_PENDING = "gift_pending"  # a cash realisation whose gift is not recorded yet (sparse index)
 
 
 def object_id(value: object) -> ObjectId | None:
@@ -155,6 +156,7 @@ class MongoBequestRepository:
         bequests.create_index([("donor_id", ASCENDING)])
         bequests.create_index([("overdue", ASCENDING), ("due_at", ASCENDING)])
         bequests.create_index([(outbox.PENDING_KEY, ASCENDING)], sparse=True)
+        bequests.create_index([(GIFT_PENDING, ASCENDING)], sparse=True)
 
     def new_id(self) -> str:
         return str(ObjectId())
@@ -201,6 +203,8 @@ class MongoBequestRepository:
     def apply(self, read: Bequest, moved: Bequest, due_on: date | None, event: BequestStageChanged) -> Bequest | None:
         stored = document(moved, due_on)
         changes = {name: value for name, value in stored.items() if name not in ("_id", "history")}
+        if read.state != "realised" and moved.state == "realised" and moved.realisation == "cash":
+            changes[GIFT_PENDING] = True  # its gift is recorded next (app.bequests.record_cash_gifts)
         updated = self.bequests.find_one_and_update(
             {"_id": ObjectId(read.id), "version": read.version},
             {
@@ -224,6 +228,16 @@ class MongoBequestRepository:
     def reschedule(self, bequest: Bequest, due_on: date | None) -> None:
         self.bequests.update_one(
             {"_id": ObjectId(bequest.id), "version": bequest.version}, {"$set": {"due_at": _midnight(due_on)}}
+        )
+
+    def awaiting_gift(self, limit: int) -> list[Bequest]:
+        found = self.bequests.find({GIFT_PENDING: True}, {outbox.OUTBOX_FIELD: 0}).limit(limit)
+        return [bequest_of(doc) for doc in found]
+
+    def gift_recorded(self, bequest_id: str, gift_id: str) -> None:
+        self.bequests.update_one(
+            {"_id": ObjectId(bequest_id), GIFT_PENDING: True},
+            {"$unset": {GIFT_PENDING: ""}, "$set": {"gift_id": gift_id}},
         )
 
     def mark_overdue(self, bequest: Bequest, event: BequestStageChanged) -> bool:

@@ -21,20 +21,23 @@ from common import policy
 from common.clock import now
 from common.context import CallerContext
 from common.contracts.bequests import AcceptIn, BequestFilter, BequestIn, RealiseIn, StepIn, ValueIn
-from common.contracts.events import BequestStageChanged
+from common.contracts.events import BequestStageChanged, DonationRecorded
 from common.errors import Conflict, NotFound
-from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
+from common.idempotency import FINGERPRINT_FIELD, KeyedRequest, keyed
 from common.refusals import invalid
 from solidarity.app import donors as donor_records
-from solidarity.app.ports import Donors
+from solidarity.app.ports import Donors, Gifts
 from solidarity.domain import bequest_documents
 from solidarity.domain.bequest_documents import BequestDocument
 from solidarity.domain.bequests import AUTHORITIES, Bequest, BequestRules, Sight, Taken, declare
 from solidarity.domain.donors import Donor
+from solidarity.domain.gifts import CashPayment, new_gift
 from solidarity.domain.money import Money
 
 ATTEMPTS = 5
 OVERDUE_INTERVAL_SECONDS = 300  # how often the timer looks for overdue steps
+REALISED_GIFTS_INTERVAL_SECONDS = 60  # how soon a cash realisation is recorded as a gift
+REALISER = "bequest-realisation"  # the author of the gifts recorded for cash realisations
 STEP_PERMISSIONS: dict[str, str] = {
     "notify": "bequest.manage",
     "accept": "bequest.decide",
@@ -83,6 +86,12 @@ class Bequests(Protocol):
 
     def due_before(self, day: date, limit: int) -> list[Bequest]:
         """Bequests whose current step was due before ``day`` and that are not marked overdue yet."""
+
+    def awaiting_gift(self, limit: int) -> list[Bequest]:
+        """Bequests realised in cash whose gift is not recorded yet (marked in the realise step's write)."""
+
+    def gift_recorded(self, bequest_id: str, gift_id: str) -> None:
+        """Drop the bequest's mark: its gift ``gift_id`` is recorded."""
 
     def mark_overdue(self, bequest: Bequest, event: BequestStageChanged) -> bool:
         """Mark it overdue at its version, with its event; False if it moved or was marked meanwhile."""
@@ -286,3 +295,31 @@ def mark_overdue(store: Bequests, rules: BequestRules, today: date, limit: int =
                                     to_state=bequest.state, overdue=True, due_on=bequest.due_on(rules))  # fmt: skip
         marked += store.mark_overdue(bequest, event)
     return marked
+
+
+def record_cash_gifts(store: Bequests, gifts: Gifts, limit: int = 500) -> int:
+    """Record each bequest realised in cash as one unrestricted gift of its donor, received in its area.
+
+    Exactly once: the realise step's write marks the bequest; the gift is keyed by the bequest's
+    id (a second run answers the same gift), and the mark is dropped after. A bequest names no
+    campaign, so the gift is unrestricted; it is receipted like any gift. How many were recorded.
+    """
+    waiting = store.awaiting_gift(limit)
+    for bequest in waiting:
+        amount = bequest.realised or bequest.valuation or bequest.declared_value
+        reference = f"LEG-{bequest.id.upper()}"
+        gift = new_gift(
+            id=gifts.new_id(),
+            donor_id=bequest.donor_id,
+            area=bequest.area,
+            received_on=bequest.entered_state_on or now().date(),
+            cash=CashPayment(amount, "bank_transfer", reference),
+        )
+        key = keyed(REALISER, f"bequest-realised-{bequest.id}", "bequest_gift", bequest.id)
+        event = DonationRecorded(
+            gift_id=gift.id, donor_id=gift.donor_id, area=gift.area, campaign_id=None, kind="cash",
+            amount_minor=amount.minor, currency=amount.currency,
+        )  # fmt: skip
+        stored, _ = gifts.create(gift, key, REALISER, [event])
+        store.gift_recorded(bequest.id, stored.id)
+    return len(waiting)
