@@ -377,6 +377,11 @@ class AssistanceService(PlatformService):
         """A declared emergency (veille): urgent aid's fast track opens for its areas until it ends."""
         urgent.emergency_declared(self.emergencies, payload)
 
+    @event_handler("veille", ev.EMERGENCY_ENDED)
+    def on_emergency_ended(self, payload: dict[str, Any]) -> None:
+        """An emergency ended early (veille): urgent aid's fast track closes for its areas at once."""
+        urgent.emergency_ended(self.emergencies, payload)
+
     @rpc
     def regularise_urgent_aid(self, request_id: str, decision: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
         """The regular decision on a diagnosed urgent grant, by an officer other than the granter."""

@@ -171,6 +171,13 @@ class VeilleService(PlatformService):
         return views.emergency(found, now())
 
     @rpc
+    def end_emergency(self, emergency_id: str, idempotency_key: str) -> dict[str, Any]:
+        """End an emergency of the caller's area now: assistance closes its fast track (``emergency_ended``)."""
+        caller = policy.authorize(self.caller, "emergency.declare")
+        key = keyed(caller.user_id, idempotency_key, "end_emergency", emergency_id)
+        return views.emergency(emergencies.end(self.emergencies, caller, emergency_id, key), now())
+
+    @rpc
     def list_emergencies(self) -> list[dict[str, Any]]:
         caller = policy.authorize(self.caller, "emergency.read")
         at = now()

@@ -32,6 +32,7 @@ class VeilleSettings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60, gt=0, description="how often overdue signals are escalated")
     alert_interval_seconds: float = Field(default=3600, gt=0, description="how often the alert rules are evaluated")
     break_glass_minutes: float = Field(default=30, gt=0, le=24 * 60, description="how long an emergency read lasts")
+    emergency_max_days: int = Field(default=90, ge=1, le=366, description="longest emergency")
     link_base: str = "https://solidarite.example.dz/veille"
     notify_channel: Literal["log", "smtp"] = "log"
     smtp_host: str = "127.0.0.1"
@@ -47,7 +48,10 @@ class VeilleSettings(BaseSettings):
         protection = DEFAULT_POLICY.model_copy(
             update={"break_glass_duration": timedelta(minutes=self.break_glass_minutes)}
         )
-        return Rules(sla=sla, protection=protection, boxes=boxes, link_base=self.link_base)
+        return Rules(
+            sla=sla, protection=protection, boxes=boxes, link_base=self.link_base,
+            emergency_longest=timedelta(days=self.emergency_max_days),
+        )  # fmt: skip
 
 
 def _json(path: Path) -> dict[str, Any]:

@@ -163,6 +163,7 @@ ROUTES: list[tuple[str, str, str, Any]] = [
             "caps": {"cap_dzd": 30000},
         },
     ),
+    ("POST", "/v1/emergencies/{emergency_id}/end", "veille.end_emergency", None),
     (
         "POST",
         "/v1/bequests",
@@ -204,6 +205,7 @@ def concrete(path: str) -> str:
         "gift_id",
         "pledge_id",
         "donor_id",
+        "emergency_id",
     ):
         path = path.replace("{" + name + "}", OID)
     return path.replace("{issuer}/{year}/{sequence}", "DAS-16/2026/000123").replace("{period}", "2026-Q2")

@@ -6,14 +6,15 @@ registry and budgets) with the emergencies kept in a plain dict by id.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from assistance.domain.emergency import Emergency
-from common import policy
-from common.contracts.events import EmergencyDeclared, parse_event
+from common import clock, policy
+from common.contracts.events import EmergencyDeclared, EmergencyEnded, parse_event
 from common.errors import Conflict, Forbidden
 from common.nameko_ext import outbox
 from common.scope import Scope
@@ -27,6 +28,7 @@ class FakeEmergencies:
 
     def __init__(self) -> None:
         self.kept: dict[str, tuple[Emergency, str]] = {}
+        self.ended: dict[str, datetime] = {}  # early ends, the earliest kept (even before the declaration)
 
     def record(self, emergency: Emergency, event_id: str) -> bool:
         found = self.kept.get(emergency.id)
@@ -35,9 +37,18 @@ class FakeEmergencies:
         self.kept[emergency.id] = (emergency, event_id)
         return True
 
+    def end(self, emergency_id: str, ended_at: datetime) -> bool:
+        if emergency_id in self.ended and self.ended[emergency_id] <= ended_at:
+            return False
+        self.ended[emergency_id] = ended_at
+        return True
+
     def running_over(self, area: str, at: datetime) -> list[Emergency]:
         scope = Scope(area)
-        return [one for one, _ in self.kept.values() if one.ends_at > at and any(map(scope.reaches, one.areas))]
+        kept = [
+            replace(one, ends_at=min(one.ends_at, self.ended.get(one.id, one.ends_at))) for one, _ in self.kept.values()
+        ]
+        return [one for one in kept if one.ends_at > at and any(map(scope.reaches, one.areas))]
 
 
 class EmergencyWorld(World):
@@ -66,6 +77,13 @@ class EmergencyWorld(World):
 
     def deliver_again(self, envelope: dict[str, Any]) -> None:
         self.as_("consumer").on_emergency_declared(envelope)
+
+    def end(self, emergency_id: str, at: datetime | None = None) -> dict[str, Any]:
+        """Deliver ``emergency_ended`` as veille's outbox would publish it; the envelope, to deliver again."""
+        ended = EmergencyEnded(emergency_id=emergency_id, areas=["/DZ/16"], ended_at=at or clock.now())
+        envelope = outbox.entry(ended)
+        self.as_("consumer").on_emergency_ended(envelope)
+        return envelope
 
 
 @pytest.fixture
@@ -156,3 +174,32 @@ def test_the_domain_rule_covers_declared_areas_and_their_communes_until_the_end(
     assert over.applies("/DZ/16/1601", at) and over.applies("/DZ/16", at)
     assert not over.applies("/DZ/31/3101", at) and not over.applies("/DZ", at)
     assert not over.applies("/DZ/16/1601", at + timedelta(hours=1))
+
+
+def test_an_emergency_ended_early_closes_the_fast_track_at_once(world: EmergencyWorld) -> None:
+    declared = world.declare(["/DZ/16"], cap=80_000)
+    assert coordinator(world).grant_urgent_aid(urgent_body(world, amount=60_000), key())["state"] == "approved"
+    envelope = world.end(declared)
+    with pytest.raises(Forbidden) as capped:
+        coordinator(world).grant_urgent_aid(urgent_body(world, amount=60_000), key())
+    assert capped.value.details == {"cap_dzd": 30_000, "amount_dzd": 60_000}
+    ended_at = world.emergencies.ended[declared]
+    world.as_("consumer").on_emergency_ended(envelope)  # redelivered: nothing moves
+    world.end(declared, at=ended_at + timedelta(days=1))  # a later end never reopens it
+    assert world.emergencies.ended == {declared: ended_at}
+    assert coordinator(world).grant_urgent_aid(urgent_body(world, amount=30_000), key())["state"] == "approved"
+
+
+def test_an_end_received_before_its_declaration_still_closes_it(world: EmergencyWorld) -> None:
+    world.end("em-1")
+    world.declare(["/DZ/16"], cap=80_000)  # em-1, delivered late
+    with pytest.raises(Forbidden):
+        coordinator(world).grant_urgent_aid(urgent_body(world, amount=60_000), key())
+
+
+def test_ending_one_emergency_leaves_another_running(world: EmergencyWorld) -> None:
+    first = world.declare(["/DZ/16"], cap=80_000)
+    second = world.declare(["/DZ/16/1601"], cap=50_000)
+    world.end(first)
+    granted = coordinator(world).grant_urgent_aid(urgent_body(world, amount=50_000), key())
+    assert granted["emergency"]["id"] == second

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,15 @@ from nameko.testing.services import worker_factory
 from pydantic import ValidationError
 
 from common.context import CallerContext
-from common.errors import DomainError, Forbidden, IdempotencyKeyReused, InvalidTransition, NotFound, ValidationFailed
+from common.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from common.nameko_ext import outbox
 from veille.adapters.emergencies import MongoEmergencies
 from veille.adapters.grants import MongoGrants
@@ -237,12 +246,19 @@ def test_break_the_glass_needs_a_justification_lasts_and_is_kept_for_the_auditor
         world.as_(AUDITOR).break_glass(signal_id, {"justification": "x" * 40})
 
 
+def in_days(days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+EMERGENCY = {"title_fr": "Inondations", "title_ar": "فيضانات", "areas": [COMMUNE],
+             "ends_at": in_days(30), "caps": {"cap_dzd": 40000}}  # fmt: skip
+
+
 def test_an_emergency_lists_its_area_first_and_announces_its_caps(world: World) -> None:
     coordinator = world.as_(COORDINATOR)
     world.as_(DIRECTOR).report_signal({**SIGNAL, "area": "/DZ/16/1602", "severity": 5, "protected": {}}, key())
     in_disaster = coordinator.report_signal({**SIGNAL, "severity": 1}, key())["id"]
-    body = {"title_fr": "Inondations", "title_ar": "فيضانات", "areas": [COMMUNE],
-            "ends_at": "2099-01-01T00:00:00+00:00", "caps": {"cap_dzd": 40000}, "campaign_id": "camp-1"}  # fmt: skip
+    body = {**EMERGENCY, "campaign_id": "camp-1"}
     with pytest.raises(Forbidden):
         world.as_(WORKER).declare_emergency(body, key())
     with pytest.raises(Forbidden):
@@ -278,3 +294,65 @@ def test_a_reference_file_that_does_not_parse_stops_the_start(tmp_path: Path) ->
     bad.write_text(json.dumps(unordered))
     with pytest.raises(ValidationError):
         VeilleSettings(sla_file=bad).rules()
+
+
+def test_an_emergency_longer_than_the_configured_maximum_is_refused_and_nothing_stored(world: World) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        world.as_(DIRECTOR).declare_emergency({**EMERGENCY, "ends_at": in_days(91)}, key())
+    assert code(refused.value) == "emergency_too_long" and refused.value.details["max_days"] == 90
+    assert world.db["emergencies"].count_documents({}) == 0 and world.events("emergency_declared") == []
+    world.rules = replace(world.rules, emergency_longest=timedelta(days=7))
+    with pytest.raises(ValidationFailed):
+        world.as_(DIRECTOR).declare_emergency({**EMERGENCY, "ends_at": in_days(8)}, key())
+    assert world.as_(DIRECTOR).declare_emergency({**EMERGENCY, "ends_at": in_days(6)}, key())["active"]
+
+
+def test_the_maximum_duration_is_configured_in_days() -> None:
+    assert VeilleSettings().rules().emergency_longest == timedelta(days=90)
+    assert VeilleSettings(emergency_max_days=3).rules().emergency_longest == timedelta(days=3)
+    with pytest.raises(ValidationError):
+        VeilleSettings(emergency_max_days=0)
+
+
+def test_ending_an_emergency_sets_its_end_to_now_once_per_key_and_announces_it(world: World) -> None:
+    declared = world.as_(DIRECTOR).declare_emergency(EMERGENCY, key())
+    k = key()
+    ended = world.as_(DIRECTOR).end_emergency(declared["id"], k)
+    assert not ended["active"] and ended["ended_at"] == ended["ends_at"] and ended["ended_by"] == DIRECTOR.user_id
+    assert datetime.fromisoformat(ended["ends_at"]) <= datetime.now(UTC)
+    assert world.as_(DIRECTOR).end_emergency(declared["id"], k) == ended  # replayed
+    (event,) = world.events("emergency_ended")
+    assert event["data"] == {"emergency_id": declared["id"], "areas": [COMMUNE], "ended_at": ended["ended_at"]}
+    with pytest.raises(Conflict) as again:
+        world.as_(NATIONAL).end_emergency(declared["id"], key())
+    assert code(again.value) == "emergency_already_ended"
+    with pytest.raises(IdempotencyKeyReused):
+        world.as_(DIRECTOR).end_emergency(world.as_(DIRECTOR).declare_emergency(EMERGENCY, key())["id"], k)
+    assert len(world.events("emergency_ended")) == 1
+    listed = {e["id"]: e for e in world.as_(WORKER).list_emergencies()}
+    assert not listed[declared["id"]]["active"]
+
+
+def test_only_who_may_declare_ends_and_only_in_their_area(world: World) -> None:
+    declared = world.as_(DIRECTOR).declare_emergency(EMERGENCY, key())["id"]
+    over_two = world.as_(NATIONAL).declare_emergency({**EMERGENCY, "areas": [COMMUNE, "/DZ/31"]}, key())["id"]
+    for role in (WORKER, COORDINATOR, AGENT, AUDITOR):
+        with pytest.raises(Forbidden):
+            world.as_(role).end_emergency(declared, key())
+    oran = CallerContext(user_id="u-dir31", roles=("wilaya-director",), area="/DZ/31", correlation_id="c")
+    for caller, emergency_id in ((oran, declared), (DIRECTOR, over_two), (DIRECTOR, "0" * 24)):
+        with pytest.raises(NotFound):
+            world.as_(caller).end_emergency(emergency_id, key())
+    assert world.events("emergency_ended") == []
+    assert all(e["active"] for e in world.as_(NATIONAL).list_emergencies())
+    assert not world.as_(NATIONAL).end_emergency(over_two, key())["active"]
+
+
+def test_an_emergency_past_its_date_cannot_be_ended(world: World) -> None:
+    declared = world.as_(DIRECTOR).declare_emergency(EMERGENCY, key())["id"]
+    world.db["emergencies"].update_one(
+        {"_id": declared}, {"$set": {"ends_at": datetime.now(UTC) - timedelta(seconds=1)}}
+    )
+    with pytest.raises(Conflict) as refused:
+        world.as_(DIRECTOR).end_emergency(declared, key())
+    assert code(refused.value) == "emergency_already_ended" and world.events("emergency_ended") == []

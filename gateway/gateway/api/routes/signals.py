@@ -40,6 +40,7 @@ alert_rules = APIRouter(prefix="/v1/alert-rules", tags=["veille"], responses=COM
 router = APIRouter()
 
 SignalId = Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]
+EmergencyId = Annotated[str, Path(pattern=r"^[0-9a-f]{24}$")]
 STEP_ERRORS = error_responses(401, 403, 404, 409, 422, 503)
 
 
@@ -176,8 +177,21 @@ async def break_glass(signal_id: SignalId, body: BreakGlassIn, caller: Caller, r
 )
 async def declare_emergency(body: EmergencyIn, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
     """Declare a disaster over wilayas or communes of your area: their signals are listed first and
-    assistance opens the urgent-aid fast track within the caps (``emergency_declared``)."""
+    assistance opens the urgent-aid fast track within the caps (``emergency_declared``). It lasts at most
+    ``VEILLE_EMERGENCY_MAX_DAYS`` (90 days): longer is 422 ``emergency_too_long``."""
     return await rpc.call("veille", "declare_emergency", body.model_dump(mode="json"), idempotency_key, context=caller)
+
+
+@emergencies.post(
+    "/{emergency_id}/end",
+    response_model=EmergencyOut,
+    responses=STEP_ERRORS,
+    openapi_extra=audited("emergency.end", "emergency"),
+)
+async def end_emergency(emergency_id: EmergencyId, caller: Caller, rpc: Rpc, idempotency_key: IdempotencyKey) -> Any:
+    """End an emergency of your area now (its end date becomes now): assistance closes the urgent-aid fast
+    track (``emergency_ended``). One already over is 409 ``emergency_already_ended``; extend by declaring again."""
+    return await rpc.call("veille", "end_emergency", emergency_id, idempotency_key, context=caller)
 
 
 @emergencies.get("", response_model=list[EmergencyOut], responses=error_responses(401, 403, 503))

@@ -2,7 +2,8 @@
 
 One document per emergency (``_id`` is veille's emergency id), written from
 ``emergency_declared``: a redelivered event writes nothing new, and a later declaration
-of the same emergency (a newer event) replaces an older one, never the reverse.
+of the same emergency (a newer event) replaces an older one, never the reverse. An early end
+(``emergency_ended``) keeps the earliest end date, whichever of the two events comes first.
 Indexed by the declared areas and their ancestors (``common.scoping.reaching``) with
 the end date, so a grant finds the emergencies over its household's area still running.
 """
@@ -39,7 +40,6 @@ class MongoEmergencies:
         document = {
             "areas": list(emergency.areas),
             "area_ancestors": lineage,
-            "ends_at": emergency.ends_at,
             "urgent_cap_dzd": emergency.urgent_cap_dzd,
             "grants_per_household": emergency.grants_per_household,
             "campaign_id": emergency.campaign_id,
@@ -48,12 +48,22 @@ class MongoEmergencies:
         }
         try:
             result = self.emergencies.update_one(
-                {"_id": emergency.id, "event_id": {"$ne": event_id}, "declared_at": {"$lt": emergency.declared_at}},
-                {"$set": document},
+                {
+                    "_id": emergency.id,
+                    "event_id": {"$ne": event_id},
+                    # an end received first left a document with no declaration yet
+                    "$or": [{"declared_at": {"$lt": emergency.declared_at}}, {"declared_at": {"$exists": False}}],
+                },
+                {"$set": document, "$min": {"ends_at": emergency.ends_at}},
                 upsert=True,
             )
         except DuplicateKeyError:  # kept already, from this event or a newer one
             return False
+        return result.upserted_id is not None or result.modified_count > 0
+
+    def end(self, emergency_id: str, ended_at: datetime) -> bool:
+        """The emergency ends at ``ended_at`` unless it ends earlier already; True if this moved its end."""
+        result = self.emergencies.update_one({"_id": emergency_id}, {"$min": {"ends_at": ended_at}}, upsert=True)
         return result.upserted_id is not None or result.modified_count > 0
 
     def running_over(self, area: str, at: datetime) -> list[Emergency]:

@@ -31,7 +31,7 @@ from common import policy
 from common.clock import now
 from common.context import CallerContext
 from common.contracts.aid import RegularisationIn, UrgentAidIn
-from common.contracts.events import EmergencyDeclared, RegularisationOverdue, parse_event
+from common.contracts.events import EmergencyDeclared, EmergencyEnded, RegularisationOverdue, parse_event
 from common.contracts.facts import HouseholdFacts
 from common.errors import Conflict, Forbidden, ValidationFailed
 from common.idempotency import FINGERPRINT_FIELD, KeyedRequest
@@ -55,6 +55,9 @@ class Emergencies(Protocol):
     def record(self, emergency: Emergency, event_id: str) -> bool:
         """Keep the emergency (once per declaration; a newer one replaces an older); True if written."""
 
+    def end(self, emergency_id: str, ended_at: datetime) -> bool:
+        """The emergency ends at ``ended_at`` (the earliest end is kept, even before its declaration); True if moved."""
+
     def running_over(self, area: str, at: datetime) -> list[Emergency]:
         """The emergencies declared over, inside or above ``area`` that have not ended at ``at``."""
 
@@ -63,6 +66,12 @@ def emergency_declared(emergencies: Emergencies, payload: object) -> bool:
     """Keep a declared emergency (``emergency_declared`` from veille): its fast track opens for its areas."""
     received = parse_event(payload, EmergencyDeclared)
     return emergencies.record(Emergency.declared(received.data, received.occurred_at), received.event_id)
+
+
+def emergency_ended(emergencies: Emergencies, payload: object) -> bool:
+    """An emergency ended early (``emergency_ended`` from veille): its fast track closes at once."""
+    received = parse_event(payload, EmergencyEnded)
+    return emergencies.end(received.data.emergency_id, received.data.ended_at)
 
 
 def _capped(amount_dzd: int, cap_dzd: int, emergency: Emergency | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from common.contracts.events import Event
@@ -90,6 +90,14 @@ class Emergencies(Protocol):
     def listed(self, scope: Scope) -> list[Emergency]:
         """Emergencies over areas inside ``scope`` or above it, the latest first."""
 
+    def get(self, emergency_id: str) -> Emergency | None: ...
+
+    def ended_under(self, key: KeyedRequest) -> Emergency | None:
+        """The emergency this caller's ``key`` ended, if it did (another request under the key: 409)."""
+
+    def end(self, ended: Emergency, key: KeyedRequest, event: Event) -> Emergency:
+        """Store the end with its event, unless it has ended meanwhile (then the replay or a conflict)."""
+
 
 class AlertRules(Protocol):
     def current(self) -> list[AlertRule]:
@@ -148,3 +156,4 @@ class Rules:
     protection: ProtectionPolicy = DEFAULT_POLICY
     boxes: Mapping[str, BoundingBox] = field(default_factory=dict)
     link_base: str = "https://solidarite.example.dz/veille"
+    emergency_longest: timedelta = timedelta(days=90)

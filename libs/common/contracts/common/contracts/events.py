@@ -56,6 +56,7 @@ SIGNAL_CLOSED = "signal_closed"
 ALERT_RAISED = "alert_raised"
 ALERT_CLEARED = "alert_cleared"
 EMERGENCY_DECLARED = "emergency_declared"
+EMERGENCY_ENDED = "emergency_ended"
 AUDIT_ENTRY = "audit_entry"  # published by the gateway for every audited request
 
 # (source service, event type, consuming service, handler method): each is a durable
@@ -74,6 +75,7 @@ SUBSCRIPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ("veille", SIGNAL_CLOSED, "reporting", "on_signal_closed"),
     ("veille", SIGNAL_ESCALATED, "reporting", "on_signal_escalated"),
     ("veille", EMERGENCY_DECLARED, "assistance", "on_emergency_declared"),
+    ("veille", EMERGENCY_ENDED, "assistance", "on_emergency_ended"),
     ("gateway", AUDIT_ENTRY, "audit", "on_audit_entry"),
 )
 
@@ -331,6 +333,16 @@ class EmergencyDeclared(Event):
     campaign_id: str | None = None
 
 
+class EmergencyEnded(Event):
+    """An emergency ended before its date (lifted or shortened): assistance closes its fast track at ``ended_at``."""
+
+    event_type: ClassVar[str] = EMERGENCY_ENDED
+
+    emergency_id: str
+    areas: list[str]
+    ended_at: datetime
+
+
 class ReceiptIssued(Event):
     """A receipt took its number (a gift's, a re-issue naming the one it replaces, or a donor's annual one)."""
 
@@ -395,6 +407,7 @@ EVENT_MODELS: dict[str, type[Event]] = {
         AlertRaised,
         AlertCleared,
         EmergencyDeclared,
+        EmergencyEnded,
     )
 }
 

@@ -239,6 +239,7 @@ class EmergencyOut(EmergencyIn):
     id: str
     declared_at: datetime
     active: bool
+    ended_at: datetime | None = Field(default=None, description="when it was ended before its date, if it was")
 
 
 class AlertRuleOut(BaseModel):
