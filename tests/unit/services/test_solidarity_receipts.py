@@ -293,6 +293,24 @@ def test_reissue_voids_the_old_number_and_the_new_one_names_it() -> None:
     assert register_gaps(ReceiptNumber.parse(n) for n in d.register.entries) == {}  # type: ignore[attr-defined]
 
 
+def test_a_reissue_stopped_before_its_receipt_was_written_is_completed_by_the_recovery() -> None:
+    d = desk(gift())
+    old = receipting.issue_for_gift(d, AGENT_16, "g-1", key("g-1"), TODAY)
+    fill = d.register.fill
+
+    def stop(*args: Any) -> Any:
+        raise RuntimeError("stopped")
+
+    d.register.fill = stop  # type: ignore[method-assign, assignment]
+    with pytest.raises(RuntimeError):
+        receipting.reissue(d, AGENT_16, str(old.number), "nom", key("re"), TODAY)
+    d.register.fill = fill  # type: ignore[method-assign]
+    assert d.gifts.get("g-1").receipt_number == "DAS-16/2026/000002"  # type: ignore[union-attr]
+    done = receipting.recover(d, now() + timedelta(minutes=5), timedelta(minutes=1))
+    assert done == {"completed": 1, "voided": 0, "unused": 0}
+    assert d.register.get("DAS-16/2026/000002").state == "valid"  # type: ignore[union-attr]  # the gift's receipt
+
+
 def test_never_two_valid_annual_receipts_for_a_donor_and_year() -> None:
     d = desk(gift(), gift("g-2"), gift("g-3", received_on=date(2025, 5, 1)))
     annual = receipting.annual(d, AGENT_16, SAMIR.id, 2026, key("a1"), TODAY)

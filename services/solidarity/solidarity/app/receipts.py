@@ -191,7 +191,8 @@ def reissue(desk: Desk, caller: CallerContext, number: str, reason: str, key: Ke
     old = get(desk, caller, number)
     probe = rules.first_number(old.number.issuer, today.year)
     rules.reissue(old, replace(probe, sequence=old.number.sequence + 1), today, reason)  # refuses before a number
-    new_number = take_number(desk, old.number.issuer, today.year, caller.user_id, {"replaces": str(old.number)}, key)
+    purpose = {"replaces": str(old.number), "gift_ids": list(old.gift_ids)}  # the recovery completes it by its gift
+    new_number = take_number(desk, old.number.issuer, today.year, caller.user_id, purpose, key)
     void, new = rules.reissue(old, new_number, today, reason)
     if not desk.register.cancel(void, cancelled(void, new_number), caller.user_id, replaced_by=new_number):
         desk.register.void_pending(new_number, RECEIPT_GONE, caller.user_id)
