@@ -36,7 +36,12 @@ HUNT = os.environ.get("FUZZ_EXAMPLES")
 EXAMPLES = int(HUNT or "8")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
-schema = schemathesis.openapi.from_url(f"{GATEWAY_URL}/openapi.json")
+# Declaring or ending an emergency changes urgent-aid caps over its areas for every later test on
+# this platform (a valid random declaration lasts up to 90 days), so neither is fuzzed here:
+# test_veille_api.py covers their bad input (422/403/404/409 codes, nothing stored).
+NOT_FUZZED = ["/v1/emergencies", "/v1/emergencies/{emergency_id}/end"]
+
+schema = schemathesis.openapi.from_url(f"{GATEWAY_URL}/openapi.json").exclude(method="POST", path=NOT_FUZZED)
 
 
 @pytest.mark.parametrize("user", ONE_USER_PER_ROLE)

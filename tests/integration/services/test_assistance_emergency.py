@@ -3,7 +3,8 @@
 The registry, assistance and veille services run in-process. The ``emergency_declared``
 event leaves veille's outbox, reaches assistance through the broker, and from then on a
 grant above the usual cap passes inside the declared commune, is refused in a commune
-next to it, and is refused again once the emergency has ended.
+next to it, and is refused again once the emergency has ended. An emergency ended early
+(``emergency_ended``, from veille's outbox too) closes the fast track at once.
 """
 
 from __future__ import annotations
@@ -118,3 +119,47 @@ def test_the_emergencies_store_keeps_each_declaration_once_and_finds_the_running
     assert store.running_over(commune, at) == [newer]
     assert store.running_over(wilaya, at) == [newer]
     assert store.running_over("/DZ/99/9999", at)[0].id == "em-other"
+
+
+def test_an_emergency_ended_early_closes_the_fast_track_at_once(
+    services: None, rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    commune = new_commune()
+    household = registered(rpc_as, commune)
+    declared = declare(rpc_as, commune, timedelta(hours=1))
+    assert granted_once_delivered(rpc_as, commune, household)["emergency"]["id"] == declared["id"]
+
+    director = rpc_as(as_user("director", wilaya_of(commune), "wilaya-director")).veille
+    ended = dict(director.end_emergency(declared["id"], uuid.uuid4().hex))
+    assert not ended["active"] and ended["ended_at"] == ended["ends_at"]
+    kept: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}assistance"]
+    ended_at = datetime.fromisoformat(ended["ended_at"])
+    eventually(lambda: kept.emergencies.find_one({"_id": declared["id"], "ends_at": ended_at}), timeout=30)
+    late = registered(rpc_as, commune)
+    assert refused(rpc_as, commune, late) == "Forbidden"  # ended: the usual cap again, an hour early
+    with pytest.raises(RemoteError) as again:
+        director.end_emergency(declared["id"], uuid.uuid4().hex)
+    assert again.value.exc_type == "Conflict"
+
+
+def test_the_emergencies_store_keeps_the_earliest_end_whichever_event_comes_first(config: dict[str, Any]) -> None:
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}assistance_emergencies_end"]
+    MongoEmergencies.ensure_indexes(database)
+    store = MongoEmergencies(database)
+    at = datetime.now(UTC).replace(microsecond=0)
+    commune = new_commune()
+    running = Emergency("em-run", (commune,), at + timedelta(days=1), 70_000, 1, None, at)
+    store.record(running, "event-1")
+    assert store.end("em-run", at + timedelta(minutes=5)) is True
+    assert store.end("em-run", at + timedelta(minutes=5)) is False  # redelivered
+    assert store.end("em-run", at + timedelta(hours=2)) is False  # a later end never reopens it
+    assert store.running_over(commune, at)[0].ends_at == at + timedelta(minutes=5)
+    assert store.running_over(commune, at + timedelta(minutes=5)) == []
+
+    early = Emergency("em-early", (commune,), at + timedelta(days=1), 80_000, 1, None, at)
+    assert store.end("em-early", at + timedelta(minutes=1)) is True  # the end arrives first
+    assert store.running_over(commune, at) == [replace(running, ends_at=at + timedelta(minutes=5))]
+    assert store.record(early, "event-2") is True  # then the declaration: it keeps the earlier end
+    ends = {one.id: one.ends_at for one in store.running_over(commune, at)}
+    assert ends == {"em-early": at + timedelta(minutes=1), "em-run": at + timedelta(minutes=5)}
+    assert store.record(early, "event-2") is False
