@@ -1,10 +1,14 @@
 """Veille through the real gateway, Keycloak, broker, database and audit service: areas, roles and
-protected fields, the lifecycle and its refusals, break-the-glass audited, emergencies, alerts."""
+protected fields, the lifecycle and its refusals, break-the-glass audited, emergencies, alerts.
+
+Every emergency declared here is ended when its test finishes (``ending``): a running one
+changes the urgent-aid caps of its commune for the platform's later tests."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -173,7 +177,100 @@ async def test_break_the_glass_is_time_limited_justified_and_audited(gateway: ht
     assert (await gateway.get("/v1/signals/break-glass", headers=auth("agent.16"))).status_code == 403
 
 
-async def test_an_emergency_puts_its_area_first_and_only_directors_declare(gateway: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def ending(gateway: httpx.AsyncClient) -> AsyncIterator[Callable[[httpx.Response], str]]:
+    """Keeps each declared emergency's id, and ends it when the test is over (one already over: 409, fine)."""
+    declared: list[str] = []
+
+    def keep(made: httpx.Response) -> str:
+        assert made.status_code == 201, made.text
+        declared.append(str(made.json()["id"]))
+        return declared[-1]
+
+    yield keep
+    for emergency_id in declared:
+        ended = await gateway.post(f"/v1/emergencies/{emergency_id}/end", headers=auth("national.officer", **idem()))
+        assert ended.status_code in (200, 409), ended.text
+
+
+def emergency(**changes: Any) -> dict[str, Any]:
+    return {"title_fr": "Inondations de test", "title_ar": "فيضانات تجريبية", "areas": [COMMUNE],
+            "ends_at": (datetime.now(UTC) + timedelta(minutes=2)).isoformat(), "caps": {"cap_dzd": 40000},
+            **changes}  # fmt: skip
+
+
+async def titled(gateway: httpx.AsyncClient, title: str) -> list[dict[str, Any]]:
+    listed = (await gateway.get("/v1/emergencies", headers=auth("national.officer"))).json()
+    return [e for e in listed if e["title_fr"] == title]
+
+
+async def test_an_emergency_declared_wrongly_is_refused_with_its_code_and_nothing_stored(
+    gateway: httpx.AsyncClient,
+) -> None:
+    title = f"Refusée {uuid.uuid4().hex[:8]}"
+    too_long = await gateway.post(
+        "/v1/emergencies", json=emergency(title_fr=title, ends_at=(datetime.now(UTC) + timedelta(days=91)).isoformat()),
+        headers=auth("director.16", **idem()),
+    )  # fmt: skip
+    assert too_long.status_code == 422 and code_of(too_long) == "emergency_too_long", too_long.text
+    assert too_long.json()["details"]["max_days"] == 90
+    over = await gateway.post(
+        "/v1/emergencies", json=emergency(title_fr=title, ends_at="2020-01-01T00:00:00+00:00"),
+        headers=auth("director.16", **idem()),
+    )  # fmt: skip
+    assert over.status_code == 422 and code_of(over) == "emergency_already_over", over.text
+    wrongs: list[dict[str, Any]] = [{"areas": ["/DZ"]}, {"caps": {"cap_dzd": 0}}, {"ends_at": "demain"}, {"areas": []}]
+    for wrong in wrongs:
+        answer = await gateway.post(
+            "/v1/emergencies", json=emergency(title_fr=title, **wrong), headers=auth("director.16", **idem())
+        )
+        assert answer.status_code == 422, (wrong, answer.text)
+    no_key = await gateway.post("/v1/emergencies", json=emergency(title_fr=title), headers=auth("director.16"))
+    assert no_key.status_code == 422
+    for user in ("worker.1601", "coordinator.1601", "agent.16", "auditor.demo", "donor.demo"):
+        answer = await gateway.post("/v1/emergencies", json=emergency(title_fr=title), headers=auth(user, **idem()))
+        assert answer.status_code == 403, (user, answer.text)
+    outside = await gateway.post(
+        "/v1/emergencies", json=emergency(title_fr=title, areas=["/DZ/31"]), headers=auth("director.16", **idem())
+    )
+    assert outside.status_code == 403
+    assert await titled(gateway, title) == []
+
+
+async def test_an_emergency_is_ended_once_by_who_may_declare_it_in_their_area(
+    gateway: httpx.AsyncClient, ending: Callable[[httpx.Response], str]
+) -> None:
+    title = f"Levée {uuid.uuid4().hex[:8]}"
+    made = await gateway.post("/v1/emergencies", json=emergency(title_fr=title), headers=auth("director.16", **idem()))
+    emergency_id = ending(made)
+    url = f"/v1/emergencies/{emergency_id}/end"
+    missing = f"/v1/emergencies/{'0' * 24}/end"
+    for user in ("worker.1601", "coordinator.1601", "agent.16", "auditor.demo", "donor.demo", "worker.3101"):
+        assert (await gateway.post(url, headers=auth(user, **idem()))).status_code == 403, user
+    outsider = await gateway.post(url, headers=auth("director.31", **idem()))
+    unknown = await gateway.post(missing, headers=auth("director.31", **idem()))
+    assert outsider.status_code == unknown.status_code == 404
+    assert outsider.json()["message"] == unknown.json()["message"] and emergency_id not in outsider.text
+    assert (await gateway.post(url, headers=auth("director.16"))).status_code == 422  # no Idempotency-Key
+    assert (await gateway.post("/v1/emergencies/nope/end", headers=auth("director.16", **idem()))).status_code == 422
+    (still,) = await titled(gateway, title)
+    assert still["active"] and still["ended_at"] is None
+
+    key = idem()
+    ended = await gateway.post(url, headers=auth("director.16", **key))
+    assert ended.status_code == 200, ended.text
+    assert not ended.json()["active"] and ended.json()["ended_at"] == ended.json()["ends_at"]
+    again = await gateway.post(url, headers=auth("director.16", **key))
+    assert again.status_code == 200 and again.json() == ended.json()  # the same key answers the same
+    twice = await gateway.post(url, headers=auth("national.officer", **idem()))
+    assert twice.status_code == 409 and code_of(twice) == "emergency_already_ended"
+    (listed,) = await titled(gateway, title)
+    assert not listed["active"] and listed["ends_at"] == ended.json()["ends_at"]
+
+
+async def test_an_emergency_puts_its_area_first_and_only_directors_declare(
+    gateway: httpx.AsyncClient, ending: Callable[[httpx.Response], str]
+) -> None:
     declared = {"title_fr": "Inondations de test", "title_ar": "فيضانات تجريبية", "areas": [COMMUNE],
                 "ends_at": (datetime.now(UTC) + timedelta(minutes=2)).isoformat(),  # brief: assistance applies it
                 "caps": {"cap_dzd": 40000}}  # fmt: skip
@@ -185,7 +282,7 @@ async def test_an_emergency_puts_its_area_first_and_only_directors_declare(gatew
     )
     assert other.status_code == 403
     made = await gateway.post("/v1/emergencies", json=declared, headers=auth("director.16", **idem()))
-    assert made.status_code == 201, made.text
+    ending(made)
     signal_id = (await report(gateway, severity=1))["id"]
     first = (await gateway.get("/v1/signals", headers=auth("director.16"))).json()[0]
     assert (
