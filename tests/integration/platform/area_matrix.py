@@ -313,6 +313,20 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     signal = {"kind": "isolated_elderly", "area": commune, "description": "Personne âgée seule", "severity": 5}
     reported = await created(await gateway.post("/v1/signals", json=signal, headers=auth(staff.worker, **idem())), 201)
     site.keep("signal_id", reported["id"])
+    # An emergency over a commune no other test uses, at the usual cap, for a few minutes: a running
+    # one changes urgent aid in its area (the probes only try to end it from outside, which ends nothing).
+    quiet = f"{staff.wilaya}/{staff.code[:2]}99"
+    disaster = {
+        "title_fr": "Crue de la matrice",
+        "title_ar": "فيضان تجريبي",
+        "areas": [quiet],
+        "ends_at": (datetime.now(UTC) + timedelta(minutes=5)).isoformat(),
+        "caps": {"cap_dzd": 30_000},
+    }
+    declared = await created(
+        await gateway.post("/v1/emergencies", json=disaster, headers=auth(staff.manager, **idem()))
+    )
+    site.keep("emergency_id", declared["id"], quiet)
     campaign = {
         "kind": "winter",
         "name_fr": "Hiver de la matrice",

@@ -336,6 +336,7 @@ ROUTES: list[Route] = [
         keyed=True,
     ),
     Route("GET", "/v1/signals", "list"),
+    Route("POST", "/v1/emergencies/{emergency_id}/end", "object", keyed=True),
     Route(
         "POST",
         "/v1/campaigns",
