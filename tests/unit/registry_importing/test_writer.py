@@ -42,7 +42,7 @@ def test_create_stores_the_registry_shape_with_its_event(households: BulkCollect
     assert head["given_name_ar"] == "محمد" and head["phone"] == "+213550123456"
     [event] = doc["_outbox"]
     assert event["event_type"] == HOUSEHOLD_REGISTERED
-    assert event["data"] == {"household_id": str(doc["_id"]), "area": "/DZ/16/1601", "members": 3}
+    assert event["data"] == {"household_id": str(doc["_id"]), "area": "/DZ/16/1601", "members": 3, "categories": []}
 
 
 def test_stored_fields_are_the_household_documents(households: BulkCollection, make_writer: Any) -> None:

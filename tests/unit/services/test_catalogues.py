@@ -39,30 +39,10 @@ def test_only_national_officers_manage_programmes(caller: Callable[..., CallerCo
         director.create_programme(PROGRAMME)
 
 
-def test_wilaya_campaign_is_invisible_to_other_wilayas(caller: Callable[..., CallerContext]) -> None:
-    repo = FakeCatalogue()
-    director = worker_factory(SolidarityService, campaigns=repo, caller=caller("/DZ/16", "wilaya-director"))
-    director.create_campaign(CAMPAIGN, "camp-key-1")
-    oran = worker_factory(SolidarityService, campaigns=repo, caller=caller("/DZ/31/3101"))
-    assert oran.list_campaigns() == []
-    donor = worker_factory(SolidarityService, campaigns=repo, caller=caller("/DZ", "donor"))
-    assert len(donor.list_campaigns()) == 1
-
-
 def test_campaign_dates_are_checked(caller: Callable[..., CallerContext]) -> None:
     director = worker_factory(SolidarityService, campaigns=FakeCatalogue(), caller=caller("/DZ/16", "wilaya-director"))
     with pytest.raises(ValidationFailed):
         director.create_campaign({**CAMPAIGN, "ends_on": "2027-01-01"}, "camp-key-1")
-
-
-def test_signals_stay_in_their_commune(caller: Callable[..., CallerContext]) -> None:
-    repo = FakeCatalogue(located=True)
-    worker = worker_factory(VeilleService, signals=repo, caller=caller("/DZ/16/1601"))
-    first = worker.report_signal(SIGNAL, "sig-key-1")
-    assert worker.report_signal(SIGNAL, "sig-key-1") == first
-    assert len(worker.list_signals()) == 1
-    neighbour = worker_factory(VeilleService, signals=repo, caller=caller("/DZ/16/1602"))
-    assert neighbour.list_signals() == []
 
 
 @pytest.mark.parametrize("bad", [{"severity": 9}, {"area": "/DZ/16"}, {"kind": "rumour"}])
