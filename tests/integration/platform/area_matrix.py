@@ -169,6 +169,13 @@ def institution(code: str, area: str) -> dict[str, Any]:
     }
 
 
+def last_quarter() -> str:
+    """The last ended quarter in Algeria (``2026-Q3``): the period a report closes."""
+    now = datetime.now(UTC) + timedelta(hours=1)
+    quarter = (now.month - 1) // 3 + 1
+    return f"{now.year - 1}-Q4" if quarter == 1 else f"{now.year}-Q{quarter - 1}"
+
+
 def day(offset: int) -> str:
     return (datetime.now(UTC) + timedelta(hours=1, days=offset)).date().isoformat()  # Algeria's day
 
@@ -210,7 +217,7 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     rule = {"id": "one_member", "kind": "members_between", "label_fr": "Un membre", "label_ar": "فرد", "min_members": 1}
     rules = {"version": 1, "activated_at": datetime.now(UTC).isoformat(), "criteria": [rule]}
     await created(await gateway.post(f"/v1/programmes/{code}/rules", json=rules, headers=officer))
-    site.params |= {"period": YEAR, "area": commune.lstrip("/")}
+    site.params |= {"period": YEAR, "area": commune.lstrip("/"), "quarter": last_quarter()}
     budget = {"allocated_dzd": 10_000_000}
     await created(await gateway.put(f"/v1/programmes/{code}/budgets/{YEAR}{commune}", json=budget, headers=officer))
 
@@ -350,6 +357,9 @@ async def build_site(gateway: httpx.AsyncClient, staff: Staff) -> Site:
     gift = {"donor_id": donor["id"], "campaign_id": made_campaign["id"], "cash": cash}
     given = await created(await gateway.post("/v1/gifts", json=gift, headers=auth(staff.worker, **idem())), 201)
     site.keep("gift_id", given["id"])
+    receipt = await gateway.post(f"/v1/gifts/{given['id']}/receipt", headers=auth(staff.worker, **idem()))
+    number = site.keep("receipt_number", (await created(receipt, 201))["number"])
+    site.params |= dict(zip(("receipt_issuer", "receipt_year", "receipt_sequence"), number.split("/"), strict=True))
     promise = {"donor_id": donor["id"], "total": {"amount": "600"}, "monthly": 2, "first_due": day(30)}
     pledge = await created(await gateway.post("/v1/pledges", json=promise, headers=auth(staff.worker, **idem())), 201)
     site.keep("pledge_id", pledge["id"])
