@@ -396,6 +396,40 @@ async def build_cross_review(gateway: httpx.AsyncClient, sites: dict[str, Site])
     return str(review["id"])
 
 
+def alert_rule(rule_id: str, threshold: float) -> dict[str, Any]:
+    """A national rule over veille's signal counts: at 1, it holds in every commune with a recent signal."""
+    return {
+        "id": rule_id,
+        "title_fr": "Règle de la matrice des zones",
+        "title_ar": "قاعدة تجريبية",
+        "metric": "signals_total",
+        "window_days": 30,
+        "comparison": ">=",
+        "threshold": threshold,
+    }
+
+
+async def raise_alerts(gateway: httpx.AsyncClient, sites: dict[str, Site]) -> None:
+    """An open alert in each site's commune (the site's signal makes it hold), kept as ``alert_id``."""
+    officer = auth("national.officer")
+    rule_id = f"mx_{uuid.uuid4().hex[:10]}"
+    await created(await gateway.post("/v1/alert-rules", json=alert_rule(rule_id, 1), headers=officer), 200)
+    await created(await gateway.post("/v1/alert-rules/evaluations", headers=officer), 200)
+    raised = await gateway.get("/v1/alerts", params={"status": "open", "limit": "500"}, headers=officer)
+    ours = {a["commune"]: a["id"] for a in await created(raised, 200) if a["rule_id"] == rule_id}
+    for site in sites.values():
+        site.params["alert_rule"] = rule_id
+        site.keep("alert_id", ours[site.staff.commune])
+
+
+async def retire_alerts(gateway: httpx.AsyncClient, sites: dict[str, Site]) -> None:
+    """The matrix's rule can no longer hold: the next evaluation clears its alerts everywhere."""
+    officer = auth("national.officer")
+    rule_id = next(iter(sites.values())).params["alert_rule"]
+    await created(await gateway.post("/v1/alert-rules", json=alert_rule(rule_id, 1e12), headers=officer), 200)
+    await created(await gateway.post("/v1/alert-rules/evaluations", headers=officer), 200)
+
+
 async def build_world(gateway: httpx.AsyncClient) -> dict[str, Site]:
     budget = {"allocated_dzd": 1_000_000_000}
     urgent_budget = await gateway.put(
@@ -405,6 +439,7 @@ async def build_world(gateway: httpx.AsyncClient) -> dict[str, Site]:
     alger, oran = await asyncio.gather(*(build_site(gateway, staff) for staff in SITES.values()))
     sites = {"alger": alger, "oran": oran}
     cross = await build_cross_review(gateway, sites)
+    await raise_alerts(gateway, sites)
     for site in sites.values():
         site.params["cross_review_id"] = cross  # both sides may follow it: hidden from neither
     return sites
