@@ -1,4 +1,4 @@
-"""Household facts (collection ``household_facts``): area, members, band and merge of each household.
+"""Household facts (collection ``household_facts``): area, members, band, score and merge of each household.
 
 A batch writes the households it changed with the number of its last entry (``seq``) and
 each one's state before the batch (``before``): a batch applied again reads the households
@@ -85,11 +85,26 @@ class MongoHouseholdFacts:
 
 
 def _state(fact: HouseholdFact) -> dict[str, Any]:
-    return {"area": fact.area, "members": fact.members, "band": fact.band, "merged": fact.merged}
+    return {
+        "area": fact.area,
+        "members": fact.members,
+        "band": fact.band,
+        "merged": fact.merged,
+        "score": fact.score,
+        "model_version": fact.model_version,
+    }
 
 
 def _fact(doc: dict[str, Any]) -> HouseholdFact:
-    return HouseholdFact(doc["_id"], doc["area"], doc.get("members", 0), doc.get("band"), doc.get("merged", False))
+    return HouseholdFact(
+        doc["_id"],
+        doc["area"],
+        doc.get("members", 0),
+        doc.get("band"),
+        doc.get("merged", False),
+        doc.get("score"),
+        doc.get("model_version"),
+    )
 
 
 def legacy(database: Database[Any]) -> list[LegacyHousehold]:

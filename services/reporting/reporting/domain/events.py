@@ -73,6 +73,8 @@ class HouseholdFact:
     members: int = 0
     band: str | None = None
     merged: bool = False
+    score: float | None = None  # the last score and its model: what programme impact compares
+    model_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,8 @@ def effects(event: Received[Event], known: HouseholdFact | None, first_grant: bo
     data = event.data
     quarter = str(Period.of(event.occurred_at))
     if isinstance(data, HouseholdRegistered):
-        fact = HouseholdFact(data.household_id, data.area, data.members, known.band if known else None)
+        base = known or HouseholdFact(data.household_id, data.area)
+        fact = replace(base, area=data.area, members=data.members)
         by_category = tuple(
             Delta(REGISTERED_BY_CATEGORY, category=category) for category in sorted(set(data.categories))
         )
@@ -185,7 +188,12 @@ def _scored(data: ScoreChanged, quarter: str, known: HouseholdFact | None) -> Ef
         if old != data.band:
             deltas.append(Delta(BAND, category=data.band))
     base = known or HouseholdFact(data.household_id, data.area)
-    return Effects(data.area, quarter, tuple(deltas), replace(base, band=data.band))
+    return Effects(
+        data.area,
+        quarter,
+        tuple(deltas),
+        replace(base, band=data.band, score=data.score, model_version=data.model_version),
+    )
 
 
 TallyKey = tuple[str, str, str, str, str]  # area, quarter, measure, programme, category
