@@ -151,7 +151,21 @@ HEADERS = {
 }
 
 
-@router.get(PAGE_PATH, response_class=HTMLResponse, responses=error_responses(429, 503))
+NOT_FOUND_PAGE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such receipt (an unknown number and a wrong code alike)", "content": {"text/html": {}}}
+}
+NOT_FOUND_JSON: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such receipt (an unknown number and a wrong code alike)", "model": PublicReceiptCheck}
+}
+
+
+# The page's errors other than 404 are the gateway's JSON error body, not HTML.
+PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {**entry, "content": {"application/json": {}}} for status, entry in error_responses(422, 429, 503).items()
+}
+
+
+@router.get(PAGE_PATH, response_class=HTMLResponse, responses={**NOT_FOUND_PAGE, **PAGE_ERRORS})
 async def check_page(request: Request, rpc: Rpc, number: Number = "", code: Code = "") -> HTMLResponse:
     """The public check page (Arabic and French); without a number and a code, the form to type them."""
     if not number or not code:
@@ -161,7 +175,9 @@ async def check_page(request: Request, rpc: Rpc, number: Number = "", code: Code
     return HTMLResponse(page(body), status_code=200 if found.get("found") else 404, headers=HEADERS)
 
 
-@router.get(JSON_PATH, response_model=PublicReceiptCheck, responses=error_responses(404, 422, 429, 503))
+@router.get(
+    JSON_PATH, response_model=PublicReceiptCheck, responses={**NOT_FOUND_JSON, **error_responses(422, 429, 503)}
+)
 async def check_json(request: Request, rpc: Rpc, number: Number, code: Code) -> Any:
     """The public check as JSON; ``found`` false (404) for an unknown number and a wrong code alike."""
     found = await _check(request, rpc, number, code)
