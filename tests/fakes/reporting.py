@@ -9,8 +9,10 @@ from typing import Any
 
 from common import areas, refusals
 from common.errors import Conflict
+from common.scope import Scope
 from reporting.app.ports import Checkpoint, File
 from reporting.domain.events import Folded, HouseholdFact, LegacyHousehold, LoggedEvent
+from reporting.domain.impact import ScoreMark
 from reporting.domain.report import HEADLINE, Snapshot, TallyRow
 
 
@@ -84,6 +86,7 @@ class FakeReadModels:
         self.grants: dict[str, int] = {}
         self.tallies: dict[tuple[str, str, str, str, str], list[int]] = {}  # -> [count, amount, seq]
         self.legacy_households: list[LegacyHousehold] = []
+        self.scores: dict[tuple[str, str], tuple[int, ScoreMark]] = {}  # (household, quarter) -> (seq, mark)
 
     def households(self, ids: set[str], seq: int) -> dict[str, HouseholdFact | None] | None:
         found: dict[str, HouseholdFact | None] = {}
@@ -112,6 +115,12 @@ class FakeReadModels:
             held = self.households_by_id.get(household_id)
             if held is None or held[0] < seq:
                 self.households_by_id[household_id] = (seq, before.get(household_id), fact)
+        for key, mark in folded.scores.items():
+            held_mark = self.scores.get(key)
+            if held_mark is None:
+                self.scores[key] = (seq, mark)
+            elif held_mark[0] < seq:
+                self.scores[key] = (seq, held_mark[1].then(mark))
 
     def load(self, seq: int, folded: Folded, grants: set[str]) -> None:
         assert not (self.tallies or self.households_by_id or self.grants), "load writes into emptied read models"
@@ -126,6 +135,7 @@ class FakeReadModels:
         self.households_by_id.clear()
         self.grants.clear()
         self.tallies.clear()
+        self.scores.clear()
 
     def _rows(self) -> list[TallyRow]:
         return [TallyRow(*key, tally[0], tally[1]) for key, tally in self.tallies.items()]
@@ -239,3 +249,34 @@ class Spawned:
     def run(self) -> None:
         while self.work:
             self.work.pop(0)()
+
+
+class FakeImpactFacts:
+    """Programme impact's reads over :class:`FakeReadModels` (areas matched with ``Scope.contains``)."""
+
+    def __init__(self, models: FakeReadModels) -> None:
+        self.models = models
+
+    def households(self, scope: Scope, area: str) -> dict[str, str]:
+        return {
+            household_id: fact.area
+            for household_id, (_, _, fact) in self.models.households_by_id.items()
+            if scope.contains(fact.area) and Scope(area=area).contains(fact.area) and not fact.merged
+        }
+
+    def marks(self, households: list[str], through: str) -> list[ScoreMark]:
+        wanted = set(households)
+        return [
+            mark
+            for (household, quarter), (_, mark) in self.models.scores.items()
+            if household in wanted and quarter <= through
+        ]
+
+    def grants(self, households: list[str], through: str, programme: str | None) -> list[tuple[str, str]]:
+        wanted = set(households)
+        found = []
+        for key in self.models.grants:
+            household, quarter, granted = key.split("|", 2)
+            if household in wanted and quarter <= through and (programme is None or programme == granted):
+                found.append((household, quarter))
+        return found

@@ -11,6 +11,7 @@ from common import areas, clock, policy
 from common.contracts import events as ev
 from common.errors import NotFound
 from common.jobs import JobRepository, MongoJobRepository
+from common.jsonable import jsonable
 from common.nameko_ext.background import Background, Spawn
 from common.nameko_ext.entrypoints import rpc
 from common.nameko_ext.mongo import MongoRepository
@@ -21,11 +22,13 @@ from reporting.adapters.action_plans import MongoActionPlans
 from reporting.adapters.carte_tallies import MongoCarteTallies
 from reporting.adapters.event_log import MongoEventLog
 from reporting.adapters.export_files import MongoExportFiles
+from reporting.adapters.impact_marks import MongoImpactFacts
 from reporting.adapters.projection import MongoProjection
 from reporting.adapters.read_models import MongoReadModels
 from reporting.adapters.report_versions import MongoReportVersions
-from reporting.app import carte, exports, projection, reports
+from reporting.app import carte, exports, impact, projection, reports
 from reporting.app.carte import CarteTallies
+from reporting.app.impact import ImpactFacts
 from reporting.app.ports import ActionPlans, EventLog, ExportFiles, File, Projection, ReadModels, ReportVersions
 from reporting.domain import carte_business
 from reporting.domain.carte import IndicatorSheet
@@ -233,6 +236,19 @@ class ReportingService(PlatformService):
         rows = self.carte_tallies.of_area(areas.NATIONAL, reports.LAST_QUARTER)
         rows += self.carte_tallies.of_children(areas.NATIONAL, reports.LAST_QUARTER)
         business_metrics.publish(carte_business.figures(rows, CARTE_MEASURES), clock.now())
+
+    # --- programme impact ---
+
+    impact_facts: ImpactFacts = MongoRepository(MongoImpactFacts)
+
+    @rpc
+    def programme_impact(self, period: str, area: str | None = None, programme: str | None = None) -> dict[str, Any]:
+        """A quarter's programme impact in an area: score change against comparable households, targeting errors."""
+        caller = policy.authorize(self.caller, "report.publish")
+        found = impact.read(
+            self.impact_facts, self.progress, caller, area, period, programme, clock.now(), self.settings.min_cell
+        )
+        return jsonable(found)
 
 
 def _file(file: File) -> dict[str, Any]:

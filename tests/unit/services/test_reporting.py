@@ -224,10 +224,11 @@ def test_the_quarterly_report_in_the_official_layout(caller: Callable[..., Calle
     assert figures(stores.service(caller(CELL, "auditor")).get_report("2026-Q3"), "assistance") == {}
 
 
-def figures_of(models: FakeReadModels) -> tuple[dict[Any, list[int]], dict[str, Any], set[str]]:
+def figures_of(models: FakeReadModels) -> tuple[dict[Any, list[int]], dict[str, Any], set[str], dict[Any, Any]]:
     """What the read models say, without the batch numbers that guard them."""
     tallies = {key: tally[:2] for key, tally in models.tallies.items()}
-    return tallies, {key: held[2] for key, held in models.households_by_id.items()}, set(models.grants)
+    households = {key: held[2] for key, held in models.households_by_id.items()}
+    return tallies, households, set(models.grants), {key: held[1] for key, held in models.scores.items()}
 
 
 def test_rebuilding_by_replay_gives_the_read_models_built_as_events_arrived() -> None:
@@ -279,7 +280,7 @@ def test_a_rebuild_cut_short_is_started_again_by_the_next_projection() -> None:
     incremental = figures_of(stores.models)
     with pytest.raises(ConnectionError):
         projection.rebuild(stores.log, stores.progress, stores.models)
-    assert stores.progress.checkpoint().rebuilding and figures_of(stores.models) == ({}, {}, set())
+    assert stores.progress.checkpoint().rebuilding and figures_of(stores.models) == ({}, {}, set(), {})
     feed(stores, registered("h9"))  # the next event's projection finishes the rebuild, then applies nothing twice
     assert not stores.progress.checkpoint().rebuilding
     after = Stores()

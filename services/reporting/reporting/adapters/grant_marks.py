@@ -21,7 +21,7 @@ class MongoGrantMarks:
 
     def mark(self, keys: set[str], seq: int) -> set[str]:
         try:
-            self.collection.insert_many([{"_id": key, "seq": seq} for key in sorted(keys)], ordered=False)
+            self.collection.insert_many([_doc(key, seq) for key in sorted(keys)], ordered=False)
         except BulkWriteError as exc:
             if any(error.get("code") != DUPLICATE_KEY for error in exc.details.get("writeErrors", ())):
                 raise
@@ -32,7 +32,13 @@ class MongoGrantMarks:
 
     def load(self, seq: int, keys: set[str]) -> None:
         """Insert a whole replay's marks into the emptied collection, as of ``seq``."""
-        insert_all(self.collection, ({"_id": key, "seq": seq} for key in keys))
+        insert_all(self.collection, (_doc(key, seq) for key in keys))
 
     def clear(self) -> None:
         self.collection.delete_many({})
+
+
+def _doc(key: str, seq: int) -> dict[str, Any]:
+    """A mark with its parts (household, quarter, programme) kept apart too, for programme impact's queries."""
+    household, quarter, programme = key.split("|", 2)
+    return {"_id": key, "household": household, "quarter": quarter, "programme": programme, "seq": seq}

@@ -118,6 +118,8 @@ def _replay(log: EventLog, progress: Projection, models: ReadModels, token: str,
         folded = fold(events, {h: total.households.get(h) for h in ids}, keys - marked)
         marked |= keys
         total.households.update(folded.households)
+        for mark in folded.scores.values():
+            total.mark(mark)
         for key, (count, amount) in folded.tallies.items():
             tally = total.tallies.setdefault(key, [0, 0])
             tally[0] += count

@@ -31,6 +31,7 @@ from common.contracts.events import (
     SignalReported,
     UrgentAidGranted,
 )
+from reporting.domain.impact import ScoreMark
 from reporting.domain.periods import Period
 
 # flows: counted in the quarter the event happened
@@ -205,6 +206,22 @@ class Folded:
 
     tallies: dict[TallyKey, list[int]] = field(default_factory=dict)  # -> [count, amount]
     households: dict[str, HouseholdFact] = field(default_factory=dict)
+    scores: dict[tuple[str, str], ScoreMark] = field(default_factory=dict)  # (household, quarter) -> the batch's marks
+
+    def mark(self, mark: ScoreMark) -> None:
+        """Add a score mark after the ones already folded (its quarter's first stays, its last moves)."""
+        key = (mark.household_id, mark.quarter)
+        held = self.scores.get(key)
+        self.scores[key] = mark if held is None else held.then(mark)
+
+
+def score_mark(event: Received[Event]) -> ScoreMark | None:
+    """The score history's mark of a scoring event: the household's score in the event's quarter."""
+    data = event.data
+    if not isinstance(data, ScoreChanged):
+        return None
+    quarter = str(Period.of(event.occurred_at))
+    return ScoreMark(data.household_id, quarter, data.area, data.score, data.band, data.score, data.band)
 
 
 def fold(
@@ -224,6 +241,8 @@ def fold(
         if first and key is not None:
             counted.add(key)
         changes = effects(event, state.get(household_id) if household_id else None, first)
+        if (mark := score_mark(event)) is not None:
+            folded.mark(mark)
         if changes is None:
             continue
         for delta in changes.deltas:
