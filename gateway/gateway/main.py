@@ -26,6 +26,7 @@ from gateway.api.routes import (
     eligibility,
     gifts,
     households,
+    impact,
     imports,
     jobs,
     ops,
@@ -161,6 +162,7 @@ def create_app(
         bequests,
         signals,
         reports,
+        impact,
         carte,
         audit_routes,
     )
