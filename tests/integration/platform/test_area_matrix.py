@@ -514,6 +514,14 @@ ROUTES: list[Route] = [
         )
         for tail in ("", "/versions", "/public", "/export")
     ),
+    Route(  # programme impact of the quarter: another area answers as if it did not exist
+        "GET",
+        "/v1/reports/impact/{period}",
+        "area",
+        alias={"period": "quarter"},
+        query=lambda s: {"area": s.staff.commune},
+        reader="checker",
+    ),
     Route(
         "POST",
         "/v1/reports/periods/{period}/close",

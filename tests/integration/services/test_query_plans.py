@@ -480,6 +480,45 @@ def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:
     assert_indexed(dbs, lambda: tallies.below(ancestors(COMMUNE)[-2], 2, ["2026-Q2"]))
 
 
+def test_reporting_programme_impact_reads_households_marks_and_grants_through_indexes(dbs: Databases) -> None:
+    from common.scope import Scope
+    from reporting.adapters.impact_marks import MongoImpactFacts, MongoScoreMarks
+
+    database = dbs["reporting"]
+    MongoScoreMarks.ensure_indexes(database)
+    households = [f"{i:024x}" for i in range(DOCUMENTS)]
+    database["household_facts"].insert_many(
+        {"_id": h, "area": commune_of(i), "area_ancestors": ancestors(commune_of(i)), "members": 3, "seq": 1}
+        for i, h in enumerate(households)
+    )
+    quarters = [f"2026-Q{q}" for q in range(1, 5)]
+    database["score_marks"].insert_many(
+        {
+            "_id": f"{h}|{quarters[i % 4]}",
+            "household": h,
+            "quarter": quarters[i % 4],
+            "area": commune_of(i),
+            "first_score": 0.5,
+            "first_band": "high",
+            "last_score": 0.5,
+            "last_band": "high",
+            "seq": 1,
+        }
+        for i, h in enumerate(households)
+    )
+    database["grant_marks"].insert_many(
+        {"_id": f"{h}|{quarters[i % 4]}|p{i % 3}", "household": h, "quarter": quarters[i % 4], "programme": f"p{i % 3}"}
+        for i, h in enumerate(households)
+    )
+    facts = MongoImpactFacts(database)
+    wilaya = ancestors(COMMUNE)[-2]
+    assert_indexed(dbs, lambda: facts.households(Scope(wilaya), COMMUNE), uses="area_ancestors")
+    mine = sorted(facts.households(Scope(wilaya), COMMUNE))
+    assert mine
+    assert_indexed(dbs, lambda: facts.marks(mine, "2026-Q2"), uses="household")
+    assert_indexed(dbs, lambda: facts.grants(mine, "2026-Q2", "p1"), uses="household")
+
+
 # --- case work, referrals, payments ----------------------------------------------------
 
 

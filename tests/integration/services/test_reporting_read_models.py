@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from kombu import Connection, Exchange, Producer
+from nameko.exceptions import RemoteError
 from prometheus_client import REGISTRY
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -128,6 +129,7 @@ def test_events_are_kept_once_applied_once_and_rebuilt_equal_by_replay(
             "tallies": {"area": commune},
             "household_facts": {"area": commune},
             "grant_marks": {"_id": {"$in": [f"{h}|2026-Q2|p-winter" for h in households]}},
+            "score_marks": {"area": commune},
         }
         return {name: sorted(database[name].find(query, hidden), key=str) for name, query in mine.items()}
 
@@ -203,3 +205,87 @@ def test_a_rebuild_cut_short_is_finished_by_the_next_projection_on_the_database(
     assert progress.checkpoint().applied_through == len(registry + assistance)
     assert state() == incremental
     assert projection.project(log, progress, models) == 0
+
+
+def test_programme_impact_from_score_marks_and_grants_on_the_database(
+    start_service: Callable[[type[Any]], Any], rpc_as: Callable[[CallerContext], Any]
+) -> None:
+    """Q1 scores are the start, Q2's last scores the end; a1 and a2 are granted aid in Q2, c1 and c2 not."""
+    start_service(ReportingService)
+    commune = new_commune()
+    february = -89 * 24 * 60  # minutes before MAY: 2026-Q1
+    ids = {name: uuid.uuid4().hex[:24] for name in ("a1", "a2", "c1", "c2", "e1")}
+
+    def scored(name: str, score: float, band: str, minutes: int) -> dict[str, Any]:
+        event = ev.ScoreChanged(household_id=ids[name], area=commune, model_version="m1", score=score, band=band)
+        return envelope(event, minutes)
+
+    registry = [
+        envelope(ev.HouseholdRegistered(household_id=h, area=commune, members=2), february) for h in ids.values()
+    ]
+    registry += [scored(name, 0.7, "high", february + 1) for name in ("a1", "a2", "c1", "c2")]
+    registry += [
+        scored("a1", 0.5, "moderate", 30),
+        scored("a2", 0.6, "high", 30),
+        scored("c1", 0.7, "high", 30),
+        scored("c2", 0.8, "high", 30),
+        scored("e1", 0.9, "extreme", 30),
+    ]
+    assistance = [
+        envelope(
+            ev.AidDecided(
+                request_id=f"r-{name}",
+                household_id=ids[name],
+                area=commune,
+                programme="p-food",
+                need="ramadan_food",
+                decision="grant",
+                amount_dzd=5000,
+                period=None,
+                authority_role="x",
+            ),
+            20,
+        )
+        for name in ("a1", "a2")
+    ]
+    publish("registry", *registry, registry[-1])  # one redelivered
+    publish("assistance", *assistance)
+    rpc = rpc_as(officer())
+
+    def impact() -> dict[str, Any]:
+        return rpc.reporting.programme_impact("2026-Q2", commune)
+
+    def settled() -> bool:
+        total = impact()["targeting_errors"]["total"]
+        return bool(total["assisted"] == 2 and total["eligible"] == 4)
+
+    eventually(settled)
+    found = impact()
+    database: Database[Any] = MongoClient(MONGO_URI, tz_aware=True)[f"{PREFIX}reporting"]
+    mark = database["score_marks"].find_one({"_id": f"{ids['a1']}|2026-Q2"})
+    assert mark is not None and (mark["first_score"], mark["last_score"], mark["last_band"]) == (0.5, 0.5, "moderate")
+    assert database["score_marks"].count_documents({"area": commune}) == 9
+    assert found["score_change"]["cells"] == [
+        {
+            "commune": commune,
+            "band": "high",
+            "assisted": {"count": 2, "mean_change": None},
+            "comparison": {"count": 2, "mean_change": None},
+            "difference": None,
+            "too_few_to_compare": True,  # fewer than REPORTING_MIN_CELL (5) in each group
+        }
+    ]
+    assert found["targeting_errors"]["total"] == {
+        "assisted": 2,
+        "assisted_ineligible": 0,
+        "eligible": 4,  # a2, c1, c2 high and e1 extreme at the end
+        "eligible_never_assisted": 3,
+        "inclusion_error_rate": 0.0,
+        "exclusion_error_rate": 0.75,
+    }
+    assert found["follow_up_visits"] == {"available": False, "figures": None}
+    elsewhere = "/DZ/01" if not commune.startswith("/DZ/01/") else "/DZ/02"
+    outsider = CallerContext(user_id="it-director", roles=("wilaya-director",), area=elsewhere, correlation_id="c")
+    with pytest.raises(RemoteError) as hidden:
+        rpc_as(outsider).reporting.programme_impact("2026-Q2", commune)
+    assert hidden.value.exc_type == "NotFound"
