@@ -480,8 +480,11 @@ def test_reporting_tallies_by_area_and_by_parent(dbs: Databases) -> None:
     assert_indexed(dbs, lambda: tallies.below(ancestors(COMMUNE)[-2], 2, ["2026-Q2"]))
 
 
-def test_reporting_programme_impact_reads_households_marks_and_grants_through_indexes(dbs: Databases) -> None:
+def test_reporting_programme_impact_reads_households_marks_and_grants_through_indexes(
+    dbs: Databases, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from common.scope import Scope
+    from reporting.adapters import impact_marks
     from reporting.adapters.impact_marks import MongoImpactFacts, MongoScoreMarks
 
     database = dbs["reporting"]
@@ -517,6 +520,9 @@ def test_reporting_programme_impact_reads_households_marks_and_grants_through_in
     assert mine
     assert_indexed(dbs, lambda: facts.marks(mine, "2026-Q2"), uses="household")
     assert_indexed(dbs, lambda: facts.grants(mine, "2026-Q2", "p1"), uses="household")
+    monkeypatch.setattr(impact_marks, "CHUNK", 2)  # a wide area: the quarters' marks, filtered in the adapter
+    assert_indexed(dbs, lambda: facts.marks(mine, "2026-Q1"), uses="quarter")
+    assert_indexed(dbs, lambda: facts.grants(mine, "2026-Q1", "p1"), uses="quarter")
 
 
 # --- case work, referrals, payments ----------------------------------------------------
