@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from tests.integration.platform.conftest import auth, idem
-from tests.integration.platform.test_receipts_api import issue, walk_in_gift
-from tests.integration.platform.test_solidarity_api import ok, open_campaign, own_donor
+from tests.integration.platform.test_receipts_api import anonymous_own_donor, issue, walk_in_gift
+from tests.integration.platform.test_solidarity_api import ok, open_campaign
 
 BASE_URL = os.environ.get("GATEWAY_URL", "http://127.0.0.1:8000")
 REPORTS = Path(__file__).resolve().parents[3] / ".run" / "test-reports"
@@ -66,7 +66,7 @@ async def test_the_public_page_in_a_real_browser(gateway: httpx.AsyncClient) -> 
     campaign = await open_campaign(gateway, "director.16", "/DZ/16")
     donor, gift = await walk_in_gift(gateway, "worker.1601", "/DZ/16/1601", campaign, shown=True, amount="15000.50")
     named = await issue(gateway, "worker.1601", gift)
-    await own_donor(gateway, "donor.demo", "/DZ/16")  # anonymous in public
+    await anonymous_own_donor(gateway, "donor.demo", "/DZ/16")
     cash = {"amount": "700", "channel": "card", "reference": "TX-PAGE"}
     body = {"campaign_id": campaign["id"], "cash": cash}
     own_gift = ok(await gateway.post("/v1/gifts", json=body, headers=auth("donor.demo", **idem())), 201)

@@ -51,8 +51,9 @@ async def test_registrations_reach_the_cells_quarterly_report_and_its_wilaya(gat
     )
     assert response.status_code == 201
     deadline = time.monotonic() + 15
-    while (now := await counts()) != (before[0] + 1, before[1] + 1):
-        assert time.monotonic() < deadline, f"still {now}, wanted one more than {before}"
+    # at least one more: other suites' registrations in 1601 may still be reaching reporting meanwhile
+    while not ((now := await counts())[0] > before[0] and now[1] > before[1]):
+        assert time.monotonic() < deadline, f"still {now}, wanted more than {before}"
         await asyncio.sleep(0.2)
     body = (await report_of(gateway, "coordinator.1601", this_quarter())).json()
     assert body["status"] == "provisional" and body["as_of"] is not None

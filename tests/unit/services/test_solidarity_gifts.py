@@ -311,6 +311,10 @@ def test_a_donor_records_and_reads_only_their_own_gifts(world: World) -> None:
     assert code(missing) == "donor_profile_missing"
     with pytest.raises(Forbidden):
         world.as_(DONOR, "donor-a").withdraw_gift(mine["id"], "cancel", {"reason": "oops"}, key())
+    newcomer = world.as_(DONOR, "donor-c")  # no donor record yet: nothing given, nothing pledged, no receipt
+    assert newcomer.list_gifts() == {"items": [], "total": 0}
+    with pytest.raises(NotFound):
+        newcomer.list_gifts(donor_id=farid["id"])
 
 
 def test_gifts_by_area_role_and_count(world: World) -> None:

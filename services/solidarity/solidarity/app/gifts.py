@@ -128,11 +128,13 @@ def listed(
 ) -> tuple[list[Gift], int]:
     """Gifts the caller sees (newest first) and how many, of one donor and/or one campaign they see."""
     if donor_records.is_self_service(caller):
-        mine = donor_records.own(desk.donors, caller)
-        if donor_id is not None and donor_id != mine.id:
+        mine = desk.donors.of_user(caller.user_id)
+        if donor_id is not None and (mine is None or donor_id != mine.id):
             donor_records.visible(desk.donors, caller, donor_id)  # another's: NotFound
         if campaign_id is not None:
             campaigning.visible(desk.campaigns, caller, campaign_id)
+        if mine is None:
+            return [], 0  # a donor who has not registered yet has given nothing
         return (desk.gifts.find(None, mine.id, campaign_id, limit), desk.gifts.count(None, mine.id, campaign_id))
     if donor_id is not None:
         donor_records.visible(desk.donors, caller, donor_id)

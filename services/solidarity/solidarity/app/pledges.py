@@ -74,7 +74,9 @@ def visible(desk: PledgeDesk, caller: CallerContext, pledge_id: Any) -> tuple[Pl
 
 def listed(desk: PledgeDesk, caller: CallerContext, limit: int) -> tuple[list[Pledge], int]:
     if donor_records.is_self_service(caller):
-        mine = donor_records.own(desk.gifts.donors, caller)
+        mine = desk.gifts.donors.of_user(caller.user_id)
+        if mine is None:
+            return [], 0  # a donor who has not registered yet has pledged nothing
         return desk.pledges.find(None, mine.id, limit), desk.pledges.count(None, mine.id)
     scope = policy.scope(caller)
     return desk.pledges.find(scope, None, limit), desk.pledges.count(scope, None)

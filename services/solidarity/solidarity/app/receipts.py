@@ -103,6 +103,8 @@ def register(
 
     A donor's list holds their own receipts only (numbers never written are the directorate's affair).
     """
+    if policy.DONOR in caller.roles and desk.donors.of_user(caller.user_id) is None:
+        return []  # a donor who has not registered yet has no receipt
     donor = own_donor(desk.donors, caller)
     scope = policy.scope(caller) if donor is None else Scope.national()
     return desk.register.register(scope, issuer, year, donor.id if donor else None, limit, after)
