@@ -34,6 +34,9 @@ WINDOW = 1000
 HIDDEN = {outbox.OUTBOX_FIELD: 0, SETTLING: 0}
 
 
+ATTEMPTS = 10  # an update that matched nothing while the move is not applied yet is decided again
+
+
 def tag(gift_id: str, sign: int) -> str:
     """The name of one move of a gift in its campaign's totals (a gift is counted once and taken back once)."""
     return f"{gift_id}{'+' if sign > 0 else '-'}"
@@ -61,7 +64,7 @@ class MongoCampaignTotals:
         for line in gift.items:
             inc[f"items.{line.item}"] = inc.get(f"items.{line.item}", 0) + sign * line.quantity
         move = tag(gift.id, sign)
-        for _ in range(3):
+        for _ in range(ATTEMPTS):
             doc = self.totals.find_one_and_update(
                 {"_id": campaign.id, SETTLING: {"$ne": move}},
                 {"$inc": inc, "$push": {SETTLING: {"$each": [move], "$slice": -WINDOW}}},
@@ -70,10 +73,12 @@ class MongoCampaignTotals:
             )
             if doc is not None:
                 return totals_of(doc)
-            if self.totals.find_one({"_id": campaign.id}, {"_id": 1}) is not None:
+            if self.totals.find_one({"_id": campaign.id, SETTLING: move}, {"_id": 1}) is not None:
                 return None  # the guard held: this move is in the window already
-            with suppress(DuplicateKeyError):  # the campaign's first move (or a concurrent one) creates it
-                self.totals.insert_one({"_id": campaign.id, "area": campaign.area, "gifts": 0, SETTLING: []})
+            if self.totals.find_one({"_id": campaign.id}, {"_id": 1}) is None:
+                with suppress(DuplicateKeyError):  # the campaign's first move (or a concurrent one) creates it
+                    self.totals.insert_one({"_id": campaign.id, "area": campaign.area, "gifts": 0, SETTLING: []})
+            # otherwise the update matched nothing though the move is not in the window: decide it again
         raise RuntimeError(f"campaign totals {campaign.id} could not be moved")  # pragma: no cover
 
     def of(self, campaign_id: str) -> Totals:
